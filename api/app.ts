@@ -1,0 +1,62 @@
+import crypto from 'node:crypto';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from '../platform/logger';
+import { healthRoutes, type ReadinessCheck } from './routes/health';
+
+export interface AppDeps {
+  log: Logger;
+  readiness: Record<string, ReadinessCheck>;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    pinoHttp({
+      logger: deps.log.child({ component: 'http' }),
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    }),
+  );
+  app.use(express.json({ limit: '256kb' }));
+  app.use(healthRoutes(deps.readiness));
+
+  app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    const known = err instanceof HttpError;
+    // body-parser marks its own errors (bad JSON, too large) with a status and `expose`.
+    const parserStatus = !known && typeof err?.status === 'number' && err.expose ? (err.status as number) : undefined;
+    const status = known ? err.status : (parserStatus ?? 500);
+    const code = known ? err.code : parserStatus ? String(err.type ?? 'bad_request').replace(/\./g, '_') : 'internal';
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    res.status(status).json({
+      error: {
+        code,
+        message: status >= 500 ? 'internal error' : (err as Error).message,
+        details: known ? err.details : undefined,
+      },
+    });
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,23 @@
+import type { Knex } from 'knex';
+import * as catalog from './001_catalog';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Migrations are listed here rather than discovered on disk, so the same list
+ * runs under tsx, jest and compiled JavaScript. Append; never reorder.
+ */
+const migrations: Array<[string, Migration]> = [['001_catalog', catalog]];
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => migrations.map(([name]) => name),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const found = migrations.find(([n]) => n === name);
+    if (!found) throw new Error(`unknown migration ${name}`);
+    return found[1];
+  },
+};

@@ -1,0 +1,55 @@
+// Workflow code is replayed: it must stay deterministic, so Node built-ins and
+// non-deterministic APIs are kept out of workflows/ (Temporal's own sandbox
+// would fail at run time; this fails at lint time instead).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'coverage/**', 'web/dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      'no-console': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins in workflows/.' })),
+          patterns: [
+            {
+              group: ['*', '!@temporalio/workflow', '!./*', '!../shared/*', '!./**'],
+              message: 'workflows/ imports only @temporalio/workflow and local workflow/shared modules.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'Use sleep() or condition() from @temporalio/workflow.' },
+        { name: 'setInterval', message: 'Use sleep() in a loop from @temporalio/workflow.' },
+        { name: 'process', message: 'No environment access in workflow code; pass values in as arguments.' },
+        { name: 'fetch', message: 'I/O belongs in activities.' },
+        { name: 'require', message: 'Use import.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'crypto', property: 'randomUUID', message: 'Use uuid4() from @temporalio/workflow.' },
+        { object: 'crypto', property: 'getRandomValues', message: 'Use uuid4() or the workflow random.' },
+      ],
+    },
+  },
+);

@@ -1,0 +1,63 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting comes from the environment, validated once, so a typo in a
+ * variable fails at start with the variable's name rather than half-way
+ * through a run. The README lists the same variables.
+ */
+const envSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  LOG_PRETTY: z.enum(['auto', 'true', 'false']).default('auto'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default(path.resolve(process.cwd(), 'data')),
+  COORD_CACHE_DIR: z.string().optional(),
+
+  DATABASE_URL: z.string().url().optional(),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(55432),
+
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('coordination'),
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
+  TEMPORAL_TLS_CA: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_CLI: z.string().optional(),
+  TEMPORAL_CLI_VERSION: z.string().default('v1.5.1'),
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+
+  PLAN_FILE: z.string().optional(),
+});
+
+export type Config = z.infer<typeof envSchema> & { cacheDir: string; defaultPlanFile: string };
+
+export const projectRoot = path.resolve(__dirname, '..');
+
+/** Shared by every clone on this machine, so the Temporal CLI is built once. */
+function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'shandong-coord');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid environment: ${problems}`);
+  }
+  const cfg = parsed.data;
+  return {
+    ...cfg,
+    DATA_DIR: path.resolve(cfg.DATA_DIR),
+    cacheDir: cfg.COORD_CACHE_DIR ? path.resolve(cfg.COORD_CACHE_DIR) : defaultCacheDir(),
+    defaultPlanFile: cfg.PLAN_FILE
+      ? path.resolve(cfg.PLAN_FILE)
+      : path.join(projectRoot, 'plans', 'shandong-internet-plus-2016-2018.yaml'),
+  };
+}

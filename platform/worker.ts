@@ -1,0 +1,27 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Db } from '../db/connection';
+import type { Logger } from './logger';
+
+export const workflowsPath = require.resolve('../workflows');
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  log: Logger;
+  /** A prebuilt bundle (tests build one per run) instead of bundling workflowsPath at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const log = deps.log.child({ component: 'worker', taskQueue: deps.taskQueue });
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
+    activities: createActivities({ db: deps.db, log }),
+  });
+}
