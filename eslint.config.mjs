@@ -3,9 +3,6 @@
 // would fail at run time; this fails at lint time instead).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { builtinModules } from 'node:module';
-
-const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'data/**', 'coverage/**', 'web/dist/**'] },
@@ -25,14 +22,16 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      // Value imports: @temporalio/workflow and sibling workflow modules only.
+      // Anything else (activities, db types) may come in as `import type`.
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins in workflows/.' })),
           patterns: [
             {
-              group: ['*', '!@temporalio/workflow', '!./*', '!../shared/*', '!./**'],
-              message: 'workflows/ imports only @temporalio/workflow and local workflow/shared modules.',
+              regex: '^(?!@temporalio/workflow$)(?!\\./).*',
+              allowTypeImports: true,
+              message: 'Workflow code must be deterministic: workflows/ imports only @temporalio/workflow, sibling workflow modules, and types.',
             },
           ],
         },

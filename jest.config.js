@@ -8,5 +8,6 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 120000,
   maxWorkers: 2,
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
+  transform: { '^.+\\.ts$': ['ts-jest', {}] },
 };

@@ -13,14 +13,38 @@ export function createDb(url: string, opts: { searchPath?: string; poolMax?: num
   });
 }
 
-export async function migrateLatest(db: Db): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest()) as [number, string[]];
-  return applied;
+interface PgConnection {
+  query(sql: string, params: unknown[]): Promise<unknown>;
 }
 
-export async function migrateRollbackAll(db: Db): Promise<string[]> {
-  const [, reverted] = (await db.migrate.rollback(undefined, true)) as [number, string[]];
-  return reverted;
+/**
+ * Knex's own migration lock fails a second migrator outright; two processes
+ * starting at once (a worker and an API on one database) should instead wait
+ * their turn, so migrations hold a PostgreSQL advisory lock.
+ */
+async function withMigrationLock<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  const conn = (await db.client.acquireConnection()) as PgConnection;
+  try {
+    await conn.query('select pg_advisory_lock(hashtext($1))', ['coord:migrate']);
+    return await fn();
+  } finally {
+    await conn.query('select pg_advisory_unlock(hashtext($1))', ['coord:migrate']).catch(() => undefined);
+    await db.client.releaseConnection(conn);
+  }
+}
+
+export function migrateLatest(db: Db): Promise<string[]> {
+  return withMigrationLock(db, async () => {
+    const [, applied] = (await db.migrate.latest()) as [number, string[]];
+    return applied;
+  });
+}
+
+export function migrateRollbackAll(db: Db): Promise<string[]> {
+  return withMigrationLock(db, async () => {
+    const [, reverted] = (await db.migrate.rollback(undefined, true)) as [number, string[]];
+    return reverted;
+  });
 }
 
 export async function pingDb(db: Db): Promise<void> {

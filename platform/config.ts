@@ -8,7 +8,6 @@ import { z } from 'zod';
  * through a run. The README lists the same variables.
  */
 const envSchema = z.object({
-  NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LOG_PRETTY: z.enum(['auto', 'true', 'false']).default('auto'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),

@@ -78,7 +78,6 @@ function must<T>(map: Map<string, T>, code: string): T {
 
 async function syncProposals(
   trx: Knex.Transaction,
-  planId: number,
   plan: PlanFile,
   itemIds: Map<string, number>,
   deptIds: Map<string, number>,
@@ -92,9 +91,9 @@ async function syncProposals(
     add(item.code, item.proposal.lead, 'lead');
     for (const c of item.proposal.cooperating) add(item.code, c, 'cooperating');
   }
+  // Proposals of retired items stay as they were, with the rest of their history.
   const existing = (await trx('item_owner_proposals as p')
-    .join('items as i', 'i.id', 'p.item_id')
-    .where('i.plan_id', planId)
+    .whereIn('p.item_id', [...new Set([...wanted.values()].map((w) => w.item_id))])
     .select('p.item_id', 'p.department_id', 'p.role')) as { item_id: number; department_id: number; role: string }[];
   const have = new Set(existing.map((r) => `${r.item_id}:${r.department_id}:${r.role}`));
   const stale = existing.filter((r) => !wanted.has(`${r.item_id}:${r.department_id}:${r.role}`));
@@ -186,7 +185,7 @@ export async function importPlan(db: Db, loaded: LoadedPlan, ctx: ImportContext)
     changes += await retireMissing(trx, 'safeguard_measures', planId, plan.safeguards.map((s) => s.code));
 
     const itemIds = await idsByCode(trx, 'items', { plan_id: planId });
-    changes += await syncProposals(trx, planId, plan, itemIds, deptIds);
+    changes += await syncProposals(trx, plan, itemIds, deptIds);
 
     const counts = countPlan(plan);
     if (changes > 0) {

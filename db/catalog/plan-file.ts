@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import YAML from 'yaml';
 import type { z } from 'zod';
-import { planFileSchema, type PlanFile } from './plan-schema';
+import { checkReferences, formatPath, planFileSchema, type PlanFile } from './plan-schema';
 
 export interface FieldIssue {
   path: string;
@@ -20,16 +20,6 @@ export class PlanValidationError extends Error {
   }
 }
 
-/** `actions[2].tasks[0].proposal.lead`, the way a person finds it in the file. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out || '(root)';
-}
-
 function zodIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 }
@@ -42,7 +32,7 @@ export interface LoadedPlan {
 
 /** Parses YAML or JSON (JSON is YAML) and validates it against the schema. */
 export function parsePlanText(text: string, file = '<plan>'): LoadedPlan {
-  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length) {
     throw new PlanValidationError(
       file,
@@ -52,8 +42,13 @@ export function parsePlanText(text: string, file = '<plan>'): LoadedPlan {
       })),
     );
   }
-  const parsed = planFileSchema.safeParse(doc.toJS());
-  if (!parsed.success) throw new PlanValidationError(file, zodIssues(parsed.error));
+  const raw: unknown = doc.toJS();
+  const parsed = planFileSchema.safeParse(raw);
+  const issues = [
+    ...(parsed.success ? [] : zodIssues(parsed.error)),
+    ...checkReferences(raw).map((i) => ({ path: formatPath(i.path), message: i.message })),
+  ];
+  if (issues.length || !parsed.success) throw new PlanValidationError(file, issues);
   const contentSha256 = crypto.createHash('sha256').update(JSON.stringify(parsed.data)).digest('hex');
   return { plan: parsed.data, contentSha256 };
 }

@@ -128,71 +128,116 @@ const planObject = z
   })
   .strict();
 
-export const planFileSchema = planObject.superRefine(checkReferences);
+export const planFileSchema = planObject;
 
-type RawPlan = z.input<typeof planFileSchema>;
 export type PlanFile = z.output<typeof planFileSchema>;
 export type Policy = z.output<typeof policySchema>;
 
-/** Cross-field rules a per-field schema cannot express: unique codes, known departments, ordered dates and rungs. */
-function checkReferences(plan: z.output<typeof planObject>, ctx: z.RefinementCtx): void {
+export interface ReferenceIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+type Loose = Record<string, unknown>;
+const list = (v: unknown): Loose[] => (Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? (x as Loose) : {})) : []);
+const obj = (v: unknown): Loose => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Loose) : {});
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * Cross-field rules a per-field schema cannot express: unique codes, known
+ * departments, ordered dates and rungs. They read the raw input tolerantly,
+ * so a file with type errors still gets all of its reference errors reported
+ * in the same pass.
+ */
+export function checkReferences(raw: unknown): ReferenceIssue[] {
+  const issues: ReferenceIssue[] = [];
+  const plan = obj(raw);
   const seen = new Map<string, string>();
-  const unique = (value: string, path: (string | number)[], what: string) => {
+  const unique = (value: string | undefined, path: (string | number)[], what: string) => {
+    if (value === undefined) return;
     const key = `${what}:${value}`;
     const first = seen.get(key);
-    if (first) ctx.addIssue({ code: 'custom', path, message: `duplicate ${what} code "${value}" (first at ${first})` });
-    else seen.set(key, path.join('.'));
+    if (first) issues.push({ path, message: `duplicate ${what} code "${value}" (first at ${first})` });
+    else seen.set(key, formatPath(path));
   };
-  const departments = new Set(plan.departments.map((d) => d.code));
-  const known = (value: string, path: (string | number)[]) => {
-    if (!departments.has(value)) ctx.addIssue({ code: 'custom', path, message: `unknown department "${value}"` });
+  const departments = list(plan.departments);
+  const known = new Set(departments.map((d) => str(d.code)).filter((c): c is string => c !== undefined));
+  const mustKnow = (value: unknown, path: (string | number)[]) => {
+    const code = str(value);
+    if (code !== undefined && !known.has(code)) issues.push({ path, message: `unknown department "${code}"` });
   };
 
-  plan.departments.forEach((d, i) => unique(d.code, ['departments', i, 'code'], 'department'));
-  known(plan.plan.secretariat, ['plan', 'secretariat']);
-  if (plan.plan.periodEnd < plan.plan.periodStart) {
-    ctx.addIssue({ code: 'custom', path: ['plan', 'periodEnd'], message: 'must not be before plan.periodStart' });
+  departments.forEach((d, i) => unique(str(d.code), ['departments', i, 'code'], 'department'));
+  const meta = obj(plan.plan);
+  mustKnow(meta.secretariat, ['plan', 'secretariat']);
+  const start = str(meta.periodStart);
+  const end = str(meta.periodEnd);
+  if (start && end && /^\d{4}-\d{2}-\d{2}$/.test(start) && /^\d{4}-\d{2}-\d{2}$/.test(end) && end < start) {
+    issues.push({ path: ['plan', 'periodEnd'], message: 'must not be before plan.periodStart' });
   }
 
-  const checkItem = (item: PlanItemShape, path: (string | number)[]) => {
-    unique(item.code, [...path, 'code'], 'item');
-    known(item.proposal.lead, [...path, 'proposal', 'lead']);
+  const checkItem = (item: Loose, path: (string | number)[]) => {
+    unique(str(item.code), [...path, 'code'], 'item');
+    const proposal = obj(item.proposal);
+    const lead = str(proposal.lead);
+    mustKnow(lead, [...path, 'proposal', 'lead']);
     const cooperating = new Set<string>();
-    item.proposal.cooperating.forEach((c, k) => {
+    (Array.isArray(proposal.cooperating) ? proposal.cooperating : []).forEach((c: unknown, k: number) => {
+      const code = str(c);
+      if (code === undefined) return;
       const at = [...path, 'proposal', 'cooperating', k];
-      known(c, at);
-      if (c === item.proposal.lead) ctx.addIssue({ code: 'custom', path: at, message: `"${c}" is already the lead department` });
-      if (cooperating.has(c)) ctx.addIssue({ code: 'custom', path: at, message: `"${c}" is listed twice` });
-      cooperating.add(c);
+      mustKnow(code, at);
+      if (code === lead) issues.push({ path: at, message: `"${code}" is already the lead department` });
+      if (cooperating.has(code)) issues.push({ path: at, message: `"${code}" is listed twice` });
+      cooperating.add(code);
     });
   };
-  plan.actions.forEach((a, i) => {
-    unique(a.code, ['actions', i, 'code'], 'action');
-    a.tasks.forEach((t, j) => checkItem(t, ['actions', i, 'tasks', j]));
+  list(plan.actions).forEach((a, i) => {
+    unique(str(a.code), ['actions', i, 'code'], 'action');
+    list(a.tasks).forEach((t, j) => checkItem(t, ['actions', i, 'tasks', j]));
   });
-  plan.safeguards.forEach((s, i) => {
-    unique(s.code, ['safeguards', i, 'code'], 'safeguard');
-    s.items.forEach((t, j) => checkItem(t, ['safeguards', i, 'items', j]));
+  list(plan.safeguards).forEach((s, i) => {
+    unique(str(s.code), ['safeguards', i, 'code'], 'safeguard');
+    list(s.items).forEach((t, j) => checkItem(t, ['safeguards', i, 'items', j]));
   });
 
-  plan.policy.escalation.forEach((rung, i) => {
-    const prev = plan.policy.escalation[i - 1];
-    if (prev && rung.overdueWorkingDays <= prev.overdueWorkingDays) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['policy', 'escalation', i, 'overdueWorkingDays'],
-        message: 'each rung must come later than the one before it',
-      });
+  const ladder = list(obj(plan.policy).escalation);
+  ladder.forEach((rung, i) => {
+    const prev = ladder[i - 1];
+    if (!prev) return;
+    const days = rung.overdueWorkingDays;
+    const prevDays = prev.overdueWorkingDays;
+    if (typeof days === 'number' && typeof prevDays === 'number' && days <= prevDays) {
+      issues.push({ path: ['policy', 'escalation', i, 'overdueWorkingDays'], message: 'each rung must come later than the one before it' });
     }
-    if (prev && rungs.indexOf(rung.rung) <= rungs.indexOf(prev.rung)) {
-      ctx.addIssue({ code: 'custom', path: ['policy', 'escalation', i, 'rung'], message: 'rungs must be in the order cuiban, duban, leading-group' });
+    const at = rungs.indexOf(rung.rung as (typeof rungs)[number]);
+    const before = rungs.indexOf(prev.rung as (typeof rungs)[number]);
+    if (at >= 0 && before >= 0 && at <= before) {
+      issues.push({ path: ['policy', 'escalation', i, 'rung'], message: 'rungs must be in the order cuiban, duban, leading-group' });
     }
   });
+  return issues;
 }
 
-interface PlanItemShape {
-  code: string;
-  proposal: { lead: string; cooperating: string[] };
+/** `actions[2].tasks[0].proposal.lead`, the way a person finds it in the file. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(root)';
 }
 
-export type { RawPlan };
+export type RawPlan = z.input<typeof planFileSchema>;
+
+/** The same format as JSON Schema, for editors and other tools (plans/plan.schema.json). */
+export function planJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(planFileSchema, { io: 'input', target: 'draft-2020-12' }),
+    $id: 'https://coord.example/plan.schema.json',
+    title: 'coord-plan/v1',
+    description:
+      'A multi-year action plan for the coordination engine: metadata, policy, department directory, key actions with their tasks, and safeguard measures with their items. Cross-field rules (unique codes, known departments) are checked on import.',
+  };
+}
