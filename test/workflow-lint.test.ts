@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { projectRoot } from '../platform/config';
 
 /** The lint rule that keeps workflow code deterministic really fires on workflow files, and only there. */
 describe('lint rule for workflows/', () => {
   // ESLint's flat config is ESM; run the real CLI rather than its API inside jest's CommonJS sandbox.
   const lint = async (code: string, file: string) => {
-    const res = spawnSync(process.execPath, [require.resolve('eslint/bin/eslint.js'), '--stdin', '--stdin-filename', file, '--format', 'json'], {
+    const res = spawnSync(process.execPath, [path.join(projectRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--stdin', '--stdin-filename', file, '--format', 'json'], {
       cwd: projectRoot,
       input: code,
       encoding: 'utf8',
