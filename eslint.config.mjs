@@ -22,16 +22,16 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: {
-      // Value imports: @temporalio/workflow and sibling workflow modules only.
+      // Value imports: @temporalio/workflow (and its deterministic @temporalio/common) and sibling workflow modules only.
       // Anything else (activities, db types) may come in as `import type`.
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              regex: '^(?!@temporalio/workflow$)(?!\\./).*',
+              regex: '^(?!@temporalio/(workflow|common)$)(?!\\./).*',
               allowTypeImports: true,
-              message: 'Workflow code must be deterministic: workflows/ imports only @temporalio/workflow, sibling workflow modules, and types.',
+              message: 'Workflow code must be deterministic: workflows/ imports only @temporalio/workflow, @temporalio/common, sibling workflow modules, and types.',
             },
           ],
         },

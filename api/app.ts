@@ -2,22 +2,12 @@ import crypto from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../platform/logger';
+import { HttpError } from './errors';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 
 export interface AppDeps {
   log: Logger;
   readiness: Record<string, ReadinessCheck>;
-}
-
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;

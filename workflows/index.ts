@@ -1,2 +1,3 @@
 // Every workflow the worker registers; the worker bundles this file.
 export { catalogCheck } from './catalog-check';
+export { itemWorkflow } from './item';

@@ -13,7 +13,7 @@ const code = z
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 
-const isoDate = z
+export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
   .refine((s) => {

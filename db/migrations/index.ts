@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
 import * as catalog from './001_catalog';
+import * as calendar from './002_calendar';
+import * as items from './003_item_records';
+import * as notifications from './004_notifications';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -10,7 +13,12 @@ interface Migration {
  * Migrations are listed here rather than discovered on disk, so the same list
  * runs under tsx, jest and compiled JavaScript. Append; never reorder.
  */
-const migrations: Array<[string, Migration]> = [['001_catalog', catalog]];
+const migrations: Array<[string, Migration]> = [
+  ['001_catalog', catalog],
+  ['002_calendar', calendar],
+  ['003_item_records', items],
+  ['004_notifications', notifications],
+];
 
 export const migrationSource: Knex.MigrationSource<string> = {
   getMigrations: async () => migrations.map(([name]) => name),

@@ -15,7 +15,7 @@ export interface TemporalHarness {
 }
 
 /** A real worker, running, on the run's dev server and a task queue of its own. */
-export async function temporalHarness(db: Db, label: string): Promise<TemporalHarness> {
+export async function temporalHarness(db: Db, label: string, opts: { workingDayMs?: number; mergeWindowMs?: number } = {}): Promise<TemporalHarness> {
   const run = testRun();
   bridgeTemporalLogs(createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', pretty: 'false', name: 'test' }));
   const taskQueue = `test-${label}-${run.runId}`;
@@ -27,7 +27,7 @@ export async function temporalHarness(db: Db, label: string): Promise<TemporalHa
     namespace: 'default',
     taskQueue,
     workflowBundle: { codePath: run.bundlePath },
-    activities: createActivities({ db, log: silentLog }),
+    activities: createActivities({ db, log: silentLog, workingDayMs: opts.workingDayMs, mergeWindowMs: opts.mergeWindowMs ?? 50 }),
   });
   const running = worker.run();
   return {

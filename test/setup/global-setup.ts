@@ -16,6 +16,7 @@ import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { ensureTemporalCli } from '../../platform/temporal-cli';
 import { workflowsPath } from '../../platform/worker';
+import { ITEM_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import type { TestRun } from './run';
 
 export default async function globalSetup(): Promise<void> {
@@ -32,6 +33,7 @@ export default async function globalSetup(): Promise<void> {
       ip: '127.0.0.1',
       ui: false,
       log: { format: 'json', level: 'error' },
+      searchAttributes: ITEM_SEARCH_ATTRIBUTES,
     },
   });
   log.info({ address: env.address, cli: cli?.path ?? 'sdk-download' }, 'test setup: Temporal dev server up');

@@ -1,0 +1,71 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { CalendarNotLoadedError, type WorkingCalendar } from '../db/calendar/working-calendar';
+import type { AckState, ItemPolicy, PeriodState } from '../workflows/definitions';
+import { createClock, type Clock, type ClockAnchor } from './clock';
+import { planAck, planPeriod, retimePeriod } from './schedule';
+
+/**
+ * Deadline activities: every date comes from the working-day calendar and
+ * reaches the workflow as an absolute instant. A year with no arrangement is
+ * a non-retryable CalendarNotLoaded failure: the workflow waits for an
+ * administrator to load it rather than guess.
+ */
+export interface DeadlineDeps {
+  calendar: () => Promise<WorkingCalendar>;
+  /** Compressed clock for tests and demos: one working day lasts this long. Unset in production. */
+  workingDayMs?: number;
+}
+
+function asFailure(err: unknown): never {
+  if (err instanceof CalendarNotLoadedError) throw ApplicationFailure.nonRetryable(err.message, 'CalendarNotLoaded');
+  if (err instanceof RangeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidDate');
+  throw err;
+}
+
+export function createDeadlineActivities(deps: DeadlineDeps) {
+  const withClock = async <T>(anchor: ClockAnchor, fn: (cal: WorkingCalendar, clock: Clock) => T): Promise<T> => {
+    const cal = await deps.calendar();
+    try {
+      return fn(cal, createClock(cal, anchor, deps.workingDayMs));
+    } catch (err) {
+      return asFailure(err);
+    }
+  };
+
+  return {
+    async planAcknowledgement(req: { anchor: ClockAnchor; policy: ItemPolicy }): Promise<AckState> {
+      return withClock(req.anchor, (cal, clock) => planAck(cal, clock, req.anchor.date, req.policy));
+    },
+
+    async retimeAcknowledgement(req: { anchor: ClockAnchor; policy: ItemPolicy; ack: AckState }): Promise<AckState> {
+      const fired = new Set(req.ack.rungs.filter((r) => r.fired).map((r) => r.rung));
+      return withClock(req.anchor, (cal, clock) => planAck(cal, clock, req.anchor.date, req.policy, fired));
+    },
+
+    async planReportingPeriod(req: { anchor: ClockAnchor; policy: ItemPolicy; seq: number; startsOn: string; finalDeadline: string }): Promise<PeriodState> {
+      return withClock(req.anchor, (cal, clock) => planPeriod(cal, clock, { seq: req.seq, startsOn: req.startsOn, finalDeadline: req.finalDeadline, policy: req.policy, now: Date.now() }));
+    },
+
+    /** Moves the period to `dueOn` (extension, return), or recomputes it from the calendar when `dueOn` is absent. */
+    async retimeReportingPeriod(req: { anchor: ClockAnchor; policy: ItemPolicy; period: PeriodState; dueOn?: string }): Promise<PeriodState> {
+      return withClock(req.anchor, (cal, clock) => retimePeriod(cal, clock, req.period, req.policy, Date.now(), req.dueOn));
+    },
+
+    /** A new due date must be a working day, in a loaded year, after today. */
+    async checkDueDate(req: { anchor: ClockAnchor; dueOn: string }): Promise<{ dueOn: string; today: string }> {
+      return withClock(req.anchor, (cal, clock) => {
+        const today = clock.dateAt(Date.now());
+        if (!cal.isWorkingDay(req.dueOn)) throw ApplicationFailure.nonRetryable(`dueOn ${req.dueOn} is not a working day`, 'InvalidDueDate');
+        if (req.dueOn <= today) throw ApplicationFailure.nonRetryable(`dueOn ${req.dueOn} is not after today (${today})`, 'InvalidDueDate');
+        return { dueOn: req.dueOn, today };
+      });
+    },
+
+    /** Today's business date on the item's clock. */
+    async businessDate(req: { anchor: ClockAnchor }): Promise<string> {
+      return withClock(req.anchor, (_cal, clock) => clock.dateAt(Date.now()));
+    },
+  };
+}
+
+export type DeadlineActivities = ReturnType<typeof createDeadlineActivities>;

@@ -1,0 +1,367 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Knex } from 'knex';
+import type { Db } from '../db/connection';
+import type { Logger } from '../platform/logger';
+import type {
+  Grade,
+  ItemState,
+  ItemWorkflowInput,
+  ReportReceipt,
+  RungEvent,
+  SubmitReportInput,
+} from '../workflows/definitions';
+import type { ClockAnchor } from './clock';
+import { chineseDate, type NotificationActivities, type NotificationKind } from './notifications';
+
+/**
+ * The item workflow's effects on PostgreSQL and on people: the mirror rows the
+ * API and the board read, the audit trail, and the notifications. Each write
+ * is keyed (item, period, kind or rung), so a retried or replayed activity
+ * changes nothing the second time.
+ */
+
+interface ItemRef {
+  itemKey: string;
+  title: string;
+}
+
+export type ItemEvent = ItemRef & {
+  actor: string;
+  requestId?: string;
+  /** The item's clock, for the business date of events that happen "today". */
+  anchor: ClockAnchor;
+  /** The working day the event belongs to, where it has its own (a reminder's, a rung's). */
+  businessDate?: string;
+} & (
+    | { kind: 'acknowledged'; department: string }
+    | { kind: 'report'; receipt: ReportReceipt; report: SubmitReportInput; lead: string; secretariat: string }
+    | { kind: 'review'; periodSeq: number; decision: 'accept' | 'return'; comment?: string; newDueOn?: string; lead: string; onTime?: boolean }
+    | { kind: 'reminder'; periodSeq: number; offset: number; dueOn: string; lead: string }
+    | { kind: 'escalation'; subject: 'report' | 'acknowledgement'; periodSeq: number; rung: RungEvent; dueOn: string; lead: string; secretariat: string }
+    | { kind: 'extension-requested'; requestId: string; periodSeq: number; requestedDueOn: string; reason: string; department: string; secretariat: string }
+    | { kind: 'extension-decided'; requestId: string; approve: boolean; dueOn?: string; comment?: string; lead: string }
+    | { kind: 'reassigned'; from: string; to: string; reason: string }
+    | { kind: 'instruction'; instructionKey: string; text: string; recipients: string[] }
+    | { kind: 'completion-requested'; summary: string; department: string; secretariat: string }
+    | { kind: 'completion-decided'; approve: boolean; grade?: Grade; comment?: string; lead: string }
+    | { kind: 'cancelled'; reason: string; recipients: string[] }
+    | { kind: 'blocked'; reason: string; secretariat: string }
+  );
+
+const RUNG_TITLES: Record<string, string> = { cuiban: '【催办】', duban: '【督办】', 'leading-group': '【上报领导小组】' };
+
+async function assignmentId(trx: Knex | Knex.Transaction, itemKey: string): Promise<number> {
+  const row = (await trx('assignments').where({ workflow_id: itemKey }).first('id')) as { id: number } | undefined;
+  if (!row) throw ApplicationFailure.nonRetryable(`no assignment recorded for ${itemKey}`, 'AssignmentMissing');
+  return row.id;
+}
+
+async function departmentId(trx: Knex | Knex.Transaction, code: string): Promise<number> {
+  const row = (await trx('departments').where({ code }).first('id')) as { id: number } | undefined;
+  if (!row) throw ApplicationFailure.nonRetryable(`unknown department ${code}`, 'UnknownDepartment');
+  return row.id;
+}
+
+async function audit(trx: Knex | Knex.Transaction, ev: { actor: string; requestId?: string; itemKey: string }, action: string, payload: object, key?: string): Promise<void> {
+  // Keyed audit rows make a retried activity leave one trace, not two.
+  if (key) {
+    const seen = await trx('audit_events').where({ action, subject: ev.itemKey }).whereRaw(`payload->>'key' = ?`, [key]).first('id');
+    if (seen) return;
+  }
+  await trx('audit_events').insert({
+    actor: ev.actor,
+    action,
+    subject: ev.itemKey,
+    payload: JSON.stringify(key ? { key, ...payload } : payload),
+    request_id: ev.requestId ?? null,
+  });
+}
+
+export function createItemActivities({
+  db,
+  log,
+  notifications,
+  today,
+}: {
+  db: Db;
+  log: Logger;
+  notifications: NotificationActivities;
+  today: (anchor: ClockAnchor) => Promise<string>;
+}) {
+  const notify = async (departmentCode: string, kind: NotificationKind, key: string, ev: ItemRef & { businessDate: string }, title: string, body: string, payload?: Record<string, unknown>) =>
+    notifications.notify({ key, departmentCode, kind, itemKey: ev.itemKey, businessDate: ev.businessDate, title, body, payload });
+
+  return {
+    /** The assignment row, its co-operating departments, the audit, and the notices to the departments. */
+    async recordAssignment(req: { input: ItemWorkflowInput; assignedAt: number }): Promise<void> {
+      const { input } = req;
+      const businessDate = await today({ date: input.startDate, at: req.assignedAt });
+      await db.transaction(async (trx) => {
+        const item = (await trx('items as i')
+          .join('plans as p', 'p.id', 'i.plan_id')
+          .where({ 'p.code': input.planCode, 'i.code': input.itemCode })
+          .first('i.id')) as { id: number } | undefined;
+        if (!item) throw ApplicationFailure.nonRetryable(`item ${input.planCode}/${input.itemCode} is not in the catalog`, 'ItemNotFound');
+        const inserted = (await trx('assignments')
+          .insert({
+            item_id: item.id,
+            workflow_id: input.itemKey,
+            lead_department_id: await departmentId(trx, input.lead),
+            cadence: input.policy.cadence,
+            due_offset_working_days: input.policy.dueOffsetWorkingDays,
+            start_date: input.startDate,
+            final_deadline: input.finalDeadline,
+            policy: JSON.stringify(input.policy),
+            status: 'assigned',
+            assigned_by: input.assignedBy,
+            assigned_at: new Date(req.assignedAt),
+          })
+          .onConflict('item_id')
+          .ignore()
+          .returning('id')) as { id: number }[];
+        if (!inserted.length) return;
+        const id = inserted[0]!.id;
+        for (const code of input.cooperating) {
+          await trx('assignment_cooperators').insert({ assignment_id: id, department_id: await departmentId(trx, code) });
+        }
+        await audit(trx, { actor: input.assignedBy, itemKey: input.itemKey }, 'item.assign', {
+          lead: input.lead,
+          cooperating: input.cooperating,
+          cadence: input.policy.cadence,
+          startDate: input.startDate,
+          finalDeadline: input.finalDeadline,
+        });
+      });
+      const ev = { itemKey: input.itemKey, title: input.title, businessDate };
+      const body = `${input.title}\n牵头单位:${input.lead}\n配合单位:${input.cooperating.join('、') || '无'}\n报送周期:${input.policy.cadence},完成时限:${chineseDate(input.finalDeadline)}。请于${input.policy.acknowledgeWithinWorkingDays}个工作日内签收。`;
+      await notify(input.lead, 'assignment', `assign:${input.itemKey}:${input.lead}`, ev, `【交办】${input.title}(牵头)`, body);
+      for (const code of input.cooperating) {
+        await notify(code, 'assignment', `assign:${input.itemKey}:${code}`, ev, `【交办】${input.title}(配合)`, body);
+      }
+      log.info({ workflowId: input.itemKey, lead: input.lead }, 'assignment recorded');
+    },
+
+    /** Mirrors the workflow's state into the rows the API and board read. */
+    async syncItem(state: ItemState): Promise<void> {
+      await db.transaction(async (trx) => {
+        const id = await assignmentId(trx, state.itemKey);
+        const terminalAt = new Date();
+        await trx('assignments')
+          .where({ id })
+          .update({
+            status: state.status,
+            lead_department_id: await departmentId(trx, state.lead),
+            next_due_on: state.period && state.period.status !== 'accepted' ? state.period.dueOn : null,
+            next_due_at: state.period && state.period.status !== 'accepted' ? new Date(state.period.dueAt) : null,
+            escalation_level: state.escalationLevel,
+            grade: state.grade ?? null,
+            acknowledged_at: state.status === 'assigned' ? null : trx.raw('coalesce(acknowledged_at, ?)', [terminalAt]),
+            completed_at: state.status === 'completed' ? trx.raw('coalesce(completed_at, ?)', [terminalAt]) : null,
+            cancelled_at: state.status === 'cancelled' ? trx.raw('coalesce(cancelled_at, ?)', [terminalAt]) : null,
+            updated_at: trx.fn.now(),
+          });
+        const coops = await Promise.all(state.cooperating.map((c) => departmentId(trx, c)));
+        await trx('assignment_cooperators').where({ assignment_id: id }).whereNotIn('department_id', coops.length ? coops : [-1]).delete();
+        if (coops.length) {
+          await trx('assignment_cooperators').insert(coops.map((d) => ({ assignment_id: id, department_id: d }))).onConflict(['assignment_id', 'department_id']).ignore();
+        }
+        const p = state.period;
+        if (p) {
+          await trx('periods')
+            .insert({
+              assignment_id: id,
+              seq: p.seq,
+              starts_on: p.startsOn,
+              ends_on: p.endsOn,
+              original_due_on: p.originalDueOn,
+              due_on: p.dueOn,
+              extended_due_on: p.extendedDueOn ?? null,
+              due_at: new Date(p.dueAt),
+              status: p.status,
+            })
+            .onConflict(['assignment_id', 'seq'])
+            .merge(['starts_on', 'ends_on', 'original_due_on', 'due_on', 'extended_due_on', 'due_at', 'status', 'updated_at']);
+        }
+      });
+    },
+
+    /** One event of the item's life: its rows, its audit entry, its notices. */
+    async recordItemEvent(event: ItemEvent): Promise<void> {
+      const ev = { ...event, businessDate: event.businessDate ?? (await today(event.anchor)) };
+      switch (ev.kind) {
+        case 'acknowledged':
+          await audit(db, ev, 'item.acknowledge', { department: ev.department }, `ack`);
+          return;
+
+        case 'report': {
+          const { receipt, report } = ev;
+          await db.transaction(async (trx) => {
+            await trx('reports')
+              .insert({
+                receipt_id: receipt.receiptId,
+                assignment_id: await assignmentId(trx, ev.itemKey),
+                period_seq: receipt.periodSeq,
+                department_id: await departmentId(trx, receipt.department),
+                kind: receipt.kind,
+                version: receipt.version,
+                progress: report.progress,
+                percent_done: report.percentDone,
+                problems: report.problems ?? null,
+                next_steps: report.nextSteps ?? null,
+                attachments: JSON.stringify(report.attachments ?? []),
+                inputs: JSON.stringify(receipt.inputs ?? []),
+                submitted_by: ev.actor,
+                submitted_at: new Date(receipt.receivedAt),
+              })
+              .onConflict('receipt_id')
+              .ignore();
+            await audit(trx, ev, 'item.report', { receipt }, `report:${receipt.receiptId}`);
+          });
+          const to = receipt.kind === 'input' ? ev.lead : ev.secretariat;
+          const what = receipt.kind === 'input' ? `配合单位${receipt.department}报送了第${receipt.periodSeq}期进展` : `牵头单位报送了第${receipt.periodSeq}期进展(第${receipt.version}版)`;
+          await notify(to, 'review', `report:${receipt.receiptId}`, ev, `【报送】${ev.title}`, `${what},完成${report.percentDone}%。\n${report.progress}`);
+          return;
+        }
+
+        case 'review': {
+          await db.transaction(async (trx) => {
+            const id = await assignmentId(trx, ev.itemKey);
+            const latest = (await trx('reports')
+              .where({ assignment_id: id, period_seq: ev.periodSeq, kind: 'consolidated' })
+              .orderBy('version', 'desc')
+              .first('id')) as { id: number } | undefined;
+            if (latest) {
+              await trx('reports').where({ id: latest.id }).update({
+                review: ev.decision === 'accept' ? 'accepted' : 'returned',
+                review_comment: ev.comment ?? null,
+                reviewed_by: ev.actor,
+                reviewed_at: trx.fn.now(),
+              });
+            }
+            if (ev.decision === 'accept') {
+              await trx('periods').where({ assignment_id: id, seq: ev.periodSeq }).update({ on_time: ev.onTime ?? null, accepted_at: trx.fn.now() });
+              await trx('escalations').where({ assignment_id: id, period_seq: ev.periodSeq, subject: 'report' }).whereNull('resolved_at').update({ resolved_at: trx.fn.now() });
+            }
+            await audit(trx, ev, `item.review.${ev.decision}`, { periodSeq: ev.periodSeq, comment: ev.comment, newDueOn: ev.newDueOn }, `review:${ev.periodSeq}:${ev.requestId ?? latest?.id}`);
+          });
+          const text = ev.decision === 'accept' ? `第${ev.periodSeq}期进展报告已审核通过。` : `第${ev.periodSeq}期进展报告被退回修改,请于${chineseDate(ev.newDueOn ?? ev.businessDate)}前重新报送。${ev.comment ?? ''}`;
+          await notify(ev.lead, 'review', `review:${ev.itemKey}:p${ev.periodSeq}:${ev.decision}:${ev.newDueOn ?? ''}`, ev, `【${ev.decision === 'accept' ? '审核通过' : '退回'}】${ev.title}`, text);
+          return;
+        }
+
+        case 'reminder':
+          await notify(
+            ev.lead,
+            'reminder',
+            `reminder:${ev.itemKey}:p${ev.periodSeq}:${ev.dueOn}:d${ev.offset}`,
+            ev,
+            `【提醒】${ev.title}`,
+            ev.offset === 0 ? `第${ev.periodSeq}期进展今天(${chineseDate(ev.dueOn)})截止报送。` : `第${ev.periodSeq}期进展将于${chineseDate(ev.dueOn)}截止报送,还有${ev.offset}个工作日。`,
+            { periodSeq: ev.periodSeq, dueOn: ev.dueOn, offset: ev.offset },
+          );
+          return;
+
+        case 'escalation': {
+          const key = `escalation:${ev.itemKey}:${ev.subject}:p${ev.periodSeq}:${ev.rung.rung}`;
+          await db.transaction(async (trx) => {
+            const id = await assignmentId(trx, ev.itemKey);
+            await trx('escalations')
+              .insert({
+                key,
+                assignment_id: id,
+                subject: ev.subject,
+                period_seq: ev.periodSeq,
+                rung: ev.rung.rung,
+                level: ev.rung.level,
+                business_date: ev.businessDate,
+                fired_at: trx.fn.now(),
+              })
+              .onConflict('key')
+              .ignore();
+            await audit(trx, ev, 'item.escalate', { subject: ev.subject, periodSeq: ev.periodSeq, rung: ev.rung.rung, level: ev.rung.level }, key);
+          });
+          const what = ev.subject === 'acknowledgement' ? `交办事项应于${chineseDate(ev.dueOn)}前签收,至今未签收` : `第${ev.periodSeq}期进展应于${chineseDate(ev.dueOn)}前报送,至今未报送`;
+          const title = `${RUNG_TITLES[ev.rung.rung] ?? `【${ev.rung.label}】`}${ev.title}`;
+          await notify(ev.lead, 'escalation', key, ev, title, `${what}。(${ev.rung.label})`, { rung: ev.rung.rung, level: ev.rung.level });
+          // From 督办 on the secretariat is party to it; the top rung puts the item before the leading group.
+          if (ev.rung.level >= 2) await notify(ev.secretariat, 'escalation', `${key}:secretariat`, ev, title, `${ev.lead}:${what}。(${ev.rung.label})`, { rung: ev.rung.rung, level: ev.rung.level });
+          return;
+        }
+
+        case 'extension-requested':
+          await db.transaction(async (trx) => {
+            await trx('extension_requests')
+              .insert({
+                key: ev.requestId,
+                assignment_id: await assignmentId(trx, ev.itemKey),
+                period_seq: ev.periodSeq,
+                requested_due_on: ev.requestedDueOn,
+                reason: ev.reason,
+                requested_by: ev.actor,
+                requested_at: trx.fn.now(),
+              })
+              .onConflict('key')
+              .ignore();
+            await audit(trx, ev, 'item.extension.request', { periodSeq: ev.periodSeq, requestedDueOn: ev.requestedDueOn, reason: ev.reason }, ev.requestId);
+          });
+          await notify(ev.secretariat, 'extension', `extension:${ev.requestId}:request`, ev, `【延期申请】${ev.title}`, `${ev.department}申请将第${ev.periodSeq}期报送延期至${chineseDate(ev.requestedDueOn)}。理由:${ev.reason}`);
+          return;
+
+        case 'extension-decided':
+          await db.transaction(async (trx) => {
+            await trx('extension_requests')
+              .where({ key: ev.requestId })
+              .update({ decision: ev.approve ? 'approved' : 'rejected', decided_due_on: ev.dueOn ?? null, decided_by: ev.actor, decided_at: trx.fn.now() });
+            await audit(trx, ev, 'item.extension.decide', { requestId: ev.requestId, approve: ev.approve, dueOn: ev.dueOn, comment: ev.comment }, `${ev.requestId}:decision`);
+          });
+          await notify(ev.lead, 'extension', `extension:${ev.requestId}:decision`, ev, `【延期${ev.approve ? '批准' : '不予批准'}】${ev.title}`, ev.approve ? `延期申请已批准,报送截止日调整为${chineseDate(ev.dueOn ?? ev.businessDate)}。` : `延期申请未获批准。${ev.comment ?? ''}`);
+          return;
+
+        case 'reassigned':
+          await audit(db, ev, 'item.reassign', { from: ev.from, to: ev.to, reason: ev.reason }, `reassign:${ev.requestId ?? `${ev.from}>${ev.to}`}`);
+          await notify(ev.to, 'reassignment', `reassign:${ev.itemKey}:${ev.from}>${ev.to}:to`, ev, `【改派】${ev.title}`, `本事项牵头单位由${ev.from}调整为贵单位。理由:${ev.reason}`);
+          await notify(ev.from, 'reassignment', `reassign:${ev.itemKey}:${ev.from}>${ev.to}:from`, ev, `【改派】${ev.title}`, `本事项牵头单位已调整为${ev.to}。理由:${ev.reason}`);
+          return;
+
+        case 'instruction':
+          await db.transaction(async (trx) => {
+            await trx('instructions')
+              .insert({ key: ev.instructionKey, assignment_id: await assignmentId(trx, ev.itemKey), issued_by: ev.actor, text: ev.text, issued_at: trx.fn.now() })
+              .onConflict('key')
+              .ignore();
+            await audit(trx, ev, 'item.instruct', { text: ev.text }, ev.instructionKey);
+          });
+          for (const to of ev.recipients) await notify(to, 'instruction', `${ev.instructionKey}:${to}`, ev, `【领导批示】${ev.title}`, ev.text);
+          return;
+
+        case 'completion-requested':
+          await audit(db, ev, 'item.completion.request', { summary: ev.summary, department: ev.department }, `completion-request:${ev.requestId ?? ev.businessDate}`);
+          await db('assignments').where({ workflow_id: ev.itemKey }).update({ completion_summary: ev.summary });
+          await notify(ev.secretariat, 'completion', `completion:${ev.itemKey}:request:${ev.requestId ?? ev.businessDate}`, ev, `【申请办结】${ev.title}`, ev.summary);
+          return;
+
+        case 'completion-decided':
+          await audit(db, ev, 'item.completion.decide', { approve: ev.approve, grade: ev.grade, comment: ev.comment }, `completion-decision:${ev.requestId ?? ev.businessDate}`);
+          await notify(ev.lead, 'completion', `completion:${ev.itemKey}:decision:${ev.requestId ?? ev.businessDate}`, ev, `【${ev.approve ? '同意办结' : '不同意办结'}】${ev.title}`, ev.approve ? `本事项已办结,评定等次:${ev.grade ?? '—'}。` : `办结申请未获同意。${ev.comment ?? ''}`);
+          return;
+
+        case 'cancelled':
+          await db.transaction(async (trx) => {
+            const id = await assignmentId(trx, ev.itemKey);
+            await trx('assignments').where({ id }).update({ cancel_reason: ev.reason });
+            await trx('escalations').where({ assignment_id: id }).whereNull('resolved_at').update({ resolved_at: trx.fn.now() });
+            await audit(trx, ev, 'item.cancel', { reason: ev.reason }, 'cancel');
+          });
+          for (const to of ev.recipients) await notify(to, 'cancellation', `cancel:${ev.itemKey}:${to}`, ev, `【撤销】${ev.title}`, `本交办事项已撤销。理由:${ev.reason}`);
+          return;
+
+        case 'blocked':
+          await audit(db, ev, 'item.blocked', { reason: ev.reason }, `blocked:${ev.reason}`);
+          await notify(ev.secretariat, 'escalation', `blocked:${ev.itemKey}:${ev.reason}`, ev, `【需处理】${ev.title}`, `本事项无法计算报送期限:${ev.reason}。请管理员加载相应年度的工作日安排。`);
+          return;
+      }
+    },
+  };
+}
+
+export type ItemActivities = ReturnType<typeof createItemActivities>;

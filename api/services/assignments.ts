@@ -1,0 +1,144 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { z } from 'zod';
+import { formatPath, isoDate, policySchema } from '../../db/catalog/plan-schema';
+import type { Db } from '../../db/connection';
+import {
+  actionSA,
+  escalationLevelSA,
+  ITEM_WORKFLOW_TYPE,
+  itemWorkflowId,
+  leadSA,
+  planSA,
+  statusSA,
+  type ItemPolicy,
+  type ItemWorkflowInput,
+} from '../../workflows/definitions';
+import { HttpError, invalid } from '../errors';
+
+const code = z.string().trim().min(1).max(64);
+
+export const assignRequestSchema = z
+  .object({
+    planCode: code,
+    itemCode: code,
+    lead: code,
+    cooperating: z.array(code).max(30).default([]),
+    cadence: policySchema.shape.cadence.unwrap().optional(),
+    dueOffsetWorkingDays: z.number().int().min(0).max(60).optional(),
+    reminderOffsetsWorkingDays: z.array(z.number().int().min(0).max(60)).max(10).optional(),
+    acknowledgeWithinWorkingDays: z.number().int().min(0).max(60).optional(),
+    escalation: policySchema.shape.escalation.unwrap().optional(),
+    startDate: isoDate.optional(),
+    finalDeadline: isoDate.optional(),
+  })
+  .strict();
+export type AssignRequest = z.input<typeof assignRequestSchema>;
+
+export interface AssignContext {
+  client: Client;
+  db: Db;
+  taskQueue: string;
+  actor: string;
+  requestId?: string;
+  /** Today's date in Asia/Shanghai, the default start date. */
+  today?: string;
+}
+
+function shanghaiToday(): string {
+  return new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The secretariat assigns one item: validated against the catalog, then one
+ * workflow started under the item's business key, so a second assignment of
+ * the same item is refused (409), never duplicated. The workflow records the
+ * assignment and notifies the departments.
+ */
+export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ workflowId: string; runId: string; input: ItemWorkflowInput }> {
+  const parsed = assignRequestSchema.safeParse(body);
+  if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ field: formatPath(i.path), message: i.message })));
+  const req = parsed.data;
+
+  const item = (await ctx.db('items as i')
+    .join('plans as p', 'p.id', 'i.plan_id')
+    .leftJoin('actions as a', 'a.id', 'i.action_id')
+    .leftJoin('safeguard_measures as m', 'm.id', 'i.measure_id')
+    .join('departments as sec', 'sec.id', 'p.secretariat_department_id')
+    .where({ 'p.code': req.planCode, 'i.code': req.itemCode })
+    .first(
+      'i.id',
+      'i.title',
+      'i.retired_at',
+      'p.policy',
+      'sec.code as secretariat',
+      ctx.db.raw(`to_char(p.period_end, 'YYYY-MM-DD') as period_end`),
+      ctx.db.raw('coalesce(a.code, m.code) as group_code'),
+    )) as
+    | { id: number; title: string; retired_at: Date | null; policy: ItemPolicy; secretariat: string; period_end: string; group_code: string }
+    | undefined;
+  if (!item) throw new HttpError(404, 'not_found', `item ${req.planCode}/${req.itemCode} is not in the catalog`);
+  if (item.retired_at) throw new HttpError(409, 'retired', `item ${req.planCode}/${req.itemCode} was retired from the plan`);
+
+  const problems: { field: string; message: string }[] = [];
+  const departments = [req.lead, ...req.cooperating];
+  const known = new Set(((await ctx.db('departments').whereIn('code', departments).select('code')) as { code: string }[]).map((r) => r.code));
+  if (!known.has(req.lead)) problems.push({ field: 'lead', message: `unknown department "${req.lead}"` });
+  req.cooperating.forEach((c, i) => {
+    if (!known.has(c)) problems.push({ field: `cooperating[${i}]`, message: `unknown department "${c}"` });
+    if (c === req.lead) problems.push({ field: `cooperating[${i}]`, message: `"${c}" is already the lead department` });
+    if (req.cooperating.indexOf(c) !== i) problems.push({ field: `cooperating[${i}]`, message: `"${c}" is listed twice` });
+  });
+  const startDate = req.startDate ?? ctx.today ?? shanghaiToday();
+  const finalDeadline = req.finalDeadline ?? item.period_end;
+  if (finalDeadline < startDate) problems.push({ field: 'finalDeadline', message: `must not be before the start date ${startDate}` });
+  const policy: ItemPolicy = {
+    cadence: req.cadence ?? item.policy.cadence,
+    dueOffsetWorkingDays: req.dueOffsetWorkingDays ?? item.policy.dueOffsetWorkingDays,
+    reminderOffsetsWorkingDays: req.reminderOffsetsWorkingDays ?? item.policy.reminderOffsetsWorkingDays,
+    acknowledgeWithinWorkingDays: req.acknowledgeWithinWorkingDays ?? item.policy.acknowledgeWithinWorkingDays,
+    escalation: req.escalation ?? item.policy.escalation,
+  };
+  policy.escalation.forEach((r, i) => {
+    const prev = policy.escalation[i - 1];
+    if (prev && r.overdueWorkingDays <= prev.overdueWorkingDays) problems.push({ field: `escalation[${i}].overdueWorkingDays`, message: 'each rung must come later than the one before it' });
+  });
+  if (problems.length) throw invalid(problems);
+
+  const input: ItemWorkflowInput = {
+    itemKey: itemWorkflowId(req.planCode, req.itemCode),
+    planCode: req.planCode,
+    actionCode: item.group_code,
+    itemCode: req.itemCode,
+    title: item.title,
+    lead: req.lead,
+    cooperating: req.cooperating,
+    secretariat: item.secretariat,
+    startDate,
+    finalDeadline,
+    policy,
+    assignedBy: ctx.actor,
+  };
+  try {
+    const handle = await ctx.client.workflow.start(ITEM_WORKFLOW_TYPE, {
+      taskQueue: ctx.taskQueue,
+      workflowId: input.itemKey,
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: [
+        { key: planSA, value: input.planCode },
+        { key: actionSA, value: input.actionCode },
+        { key: leadSA, value: input.lead },
+        { key: statusSA, value: 'assigned' },
+        { key: escalationLevelSA, value: 0 },
+      ],
+      memo: { requestId: ctx.requestId },
+    });
+    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, input };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new HttpError(409, 'already_assigned', `item ${req.planCode}/${req.itemCode} is already assigned (workflow ${input.itemKey})`);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,256 @@
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { assignItem } from '../api/services/assignments';
+import { HttpError } from '../api/errors';
+import { loadCalendarYear, seedOfficialCalendar } from '../db/calendar/store';
+import { importPlan } from '../db/catalog/import';
+import { readPlanFile } from '../db/catalog/plan-file';
+import { migrateLatest, type Db } from '../db/connection';
+import * as d from '../workflows/definitions';
+import { createTestDatabase } from './helpers/db';
+import { defaultPlanFile } from './helpers/plans';
+import { temporalHarness, type TemporalHarness } from './helpers/temporal';
+import { eventually, sleep } from './helpers/wait';
+
+/**
+ * The real item workflow on the real server, with one working day compressed
+ * to WORKING_DAY ms, so the reminder and escalation ladder runs in seconds on
+ * the real 2016 calendar. Item start 2016-03-28 (Mon): acknowledgement due
+ * 2016-03-31; the first quarterly period ends 2016-03-31 and its report is due
+ * 2016-04-08 (清明 04-04 off); rungs on 04-11, 04-13, 04-15.
+ */
+const WORKING_DAY = 400;
+
+/** Why the workflow refused an update: the validator's message, carried as the failure's cause. */
+async function refusal(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof WorkflowUpdateFailedError)) throw new Error(`expected the update to be refused, got ${String(err)}`);
+  return err.cause?.message ?? '';
+}
+const PLAN = 'sd-internet-plus-2016-2018';
+
+describe('the item workflow', () => {
+  let db: Db;
+  let t: TemporalHarness;
+  const handles: WorkflowHandle[] = [];
+
+  beforeAll(async () => {
+    ({ db } = await createTestDatabase('items'));
+    await migrateLatest(db);
+    await importPlan(db, readPlanFile(defaultPlanFile), { actor: 'test' });
+    await seedOfficialCalendar(db);
+    t = await temporalHarness(db, 'items', { workingDayMs: WORKING_DAY });
+  });
+  afterAll(async () => {
+    for (const h of handles) await h.terminate('test over').catch(() => undefined);
+    await t?.close();
+    await db?.destroy();
+  });
+
+  async function assign(itemCode: string, extra: Record<string, unknown> = {}) {
+    const { workflowId } = await assignItem(
+      { client: t.client, db, taskQueue: t.taskQueue, actor: 'secretariat-user' },
+      { planCode: PLAN, itemCode, lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30', ...extra },
+    );
+    const handle = t.client.workflow.getHandle(workflowId);
+    handles.push(handle);
+    return handle;
+  }
+  const state = (h: WorkflowHandle) => h.query(d.stateQuery);
+  const ack = (h: WorkflowHandle, department = 'eic') => h.executeUpdate(d.acknowledgeUpdate, { args: [{ actor: 'liaison', department }] });
+  const report = (h: WorkflowHandle, department: string, periodSeq = 1, percentDone = 30) =>
+    h.executeUpdate(d.submitReportUpdate, { args: [{ actor: `${department}-liaison`, department, periodSeq, progress: `${department} 推进情况`, percentDone }] });
+  const review = (h: WorkflowHandle, decision: 'accept' | 'return', newDueOn?: string) =>
+    h.executeUpdate(d.reviewReportUpdate, { args: [{ actor: 'secretariat-user', decision, newDueOn, comment: decision === 'return' ? '请补充数据' : undefined }] });
+  const assignmentRow = (workflowId: string) => db('assignments').where({ workflow_id: workflowId }).first();
+  const escalations = async (workflowId: string) =>
+    (await db('escalations as e').join('assignments as a', 'a.id', 'e.assignment_id').where('a.workflow_id', workflowId).orderBy('e.level').select('e.*')) as {
+      rung: string;
+      subject: string;
+      period_seq: number;
+      level: number;
+      resolved_at: Date | null;
+    }[];
+  const notices = (workflowId: string, kind: string) => db('notifications').where({ item_key: workflowId, kind }).orderBy('id');
+  const periodRow = (workflowId: string, seq: number) =>
+    db('periods as p')
+      .join('assignments as a', 'a.id', 'p.assignment_id')
+      .where({ 'a.workflow_id': workflowId, 'p.seq': seq })
+      .first('p.status', 'p.on_time', db.raw(`to_char(p.original_due_on, 'YYYY-MM-DD') as original_due_on`), db.raw(`to_char(p.due_on, 'YYYY-MM-DD') as due_on`), db.raw(`to_char(p.extended_due_on, 'YYYY-MM-DD') as extended_due_on`));
+
+  test('happy path: assign, acknowledge, co-operating input, consolidated report, accept, completion with a grade', async () => {
+    const h = await assign('A01-1');
+    expect((await eventually(() => assignmentRow(h.workflowId), (a) => a !== undefined, 10_000, 'assignment row')).status).toBe('assigned');
+    const assigned = await eventually(() => notices(h.workflowId, 'assignment'), (n) => n.length === 2, 10_000, 'assignment notices');
+    expect(assigned.map((n) => n.title)).toEqual(['【交办】推广开放式研发设计(牵头)', '【交办】推广开放式研发设计(配合)']);
+
+    expect(await ack(h)).toBe('acknowledged');
+    await eventually(() => state(h), (s) => s.period?.seq === 1, 10_000, 'period 1');
+    const s1 = await state(h);
+    expect(s1.period).toMatchObject({ startsOn: '2016-03-28', endsOn: '2016-03-31', originalDueOn: '2016-04-08', dueOn: '2016-04-08' });
+
+    const input = await report(h, 'sti');
+    expect(input).toMatchObject({ kind: 'input', department: 'sti', version: 1, periodSeq: 1 });
+    const consolidated = await report(h, 'eic', 1, 40);
+    expect(consolidated.kind).toBe('consolidated');
+    expect(consolidated.inputs).toEqual([{ department: 'sti', receiptId: input.receiptId, version: 1 }]);
+    expect(await review(h, 'accept')).toMatchObject({ seq: 1, status: 'accepted' });
+
+    await eventually(() => state(h), (s) => s.period?.seq === 2, 10_000, 'period 2');
+    expect((await state(h)).period).toMatchObject({ startsOn: '2016-04-01', endsOn: '2016-06-30', originalDueOn: '2016-07-07' });
+    expect(await eventually(() => periodRow(h.workflowId, 1), (r) => r?.status === 'accepted', 10_000, 'period row')).toMatchObject({ on_time: true });
+    const reports = await db('reports').where({ receipt_id: consolidated.receiptId }).first();
+    expect(reports).toMatchObject({ kind: 'consolidated', percent_done: 40, version: 1 });
+
+    expect(await h.executeUpdate(d.requestCompletionUpdate, { args: [{ actor: 'liaison', department: 'eic', summary: '任务已完成' }] })).toBe('completion_requested');
+    expect(await h.executeUpdate(d.decideCompletionUpdate, { args: [{ actor: 'secretariat-user', approve: true, grade: 'good' }] })).toBe('completed');
+    const final = (await h.result()) as d.ItemState;
+    expect(final).toMatchObject({ status: 'completed', grade: 'good', acceptedPeriods: 1 });
+    expect(await eventually(() => assignmentRow(h.workflowId), (a) => a.status === 'completed', 10_000, 'completed row')).toMatchObject({ grade: 'good' });
+    const audit = await db('audit_events').where({ subject: h.workflowId }).orderBy('id').pluck('action');
+    expect(audit).toEqual(['item.assign', 'item.acknowledge', 'item.report', 'item.report', 'item.review.accept', 'item.completion.request', 'item.completion.decide']);
+    await eventually(
+      () => t.client.workflow.count(`CoordPlan = '${PLAN}' AND CoordStatus = 'completed' AND CoordLead = 'eic' AND WorkflowId = '${h.workflowId}'`),
+      (c) => c.count === 1,
+      10_000,
+      'search attributes',
+    );
+  });
+
+  test('silence: reminders, then 催办, 督办 and 上报领导小组, each exactly once', async () => {
+    const h = await assign('A01-2');
+    await ack(h);
+    const rows = await eventually(() => escalations(h.workflowId), (r) => r.length >= 3, 30_000, 'three rungs');
+    expect(rows.map((r) => [r.subject, r.period_seq, r.rung, r.level])).toEqual([
+      ['report', 1, 'cuiban', 1],
+      ['report', 1, 'duban', 2],
+      ['report', 1, 'leading-group', 3],
+    ]);
+    await sleep(WORKING_DAY * 4);
+    expect(await escalations(h.workflowId)).toHaveLength(3);
+    expect((await assignmentRow(h.workflowId)).escalation_level).toBe(3);
+    const reminders = await notices(h.workflowId, 'reminder');
+    expect(reminders.map((n) => n.payload.offset)).toEqual([3, 1, 0]);
+    const escalationNotices = await notices(h.workflowId, 'escalation');
+    // To the lead for every rung; to the secretariat from 督办 on.
+    expect(escalationNotices.map((n) => n.title.slice(0, n.title.indexOf('】') + 1))).toEqual(['【催办】', '【督办】', '【督办】', '【上报领导小组】', '【上报领导小组】']);
+  });
+
+  test('a report after the first rung stops the ladder', async () => {
+    const h = await assign('A01-3');
+    await ack(h);
+    await eventually(() => escalations(h.workflowId), (r) => r.length >= 1, 30_000, 'first rung');
+    await report(h, 'eic');
+    await review(h, 'accept');
+    await sleep(WORKING_DAY * 6);
+    const rows = await escalations(h.workflowId);
+    expect(rows.map((r) => r.rung)).toEqual(['cuiban']);
+    expect(rows[0]?.resolved_at).not.toBeNull();
+    expect(await eventually(() => periodRow(h.workflowId, 1), (r) => r?.status === 'accepted', 10_000, 'period row')).toMatchObject({ on_time: false });
+    expect((await assignmentRow(h.workflowId)).escalation_level).toBe(0);
+  });
+
+  test('return for revision reopens the period with a new due date; the resubmission is version 2', async () => {
+    const h = await assign('A01-4');
+    await ack(h);
+    await eventually(() => state(h), (s) => s.period?.seq === 1, 10_000, 'period 1');
+    await report(h, 'eic');
+    const returned = await review(h, 'return', '2016-04-20');
+    expect(returned).toMatchObject({ status: 'returned', originalDueOn: '2016-04-08', dueOn: '2016-04-20' });
+    await expect(review(h, 'accept')).rejects.toThrow(WorkflowUpdateFailedError);
+    const again = await report(h, 'eic', 1, 60);
+    expect(again.version).toBe(2);
+    await review(h, 'accept');
+    const row = await eventually(() => periodRow(h.workflowId, 1), (r) => r?.status === 'accepted', 10_000, 'period row');
+    expect(row).toMatchObject({ original_due_on: '2016-04-08', due_on: '2016-04-20' });
+    const versions = await db('reports').where({ kind: 'consolidated' }).whereIn('receipt_id', [again.receiptId]).first('version', 'review');
+    expect(versions).toEqual({ version: 2, review: 'accepted' });
+  });
+
+  test('an extension moves the deadline and keeps the original beside it', async () => {
+    const h = await assign('A01-5');
+    await ack(h);
+    await eventually(() => state(h), (s) => s.period?.seq === 1, 10_000, 'period 1');
+    const request = await h.executeUpdate(d.requestExtensionUpdate, { args: [{ actor: 'liaison', department: 'eic', requestedDueOn: '2016-04-22', reason: '数据尚未汇总' }] });
+    const decided = await h.executeUpdate(d.decideExtensionUpdate, { args: [{ actor: 'secretariat-user', requestId: request.requestId, approve: true }] });
+    expect(decided).toMatchObject({ originalDueOn: '2016-04-08', dueOn: '2016-04-22', extendedDueOn: '2016-04-22' });
+    await eventually(() => periodRow(h.workflowId, 1), (r) => r?.extended_due_on === '2016-04-22', 10_000, 'period row');
+    expect(await periodRow(h.workflowId, 1)).toMatchObject({ original_due_on: '2016-04-08', due_on: '2016-04-22' });
+    const p = (await state(h)).period as d.PeriodState;
+    expect(p.rungs.map((r) => r.on)).toEqual(['2016-04-25', '2016-04-27', '2016-04-29']);
+    expect(await db('extension_requests').where({ key: request.requestId }).first('decision')).toEqual({ decision: 'approved' });
+  });
+
+  test('reassignment moves the lead; the old lead can no longer file the consolidated report', async () => {
+    const h = await assign('A02-1', { lead: 'agri', cooperating: ['sti', 'commerce'] });
+    await ack(h, 'agri');
+    const moved = await h.executeUpdate(d.reassignLeadUpdate, { args: [{ actor: 'secretariat-user', newLead: 'commerce', reason: '职能调整' }] });
+    expect(moved).toEqual({ lead: 'commerce', cooperating: ['sti'] });
+    await eventually(() => state(h), (s) => s.period?.seq === 1, 10_000, 'period 1');
+    expect(await refusal(report(h, 'agri'))).toMatch(/neither lead nor co-operating/);
+    expect((await report(h, 'commerce')).kind).toBe('consolidated');
+    const leadCode = () => db('assignments as a').join('departments as d', 'd.id', 'a.lead_department_id').where('a.workflow_id', h.workflowId).first('d.code');
+    await eventually(leadCode, (l) => l?.code === 'commerce', 10_000, 'lead row');
+    expect((await notices(h.workflowId, 'reassignment')).map((n) => n.title)).toHaveLength(2);
+  });
+
+  test('a leadership instruction is recorded and relayed to the departments', async () => {
+    const h = await assign('A02-2', { lead: 'agri', cooperating: ['commerce'] });
+    const { instructionKey } = await h.executeUpdate(d.instructUpdate, { args: [{ actor: 'leader', text: '加快推进,月底前见成效' }] });
+    expect(await db('instructions').where({ key: instructionKey }).first('text', 'issued_by')).toEqual({ text: '加快推进,月底前见成效', issued_by: 'leader' });
+    expect((await notices(h.workflowId, 'instruction')).map((n) => n.department_id)).toHaveLength(2);
+  });
+
+  test('cancel ends the workflow from any open state and resolves open escalations', async () => {
+    const h = await assign('A02-3', { lead: 'agri', cooperating: [] });
+    // Not acknowledged: the acknowledgement is chased the same way.
+    await eventually(() => escalations(h.workflowId), (r) => r.length >= 1, 20_000, 'acknowledgement chase');
+    expect((await escalations(h.workflowId))[0]).toMatchObject({ subject: 'acknowledgement', rung: 'cuiban' });
+    expect(await h.executeUpdate(d.cancelUpdate, { args: [{ actor: 'secretariat-user', reason: '任务调整' }] })).toBe('cancelled');
+    expect(((await h.result()) as d.ItemState).status).toBe('cancelled');
+    expect(await eventually(() => assignmentRow(h.workflowId), (a) => a.status === 'cancelled', 10_000, 'cancelled row')).toMatchObject({ cancel_reason: '任务调整' });
+    expect((await escalations(h.workflowId)).every((e) => e.resolved_at !== null)).toBe(true);
+  });
+
+  test('bad requests are refused with the reason, and assigning twice is refused, not duplicated', async () => {
+    const h = await assign('A03-1', { lead: 'energy', cooperating: ['eic'] });
+    expect(await refusal(ack(h, 'eic'))).toMatch(/not the lead department/);
+    await ack(h, 'energy');
+    await eventually(() => state(h), (s) => s.period?.seq === 1, 10_000, 'period 1');
+    expect(await refusal(report(h, 'energy', 1, 150))).toMatch(/percentDone/);
+    expect(await refusal(report(h, 'energy', 7))).toMatch(/periodSeq 7/);
+    expect(await refusal(report(h, 'finance'))).toMatch(/neither lead nor co-operating/);
+    const err = await assign('A03-1', { lead: 'energy' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).status).toBe(409);
+    expect(await db('assignments').where({ workflow_id: h.workflowId })).toHaveLength(1);
+    const bad = await assignItem({ client: t.client, db, taskQueue: t.taskQueue, actor: 'x' }, { planCode: PLAN, itemCode: 'A03-2', lead: 'nobody', cooperating: ['eic', 'eic'], startDate: '2016-13-01' }).catch((e: unknown) => e);
+    expect((bad as HttpError).status).toBe(422);
+    expect(((bad as HttpError).details as { field: string }[]).map((p) => p.field)).toEqual(['startDate']);
+    const unknown = await assignItem({ client: t.client, db, taskQueue: t.taskQueue, actor: 'x' }, { planCode: PLAN, itemCode: 'A03-2', lead: 'nobody', cooperating: ['eic', 'eic'] }).catch((e: unknown) => e);
+    expect(((unknown as HttpError).details as { field: string }[]).map((p) => p.field)).toEqual(['lead', 'cooperating[1]', 'finalDeadline']);
+    expect(await db('assignments').whereIn('workflow_id', ['item:sd-internet-plus-2016-2018:A03-2'])).toHaveLength(0);
+  });
+
+  test('a year with no calendar blocks the item until it is loaded; a calendar change re-times the deadlines', async () => {
+    const h = await assign('A03-2', { lead: 'energy', cooperating: [], startDate: '2026-12-21', finalDeadline: '2027-03-31' });
+    await ack(h, 'energy');
+    await eventually(() => state(h), (s) => s.blocked === 'calendar for 2027 not loaded', 10_000, 'blocked');
+    await loadCalendarYear(db, { year: 2027, days: [{ date: '2027-01-01', working: false, name: '元旦' }] }, { actor: 'admin', source: 'test' });
+    await h.signal(d.calendarChangedSignal);
+    await eventually(() => state(h), (s) => s.period?.dueOn === '2027-01-08', 10_000, 'period planned');
+    expect((await state(h)).blocked).toBeUndefined();
+
+    // The published arrangement turns out to make 2027-01-07 a day off: the open deadline moves.
+    await loadCalendarYear(
+      db,
+      { year: 2027, days: [{ date: '2027-01-01', working: false, name: '元旦' }, { date: '2027-01-07', working: false, name: '调整' }] },
+      { actor: 'admin', source: 'test' },
+    );
+    await h.signal(d.calendarChangedSignal);
+    await eventually(() => state(h), (s) => s.period?.dueOn === '2027-01-11', 10_000, 're-timed');
+    expect((await state(h)).period).toMatchObject({ originalDueOn: '2027-01-11', dueOn: '2027-01-11' });
+  });
+});

@@ -1,0 +1,227 @@
+/**
+ * The item workflow's contract, defined once: its input, state, signals,
+ * updates and queries. Shared by the workflow, the worker's activities and
+ * every client (API, CLI, tests). Imports only the Temporal workflow SDK.
+ */
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+export const ITEM_WORKFLOW_TYPE = 'itemWorkflow';
+
+export type Cadence = 'monthly' | 'quarterly' | 'half-yearly' | 'yearly';
+export type ItemStatus = 'assigned' | 'acknowledged' | 'in_progress' | 'completion_requested' | 'completed' | 'cancelled';
+export type PeriodStatus = 'open' | 'submitted' | 'returned' | 'accepted' | 'closed';
+export type RungKey = 'cuiban' | 'duban' | 'leading-group';
+export type Grade = 'excellent' | 'good' | 'pass' | 'fail';
+
+export const OPEN_STATUSES: readonly ItemStatus[] = ['assigned', 'acknowledged', 'in_progress', 'completion_requested'];
+
+export interface Rung {
+  rung: RungKey;
+  label: string;
+  overdueWorkingDays: number;
+}
+
+export interface ItemPolicy {
+  cadence: Cadence;
+  dueOffsetWorkingDays: number;
+  reminderOffsetsWorkingDays: number[];
+  acknowledgeWithinWorkingDays: number;
+  escalation: Rung[];
+}
+
+export interface ItemWorkflowInput {
+  itemKey: string;
+  planCode: string;
+  actionCode: string;
+  itemCode: string;
+  title: string;
+  lead: string;
+  cooperating: string[];
+  secretariat: string;
+  startDate: string;
+  finalDeadline: string;
+  policy: ItemPolicy;
+  assignedBy: string;
+  /** Present when the workflow continues as new: the state it carries over. */
+  carried?: ItemState;
+}
+
+/** A point on the timeline: a business date and the absolute instant it maps to. */
+export interface TimedEvent {
+  on: string;
+  at: number;
+  fired: boolean;
+}
+export interface ReminderEvent extends TimedEvent {
+  offset: number;
+}
+export interface RungEvent extends TimedEvent {
+  rung: RungKey;
+  label: string;
+  level: number;
+}
+
+export interface ReportReceipt {
+  receiptId: string;
+  periodSeq: number;
+  department: string;
+  kind: 'input' | 'consolidated';
+  version: number;
+  receivedAt: number;
+  /** On a consolidated report: the co-operating departments' inputs it was filed with. */
+  inputs?: { department: string; receiptId: string; version: number }[];
+}
+
+export interface PeriodState {
+  seq: number;
+  startsOn: string;
+  endsOn: string;
+  last: boolean;
+  originalDueOn: string;
+  dueOn: string;
+  extendedDueOn?: string;
+  dueAt: number;
+  status: PeriodStatus;
+  reminders: ReminderEvent[];
+  rungs: RungEvent[];
+  inputs: ReportReceipt[];
+  consolidated?: ReportReceipt;
+  consolidatedVersions: number;
+}
+
+export interface AckState {
+  dueOn: string;
+  dueAt: number;
+  rungs: RungEvent[];
+}
+
+export interface ExtensionRequest {
+  requestId: string;
+  periodSeq: number;
+  requestedDueOn: string;
+  reason: string;
+  requestedBy: string;
+}
+
+export interface ItemState {
+  itemKey: string;
+  status: ItemStatus;
+  lead: string;
+  cooperating: string[];
+  /** The clock's anchor: business date `startDate` begins at `assignedAt` (used by the compressed test clock). */
+  assignedAt: number;
+  ack?: AckState;
+  period?: PeriodState;
+  nextPeriodSeq: number;
+  /** The end of the last accepted period; the next one starts the day after. */
+  lastPeriodEnd?: string;
+  periodsDone: boolean;
+  acceptedPeriods: number;
+  escalationLevel: number;
+  pendingExtension?: ExtensionRequest;
+  completionRequest?: { summary: string; requestedBy: string; previousStatus: ItemStatus };
+  grade?: Grade;
+  instructions: number;
+  /** Why the item cannot move on by itself, e.g. "calendar for 2027 not loaded". */
+  blocked?: string;
+  runs: number;
+}
+
+// ---- updates: the answer is what the workflow accepted ----
+
+export interface Actor {
+  /** The person acting (user name), for the record. */
+  actor: string;
+  /** The department the person acts for, where the action is a department's. */
+  department?: string;
+  requestId?: string;
+}
+
+export interface AcknowledgeInput extends Actor {
+  department: string;
+}
+export interface SubmitReportInput extends Actor {
+  department: string;
+  periodSeq: number;
+  progress: string;
+  percentDone: number;
+  problems?: string;
+  nextSteps?: string;
+  attachments?: string[];
+}
+export interface ReviewInput extends Actor {
+  decision: 'accept' | 'return';
+  comment?: string;
+  /** Required when returning: the new due date of the reopened period. */
+  newDueOn?: string;
+}
+export interface ExtensionRequestInput extends Actor {
+  department: string;
+  requestedDueOn: string;
+  reason: string;
+}
+export interface ExtensionDecisionInput extends Actor {
+  requestId: string;
+  approve: boolean;
+  /** The approved due date; defaults to the requested one. */
+  dueOn?: string;
+  comment?: string;
+}
+export interface ReassignInput extends Actor {
+  newLead: string;
+  reason: string;
+}
+export interface InstructInput extends Actor {
+  text: string;
+}
+export interface CompletionRequestInput extends Actor {
+  department: string;
+  summary: string;
+}
+export interface CompletionDecisionInput extends Actor {
+  approve: boolean;
+  grade?: Grade;
+  comment?: string;
+}
+export interface CancelInput extends Actor {
+  reason: string;
+}
+
+export interface PeriodView {
+  seq: number;
+  status: PeriodStatus;
+  originalDueOn: string;
+  dueOn: string;
+  extendedDueOn?: string;
+}
+
+export const acknowledgeUpdate = defineUpdate<ItemStatus, [AcknowledgeInput]>('acknowledge');
+export const submitReportUpdate = defineUpdate<ReportReceipt, [SubmitReportInput]>('submitReport');
+export const reviewReportUpdate = defineUpdate<PeriodView, [ReviewInput]>('reviewReport');
+export const requestExtensionUpdate = defineUpdate<ExtensionRequest, [ExtensionRequestInput]>('requestExtension');
+export const decideExtensionUpdate = defineUpdate<PeriodView, [ExtensionDecisionInput]>('decideExtension');
+export const reassignLeadUpdate = defineUpdate<{ lead: string; cooperating: string[] }, [ReassignInput]>('reassignLead');
+export const instructUpdate = defineUpdate<{ instructionKey: string }, [InstructInput]>('instruct');
+export const requestCompletionUpdate = defineUpdate<ItemStatus, [CompletionRequestInput]>('requestCompletion');
+export const decideCompletionUpdate = defineUpdate<ItemStatus, [CompletionDecisionInput]>('decideCompletion');
+export const cancelUpdate = defineUpdate<ItemStatus, [CancelInput]>('cancel');
+
+/** The administrator loaded or replaced a year of the calendar: re-time open deadlines. */
+export const calendarChangedSignal = defineSignal<[]>('calendarChanged');
+
+export const stateQuery = defineQuery<ItemState>('state');
+
+// ---- search attributes, registered on the server at start ----
+
+export const planSA = defineSearchAttributeKey('CoordPlan', 'KEYWORD');
+export const actionSA = defineSearchAttributeKey('CoordAction', 'KEYWORD');
+export const leadSA = defineSearchAttributeKey('CoordLead', 'KEYWORD');
+export const statusSA = defineSearchAttributeKey('CoordStatus', 'KEYWORD');
+export const nextDueSA = defineSearchAttributeKey('CoordNextDue', 'DATETIME');
+export const escalationLevelSA = defineSearchAttributeKey('CoordEscalationLevel', 'INT');
+export const ITEM_SEARCH_ATTRIBUTES = [planSA, actionSA, leadSA, statusSA, nextDueSA, escalationLevelSA];
+
+export function itemWorkflowId(planCode: string, itemCode: string): string {
+  return `item:${planCode}:${itemCode}`;
+}
