@@ -32,6 +32,14 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
 
   PLAN_FILE: z.string().optional(),
+
+  /** Compressed clock for demos and tests: one working day lasts this many ms. Unset: real working days. */
+  WORKING_DAY_MS: z.coerce.number().int().min(10).max(86_400_000).optional(),
+  NOTIFY_MERGE_WINDOW_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  NOTIFY_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().default('领导小组办公室 <coord@localhost>'),
+  DIGEST_CRON: z.string().default('0 8 * * 1'),
 });
 
 export type Config = z.infer<typeof envSchema> & { cacheDir: string; defaultPlanFile: string };

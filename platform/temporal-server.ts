@@ -4,6 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Logger } from './logger';
+import { ITEM_SEARCH_ATTRIBUTES } from '../workflows/definitions';
+import { devServerSearchAttributeArgs } from './search-attributes';
 import type { TemporalCli } from './temporal-cli';
 
 export interface DevServer {
@@ -112,7 +114,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   if (!opts.cli) {
     log.info('starting the Temporal dev server downloaded by the SDK');
     const env = await TestWorkflowEnvironment.createLocal({
-      server: { dbFilename, namespace: opts.namespace, ip: '127.0.0.1', port: opts.port, ui: true, uiPort: opts.uiPort },
+      server: { dbFilename, namespace: opts.namespace, ip: '127.0.0.1', port: opts.port, ui: true, uiPort: opts.uiPort, searchAttributes: ITEM_SEARCH_ATTRIBUTES },
     });
     return { address, uiUrl, stop: () => env.teardown() };
   }
@@ -134,6 +136,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     'json',
     '--log-level',
     'warn',
+    ...devServerSearchAttributeArgs(),
   ];
   log.info({ cli: opts.cli.path, dbFilename }, 'starting temporal server start-dev');
   // Its own process group: Ctrl-C reaches only us, and we stop the server

@@ -11,6 +11,8 @@ export interface WorkerDeps {
   taskQueue: string;
   db: Db;
   log: Logger;
+  workingDayMs?: number;
+  mergeWindowMs?: number;
   /** A prebuilt bundle (tests build one per run) instead of bundling workflowsPath at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -22,6 +24,6 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ db: deps.db, log }),
+    activities: createActivities({ db: deps.db, log, workingDayMs: deps.workingDayMs, mergeWindowMs: deps.mergeWindowMs }),
   });
 }

@@ -16,6 +16,8 @@ import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, connectWorker, pingTemporal, temporalSettings } from '../platform/temporal-connection';
 import { startDevServer } from '../platform/temporal-server';
 import { createWorker } from '../platform/worker';
+import { ensureSearchAttributes } from '../platform/search-attributes';
+import { seedOfficialCalendar } from '../db/calendar/store';
 
 type Step = { name: string; stop: () => Promise<void> };
 
@@ -85,6 +87,8 @@ async function main(): Promise<void> {
     log.info('[3/6] migrations and catalog');
     const applied = await migrateLatest(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
+    const seeded = await seedOfficialCalendar(db);
+    if (seeded.length) log.info({ years: `${seeded[0]}-${seeded[seeded.length - 1]}` }, 'official working-day calendar loaded');
     const plans = Number(((await db('plans').count({ n: '*' }).first()) as { n: string }).n);
     if (plans === 0) {
       log.info({ file: cfg.defaultPlanFile }, 'first start: importing the default plan');
@@ -94,9 +98,19 @@ async function main(): Promise<void> {
 
     log.info('[4/6] worker');
     client = await connectClient(settings);
+    if (cfg.TEMPORAL_ADDRESS) await ensureSearchAttributes(client, log);
     const workerConnection = await connectWorker(settings);
     steps.push({ name: 'worker-connection', stop: () => workerConnection.close() });
-    const worker = await createWorker({ connection: workerConnection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TEMPORAL_TASK_QUEUE, db, log });
+    if (cfg.WORKING_DAY_MS) log.warn({ workingDayMs: cfg.WORKING_DAY_MS }, 'compressed clock: one working day lasts WORKING_DAY_MS (demo and test mode)');
+    const worker = await createWorker({
+      connection: workerConnection,
+      namespace: cfg.TEMPORAL_NAMESPACE,
+      taskQueue: cfg.TEMPORAL_TASK_QUEUE,
+      db,
+      log,
+      workingDayMs: cfg.WORKING_DAY_MS,
+      mergeWindowMs: cfg.NOTIFY_MERGE_WINDOW_MS,
+    });
     const running = worker.run();
     steps.push({
       name: 'worker',

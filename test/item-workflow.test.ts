@@ -10,6 +10,7 @@ import { createTestDatabase } from './helpers/db';
 import { defaultPlanFile } from './helpers/plans';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
 import { eventually, sleep } from './helpers/wait';
+import { recordHistory } from './helpers/histories';
 
 /**
  * The real item workflow on the real server, with one working day compressed
@@ -50,14 +51,18 @@ describe('the item workflow', () => {
   });
 
   async function assign(itemCode: string, extra: Record<string, unknown> = {}) {
-    const { workflowId } = await assignItem(
+    const { workflowId, runId } = await assignItem(
       { client: t.client, db, taskQueue: t.taskQueue, actor: 'secretariat-user' },
       { planCode: PLAN, itemCode, lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30', ...extra },
     );
     const handle = t.client.workflow.getHandle(workflowId);
     handles.push(handle);
+    firstRuns.set(workflowId, runId);
     return handle;
   }
+  const firstRuns = new Map<string, string>();
+  /** The first run's history: items continue as new at period boundaries, so the latest run may be brand new. */
+  const record = (h: WorkflowHandle, name: string) => recordHistory(t.client.workflow.getHandle(h.workflowId, firstRuns.get(h.workflowId)), name);
   const state = (h: WorkflowHandle) => h.query(d.stateQuery);
   const ack = (h: WorkflowHandle, department = 'eic') => h.executeUpdate(d.acknowledgeUpdate, { args: [{ actor: 'liaison', department }] });
   const report = (h: WorkflowHandle, department: string, periodSeq = 1, percentDone = 30) =>
@@ -117,6 +122,7 @@ describe('the item workflow', () => {
       10_000,
       'search attributes',
     );
+    await record(h, 'item-happy-path');
   });
 
   test('silence: reminders, then 催办, 督办 and 上报领导小组, each exactly once', async () => {
@@ -136,6 +142,7 @@ describe('the item workflow', () => {
     const escalationNotices = await notices(h.workflowId, 'escalation');
     // To the lead for every rung; to the secretariat from 督办 on.
     expect(escalationNotices.map((n) => n.title.slice(0, n.title.indexOf('】') + 1))).toEqual(['【催办】', '【督办】', '【督办】', '【上报领导小组】', '【上报领导小组】']);
+    await record(h, 'item-silence-ladder');
   });
 
   test('a report after the first rung stops the ladder', async () => {
@@ -167,6 +174,7 @@ describe('the item workflow', () => {
     expect(row).toMatchObject({ original_due_on: '2016-04-08', due_on: '2016-04-20' });
     const versions = await db('reports').where({ kind: 'consolidated' }).whereIn('receipt_id', [again.receiptId]).first('version', 'review');
     expect(versions).toEqual({ version: 2, review: 'accepted' });
+    await record(h, 'item-return-resubmit');
   });
 
   test('an extension moves the deadline and keeps the original beside it', async () => {
@@ -181,6 +189,7 @@ describe('the item workflow', () => {
     const p = (await state(h)).period as d.PeriodState;
     expect(p.rungs.map((r) => r.on)).toEqual(['2016-04-25', '2016-04-27', '2016-04-29']);
     expect(await db('extension_requests').where({ key: request.requestId }).first('decision')).toEqual({ decision: 'approved' });
+    await record(h, 'item-extension');
   });
 
   test('reassignment moves the lead; the old lead can no longer file the consolidated report', async () => {
@@ -194,6 +203,7 @@ describe('the item workflow', () => {
     const leadCode = () => db('assignments as a').join('departments as d', 'd.id', 'a.lead_department_id').where('a.workflow_id', h.workflowId).first('d.code');
     await eventually(leadCode, (l) => l?.code === 'commerce', 10_000, 'lead row');
     expect((await notices(h.workflowId, 'reassignment')).map((n) => n.title)).toHaveLength(2);
+    await record(h, 'item-reassign');
   });
 
   test('a leadership instruction is recorded and relayed to the departments', async () => {
@@ -212,6 +222,7 @@ describe('the item workflow', () => {
     expect(((await h.result()) as d.ItemState).status).toBe('cancelled');
     expect(await eventually(() => assignmentRow(h.workflowId), (a) => a.status === 'cancelled', 10_000, 'cancelled row')).toMatchObject({ cancel_reason: '任务调整' });
     expect((await escalations(h.workflowId)).every((e) => e.resolved_at !== null)).toBe(true);
+    await record(h, 'item-ack-chase-cancel');
   });
 
   test('bad requests are refused with the reason, and assigning twice is refused, not duplicated', async () => {
@@ -252,5 +263,6 @@ describe('the item workflow', () => {
     await h.signal(d.calendarChangedSignal);
     await eventually(() => state(h), (s) => s.period?.dueOn === '2027-01-11', 10_000, 're-timed');
     expect((await state(h)).period).toMatchObject({ originalDueOn: '2027-01-11', dueOn: '2027-01-11' });
+    await record(h, 'item-calendar-blocked-retimed');
   });
 });

@@ -5,6 +5,7 @@ import { migrateLatest, type Db } from '../db/connection';
 import { createTestDatabase } from './helpers/db';
 import { defaultPlanFile } from './helpers/plans';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
+import { recordHistory } from './helpers/histories';
 
 describe('a workflow round trip through a real worker and the real Temporal server', () => {
   let db: Db;
@@ -22,11 +23,13 @@ describe('a workflow round trip through a real worker and the real Temporal serv
   });
 
   test('catalogCheck reads the catalog through an activity and returns its counts', async () => {
+    const workflowId = `roundtrip-${Date.now()}`;
     const summary = await t.client.workflow.execute('catalogCheck', {
       taskQueue: t.taskQueue,
-      workflowId: `roundtrip-${Date.now()}`,
+      workflowId,
       args: ['sd-internet-plus-2016-2018'],
     });
+    await recordHistory(t.client.workflow.getHandle(workflowId), 'catalog-check');
     expect(summary).toEqual({
       planCode: 'sd-internet-plus-2016-2018',
       title: '山东省“互联网+”行动计划(2016-2018年)',
