@@ -4,6 +4,7 @@ import type { Logger } from '../platform/logger';
 import { createCatalogActivities } from './catalog';
 import { createClock } from './clock';
 import { createDeadlineActivities } from './deadlines';
+import { createDigestActivities } from './digest';
 import { createItemActivities } from './items';
 import { createNotificationActivities } from './notifications';
 
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...notifications,
     ...deadlines,
     ...createItemActivities({ db: deps.db, log: deps.log, notifications, today }),
+    ...createDigestActivities({ db: deps.db, log: deps.log, calendar, notifications, workingDayMs: deps.workingDayMs }),
   };
 }
 

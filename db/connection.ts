@@ -1,10 +1,21 @@
 import knex, { type Knex } from 'knex';
+import pino, { type Logger } from 'pino';
 import { migrationSource } from './migrations';
 
 export type Db = Knex;
 
-export function createDb(url: string, opts: { searchPath?: string; poolMax?: number } = {}): Db {
+// knex reports pool trouble through console.log unless given a logger.
+const knexLog = pino({ name: 'db', level: process.env.LOG_LEVEL ?? 'info' });
+
+export function createDb(url: string, opts: { searchPath?: string; poolMax?: number; log?: Logger } = {}): Db {
+  const log = opts.log ?? knexLog;
   return knex({
+    log: {
+      warn: (m: unknown) => log.warn({ knex: m }, 'knex warning'),
+      error: (m: unknown) => log.error({ knex: m }, 'knex error'),
+      deprecate: (m: unknown) => log.warn({ knex: m }, 'knex deprecation'),
+      debug: (m: unknown) => log.debug({ knex: m }, 'knex debug'),
+    },
     client: 'pg',
     connection: url,
     searchPath: opts.searchPath ? [opts.searchPath] : undefined,

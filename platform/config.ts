@@ -37,6 +37,8 @@ const envSchema = z.object({
   WORKING_DAY_MS: z.coerce.number().int().min(10).max(86_400_000).optional(),
   NOTIFY_MERGE_WINDOW_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   NOTIFY_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  NOTIFY_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(86_400_000).default(30_000),
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('领导小组办公室 <coord@localhost>'),
   DIGEST_CRON: z.string().default('0 8 * * 1'),

@@ -16,6 +16,9 @@ import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, connectWorker, pingTemporal, temporalSettings } from '../platform/temporal-connection';
 import { startDevServer } from '../platform/temporal-server';
 import { createWorker } from '../platform/worker';
+import { createMailer } from '../platform/mailer';
+import { ensureDigestSchedule } from '../platform/digest-schedule';
+import { createNotificationDispatcher } from '../platform/notification-dispatcher';
 import { ensureSearchAttributes } from '../platform/search-attributes';
 import { seedOfficialCalendar } from '../db/calendar/store';
 
@@ -123,6 +126,28 @@ async function main(): Promise<void> {
     running.catch((err) => {
       log.error({ err }, 'worker stopped unexpectedly');
       void shutdown('worker failure', 1);
+    });
+
+    await ensureDigestSchedule(client, { taskQueue: cfg.TEMPORAL_TASK_QUEUE, cron: cfg.DIGEST_CRON, log });
+
+    // Delivers the notification outbox (webhooks, e-mail) beside the worker.
+    const mailer = cfg.SMTP_URL ? createMailer(cfg.SMTP_URL) : undefined;
+    const dispatcher = createNotificationDispatcher({
+      db,
+      log: log.child({ component: 'notifications' }),
+      mailer,
+      mailFrom: cfg.MAIL_FROM,
+      pollIntervalMs: cfg.NOTIFY_POLL_MS,
+      maxAttempts: cfg.NOTIFY_MAX_ATTEMPTS,
+      backoffBaseMs: cfg.NOTIFY_BACKOFF_BASE_MS,
+    });
+    dispatcher.start();
+    steps.push({
+      name: 'notification-dispatcher',
+      stop: async () => {
+        await dispatcher.stop();
+        mailer?.close();
+      },
     });
 
     log.info('[5/6] HTTP server');

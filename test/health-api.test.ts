@@ -48,7 +48,7 @@ describe('GET /healthz and /readyz', () => {
   });
 
   test('not ready (503, naming the failed check) when the database does not answer', async () => {
-    const dead = createDb('postgres://nobody@127.0.0.1:1/none', { poolMax: 1 });
+    const dead = createDb('postgres://nobody@127.0.0.1:1/none', { poolMax: 1, log: silentLog });
     const app = createApp({ log: silentLog, readiness: { database: () => pingDb(dead), temporal: () => pingTemporal(client) } });
     const { server, base } = await listen(app);
     try {

@@ -11,6 +11,9 @@ import { defaultPlanFile } from './helpers/plans';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
 import { eventually, sleep } from './helpers/wait';
 import { recordHistory } from './helpers/histories';
+import { ensureDigestSchedule } from '../platform/digest-schedule';
+import type { Digest } from '../activities/digest';
+import { silentLog } from './helpers/plans';
 
 /**
  * The real item workflow on the real server, with one working day compressed
@@ -264,5 +267,27 @@ describe('the item workflow', () => {
     await eventually(() => state(h), (s) => s.period?.dueOn === '2027-01-11', 10_000, 're-timed');
     expect((await state(h)).period).toMatchObject({ originalDueOn: '2027-01-11', dueOn: '2027-01-11' });
     await record(h, 'item-calendar-blocked-retimed');
+  });
+
+  test('the weekly digest runs as a Temporal Schedule and holds counts, colours, on-time rates and open escalations', async () => {
+    const scheduleId = await ensureDigestSchedule(t.client, { taskQueue: t.taskQueue, cron: '0 8 * * 1', log: silentLog, scheduleId: `digest-${t.taskQueue}` });
+    const schedule = t.client.schedule.getHandle(scheduleId);
+    try {
+      expect((await schedule.describe()).spec.timezone).toBe('Asia/Shanghai');
+      await schedule.trigger();
+      const row = await eventually(() => db('digests').orderBy('id', 'desc').first(), (r) => r !== undefined, 20_000, 'digest row');
+      const digest = row.body as Digest;
+      expect(digest.totals.items).toBe(10);
+      expect(digest.totals.byStatus).toMatchObject({ completed: 1, cancelled: 1 });
+      expect(digest.totals.red + digest.totals.yellow + digest.totals.green).toBe(8);
+      expect(digest.byAction.map((a) => a.code)).toEqual(['A01', 'A02', 'A03']);
+      expect(digest.byDepartment.find((x) => x.code === 'eic')).toMatchObject({ acceptedPeriods: 3, onTime: 2, onTimeRate: 0.667 });
+      const silent = digest.openEscalations.filter((e) => e.itemKey === d.itemWorkflowId(PLAN, 'A01-2'));
+      expect(silent.map((e) => e.rung)).toEqual(['leading-group', 'duban', 'cuiban']);
+      const notice = await db('notifications').where({ kind: 'digest', key: digest.key }).first();
+      expect(notice.title).toBe(`【周报】${digest.weekOf}当周推进情况`);
+    } finally {
+      await schedule.delete();
+    }
   });
 });

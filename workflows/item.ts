@@ -23,7 +23,8 @@ import type { ItemEvent } from '../activities/items';
 import * as d from './definitions';
 
 const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  // Short database writes: a worker that dies mid-activity is noticed within this.
+  startToCloseTimeout: '15 seconds',
   // Effects are idempotent, so retrying until they succeed is safe; nothing is dropped.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -95,6 +96,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
   // Every handler bumps the version; the main loop wakes on it.
   let version = 0;
   let retimeWanted = false;
+  let calendarVersion = 0;
   let dirty = true;
   const changed = () => {
     version += 1;
@@ -121,7 +123,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
   setHandler(d.stateQuery, () => s);
   setHandler(d.calendarChangedSignal, () => {
     retimeWanted = true;
-    s.blocked = undefined;
+    calendarVersion += 1;
     changed();
   });
 
@@ -411,6 +413,8 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
 
   /** Runs a deadline computation; a year with no calendar blocks the item until an administrator loads it. */
   const plan = async <T>(compute: () => Promise<T>): Promise<T | undefined> => {
+    // Taken before the attempt: a calendar loaded while it fails still unblocks the item.
+    const calendarSeen = calendarVersion;
     try {
       return await compute();
     } catch (err) {
@@ -419,10 +423,11 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       log.warn('item blocked', { reason });
       if (s.blocked !== reason) {
         s.blocked = reason;
+        dirty = true;
         await event({ kind: 'blocked', reason, secretariat: input.secretariat, actor: 'system' });
       }
-      const seen = version;
-      await condition(() => version !== seen || !isOpen(s));
+      await condition(() => calendarVersion !== calendarSeen || !isOpen(s));
+      s.blocked = undefined;
       return undefined;
     }
   };

@@ -1,0 +1,172 @@
+import type { Db } from '../db/connection';
+import type { WorkingCalendar } from '../db/calendar/working-calendar';
+import type { Logger } from '../platform/logger';
+import { createClock } from './clock';
+import type { NotificationActivities } from './notifications';
+
+export type Colour = 'red' | 'yellow' | 'green';
+
+interface OpenItem {
+  workflow_id: string;
+  title: string;
+  action_code: string | null;
+  action_title: string | null;
+  lead_code: string;
+  lead_name: string;
+  status: string;
+  escalation_level: number;
+  next_due_on: string | null;
+  next_due_at: Date | null;
+  start_date: string;
+  assigned_at: Date;
+}
+
+const DUE_SOON_WORKING_DAYS = 3;
+
+/**
+ * 红黄绿灯: red when overdue or escalated, yellow when the next report is due
+ * within three working days, green otherwise. "Today" is each item's own
+ * business date (its clock may be compressed in tests and demos).
+ */
+export function colourOf(item: Pick<OpenItem, 'escalation_level' | 'next_due_on' | 'next_due_at' | 'start_date' | 'assigned_at'>, cal: WorkingCalendar, now: number, workingDayMs?: number): Colour {
+  if (item.escalation_level > 0) return 'red';
+  if (!item.next_due_on || !item.next_due_at) return 'green';
+  if (item.next_due_at.getTime() < now) return 'red';
+  const clock = createClock(cal, { date: item.start_date, at: item.assigned_at.getTime() }, workingDayMs);
+  try {
+    return cal.workingDaysBetween(clock.dateAt(now), item.next_due_on) <= DUE_SOON_WORKING_DAYS ? 'yellow' : 'green';
+  } catch {
+    return 'yellow';
+  }
+}
+
+export interface Digest {
+  key: string;
+  weekOf: string;
+  generatedAt: string;
+  totals: { items: number; byStatus: Record<string, number>; red: number; yellow: number; green: number };
+  byAction: { code: string; title: string; items: number; red: number; yellow: number; green: number; byStatus: Record<string, number> }[];
+  byDepartment: { code: string; name: string; items: number; red: number; yellow: number; green: number; acceptedPeriods: number; onTime: number; onTimeRate: number | null }[];
+  openEscalations: { itemKey: string; title: string; lead: string; subject: string; periodSeq: number; rung: string; level: number; businessDate: string }[];
+}
+
+function mondayOf(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  const back = (d.getUTCDay() + 6) % 7;
+  return new Date(d.getTime() - back * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function createDigestActivities(deps: {
+  db: Db;
+  log: Logger;
+  calendar: () => Promise<WorkingCalendar>;
+  notifications: NotificationActivities;
+  workingDayMs?: number;
+}) {
+  const { db } = deps;
+  return {
+    /** The leading group's weekly digest: stored as a row, sent to the secretariat as a notification. */
+    async buildWeeklyDigest(): Promise<Digest> {
+      const now = Date.now();
+      const today = new Date(now + 8 * 3_600_000).toISOString().slice(0, 10);
+      const weekOf = mondayOf(today);
+      const cal = await deps.calendar();
+      const items = (await db('assignments as a')
+        .join('items as i', 'i.id', 'a.item_id')
+        .leftJoin('actions as act', 'act.id', 'i.action_id')
+        .join('departments as d', 'd.id', 'a.lead_department_id')
+        .select(
+          'a.workflow_id',
+          'i.title',
+          'act.code as action_code',
+          'act.title as action_title',
+          'd.code as lead_code',
+          'd.short_name as lead_name',
+          'a.status',
+          'a.escalation_level',
+          db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
+          'a.next_due_at',
+          db.raw(`to_char(a.start_date, 'YYYY-MM-DD') as start_date`),
+          'a.assigned_at',
+        )) as OpenItem[];
+
+      const totals: Digest['totals'] = { items: items.length, byStatus: {}, red: 0, yellow: 0, green: 0 };
+      const actions = new Map<string, Digest['byAction'][number]>();
+      const departments = new Map<string, Digest['byDepartment'][number]>();
+      for (const item of items) {
+        totals.byStatus[item.status] = (totals.byStatus[item.status] ?? 0) + 1;
+        const open = !['completed', 'cancelled'].includes(item.status);
+        const colour = open ? colourOf(item, cal, now, deps.workingDayMs) : undefined;
+        if (colour) totals[colour] += 1;
+        const actionKey = item.action_code ?? 'safeguards';
+        const action = actions.get(actionKey) ?? { code: actionKey, title: item.action_title ?? '保障措施', items: 0, red: 0, yellow: 0, green: 0, byStatus: {} };
+        action.items += 1;
+        action.byStatus[item.status] = (action.byStatus[item.status] ?? 0) + 1;
+        if (colour) action[colour] += 1;
+        actions.set(actionKey, action);
+        const dept = departments.get(item.lead_code) ?? { code: item.lead_code, name: item.lead_name, items: 0, red: 0, yellow: 0, green: 0, acceptedPeriods: 0, onTime: 0, onTimeRate: null };
+        dept.items += 1;
+        if (colour) dept[colour] += 1;
+        departments.set(item.lead_code, dept);
+      }
+      const rates = (await db('periods as p')
+        .join('assignments as a', 'a.id', 'p.assignment_id')
+        .join('departments as d', 'd.id', 'a.lead_department_id')
+        .where('p.status', 'accepted')
+        .groupBy('d.code')
+        .select('d.code', db.raw('count(*)::int as accepted'), db.raw('count(*) filter (where p.on_time)::int as on_time'))) as { code: string; accepted: number; on_time: number }[];
+      for (const r of rates) {
+        const dept = departments.get(r.code);
+        if (!dept) continue;
+        dept.acceptedPeriods = r.accepted;
+        dept.onTime = r.on_time;
+        dept.onTimeRate = r.accepted ? Math.round((1000 * r.on_time) / r.accepted) / 1000 : null;
+      }
+      const escalations = (await db('escalations as e')
+        .join('assignments as a', 'a.id', 'e.assignment_id')
+        .join('items as i', 'i.id', 'a.item_id')
+        .join('departments as d', 'd.id', 'a.lead_department_id')
+        .whereNull('e.resolved_at')
+        .orderBy([{ column: 'e.level', order: 'desc' }, 'e.fired_at'])
+        .select('a.workflow_id', 'i.title', 'd.code as lead', 'e.subject', 'e.period_seq', 'e.rung', 'e.level', db.raw(`to_char(e.business_date, 'YYYY-MM-DD') as business_date`))) as {
+        workflow_id: string;
+        title: string;
+        lead: string;
+        subject: string;
+        period_seq: number;
+        rung: string;
+        level: number;
+        business_date: string;
+      }[];
+
+      const digest: Digest = {
+        key: `digest:${weekOf}`,
+        weekOf,
+        generatedAt: new Date(now).toISOString(),
+        totals,
+        byAction: [...actions.values()].sort((a, b) => a.code.localeCompare(b.code)),
+        byDepartment: [...departments.values()].sort((a, b) => a.code.localeCompare(b.code)),
+        openEscalations: escalations.map((e) => ({ itemKey: e.workflow_id, title: e.title, lead: e.lead, subject: e.subject, periodSeq: e.period_seq, rung: e.rung, level: e.level, businessDate: e.business_date })),
+      };
+      // The week's row is refreshed by a re-run; the notice goes out once a week.
+      await db('digests')
+        .insert({ key: digest.key, week_of: weekOf, body: JSON.stringify(digest), generated_at: new Date(now) })
+        .onConflict('key')
+        .merge(['body', 'generated_at']);
+      const secretariat = (await db('plans as p').join('departments as d', 'd.id', 'p.secretariat_department_id').orderBy('p.id').first('d.code')) as { code: string } | undefined;
+      if (secretariat) {
+        await deps.notifications.notify({
+          key: digest.key,
+          departmentCode: secretariat.code,
+          kind: 'digest',
+          businessDate: today,
+          title: `【周报】${weekOf}当周推进情况`,
+          body: `交办事项${totals.items}项:红灯${totals.red}、黄灯${totals.yellow}、绿灯${totals.green};未解除的督办/通报${digest.openEscalations.length}项。`,
+          payload: { weekOf },
+        });
+      }
+      deps.log.info({ weekOf, items: totals.items, openEscalations: digest.openEscalations.length }, 'weekly digest built');
+      return digest;
+    },
+  };
+}

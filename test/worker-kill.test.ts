@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { assignItem } from '../api/services/assignments';
+import { seedOfficialCalendar } from '../db/calendar/store';
+import { importPlan } from '../db/catalog/import';
+import { readPlanFile } from '../db/catalog/plan-file';
+import { migrateLatest, type Db } from '../db/connection';
+import { Client, Connection } from '@temporalio/client';
+import { projectRoot } from '../platform/config';
+import * as d from '../workflows/definitions';
+import { createTestDatabase } from './helpers/db';
+import { defaultPlanFile } from './helpers/plans';
+import { eventually, sleep } from './helpers/wait';
+import { testRun } from './setup/run';
+
+/**
+ * A real worker process is SIGKILLed in the middle of the ladder and a new one
+ * started: every reminder and every rung still happens, and none twice.
+ */
+const WORKING_DAY = 300;
+
+describe('a worker killed mid-ladder', () => {
+  let db: Db;
+  let url: string;
+  let connection: Connection;
+  let client: Client;
+  const taskQueue = `test-kill-${testRun().runId}`;
+  const workers: ChildProcess[] = [];
+
+  function startWorker(): ChildProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/worker.ts'], {
+      cwd: projectRoot,
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        TEMPORAL_ADDRESS: testRun().temporalAddress,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        WORKING_DAY_MS: String(WORKING_DAY),
+        NOTIFY_MERGE_WINDOW_MS: '50',
+        LOG_LEVEL: 'warn',
+        LOG_PRETTY: 'false',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    workers.push(child);
+    return child;
+  }
+
+  beforeAll(async () => {
+    ({ db, url } = await createTestDatabase('kill'));
+    await migrateLatest(db);
+    await importPlan(db, readPlanFile(defaultPlanFile), { actor: 'test' });
+    await seedOfficialCalendar(db);
+    connection = await Connection.connect({ address: testRun().temporalAddress });
+    client = new Client({ connection, namespace: 'default' });
+  });
+  afterAll(async () => {
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    await connection?.close();
+    await db?.destroy();
+  });
+
+  test('SIGKILL after the first reminder, restart: 3 reminders and 3 rungs, each exactly once', async () => {
+    const first = startWorker();
+    const { workflowId } = await assignItem(
+      { client, db, taskQueue, actor: 'secretariat-user' },
+      { planCode: 'sd-internet-plus-2016-2018', itemCode: 'A05-1', lead: 'health', cooperating: ['hrss'], startDate: '2016-03-28', finalDeadline: '2016-06-30' },
+    );
+    const handle = client.workflow.getHandle(workflowId);
+    await handle.executeUpdate(d.acknowledgeUpdate, { args: [{ actor: 'liaison', department: 'health' }] });
+    const reminders = () => db('notifications').where({ item_key: workflowId, kind: 'reminder' }).orderBy('id');
+    await eventually(reminders, (r) => r.length >= 1, 30_000, 'first reminder');
+
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    // While no worker runs, the rest of the ladder comes due.
+    await sleep(WORKING_DAY * 5);
+    startWorker();
+
+    const escalations = () => db('escalations').where('key', 'like', `escalation:${workflowId}:%`).orderBy('level');
+    await eventually(escalations, (r) => r.length >= 3, 60_000, 'three rungs after the restart');
+    await sleep(WORKING_DAY * 4);
+
+    const rungs = await escalations();
+    expect(rungs.map((r) => [r.rung, r.period_seq])).toEqual([
+      ['cuiban', 1],
+      ['duban', 1],
+      ['leading-group', 1],
+    ]);
+    const sent = await reminders();
+    expect(sent.map((n) => n.payload.offset)).toEqual([3, 1, 0]);
+    const escalationNotices = await db('notifications').where({ item_key: workflowId, kind: 'escalation' });
+    expect(escalationNotices).toHaveLength(5);
+    const audit = await db('audit_events').where({ subject: workflowId, action: 'item.escalate' });
+    expect(audit).toHaveLength(3);
+    const state = await handle.query(d.stateQuery);
+    expect(state.period?.rungs.every((r) => r.fired)).toBe(true);
+    expect(state.period?.reminders.every((r) => r.fired)).toBe(true);
+    expect(state.escalationLevel).toBe(3);
+    await handle.terminate('test over');
+  });
+});
