@@ -11,10 +11,27 @@ import path from 'node:path';
 import { officialArrangement } from '../db/calendar/official';
 import { arrangementFileSchema, loadCalendarYear } from '../db/calendar/store';
 import { formatPath } from '../db/catalog/plan-schema';
-import { createDb, migrateLatest } from '../db/connection';
+import { createDb, migrateLatest, type Db } from '../db/connection';
+import { signalCalendarChanged } from '../api/services/calendar';
+import { connectClient, temporalSettings } from '../platform/temporal-connection';
 import { loadConfig } from '../platform/config';
 import { resolveDatabase } from '../platform/database';
-import { createLogger } from '../platform/logger';
+import { createLogger, type Logger } from '../platform/logger';
+
+/** Open items re-time their deadlines; without a reachable Temporal, repeating the load tells them later. */
+async function tellOpenItems(cfg: ReturnType<typeof loadConfig>, db: Db, log: Logger): Promise<void> {
+  const address = cfg.TEMPORAL_ADDRESS ?? `127.0.0.1:${cfg.TEMPORAL_DEV_PORT}`;
+  try {
+    const client = await connectClient({ ...temporalSettings(cfg, address) });
+    try {
+      log.info({ items: await signalCalendarChanged(client, db) }, 'open items told to re-time their deadlines');
+    } finally {
+      await client.connection.close();
+    }
+  } catch (err) {
+    log.warn({ err, address }, 'Temporal not reachable: open items were not told; run the load again once it is up');
+  }
+}
 
 async function main(): Promise<number> {
   const cfg = loadConfig();
@@ -55,6 +72,8 @@ async function main(): Promise<number> {
     await migrateLatest(db);
     const result = await loadCalendarYear(db, arrangement, { actor: `cli:${process.env.USER ?? 'unknown'}`, source });
     log.info(result, result.changed ? `calendar for ${year} loaded` : `calendar for ${year} already up to date`);
+    // Told even when nothing changed: a load repeated after Temporal was down still reaches the items.
+    await tellOpenItems(cfg, db, log);
     return 0;
   } finally {
     await db.destroy();
