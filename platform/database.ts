@@ -1,25 +1,15 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { createDb, migrateLatest, type Db } from '../db/connection';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { portAccepts } from './processes';
 
 export interface DatabaseHandle {
   url: string;
   source: 'DATABASE_URL' | 'embedded' | 'embedded (already running)';
   stop(): Promise<void>;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ port, host: '127.0.0.1' });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 /**
@@ -30,7 +20,7 @@ export async function resolveDatabase(cfg: Config, log: Logger): Promise<Databas
   if (cfg.DATABASE_URL) return { url: cfg.DATABASE_URL, source: 'DATABASE_URL', stop: async () => {} };
   const credsFile = path.join(cfg.DATA_DIR, 'postgres-credentials.json');
   const pidFile = path.join(cfg.DATA_DIR, 'postgres', 'postmaster.pid');
-  if (fs.existsSync(credsFile) && fs.existsSync(pidFile) && (await accepts(cfg.EMBEDDED_PG_PORT))) {
+  if (fs.existsSync(credsFile) && fs.existsSync(pidFile) && (await portAccepts(cfg.EMBEDDED_PG_PORT))) {
     const { user, password } = JSON.parse(fs.readFileSync(credsFile, 'utf8')) as { user: string; password: string };
     return {
       url: `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${cfg.EMBEDDED_PG_PORT}/coord`,
@@ -50,5 +40,18 @@ export function redactUrl(url: string): string {
     return u.toString();
   } catch {
     return '(unparseable DATABASE_URL)';
+  }
+}
+
+/** For one-shot commands: the database resolved, migrated, handed to `fn`, and released afterwards. */
+export async function withDatabase<T>(cfg: Config, log: Logger, fn: (db: Db) => Promise<T>): Promise<T> {
+  const database = await resolveDatabase(cfg, log);
+  const db = createDb(database.url, { poolMax: 3 });
+  try {
+    await migrateLatest(db);
+    return await fn(db);
+  } finally {
+    await db.destroy();
+    await database.stop();
   }
 }

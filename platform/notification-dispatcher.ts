@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from './logger';
-import type { Mailer } from './mailer';
+import type { Config } from './config';
+import { createMailer, type Mailer } from './mailer';
 import { postWebhook } from './webhook';
 
 export { verifyWebhookSignature } from './webhook';
@@ -283,5 +284,30 @@ export function createNotificationDispatcher(opts: NotificationDispatcherOptions
       log.info('notification dispatcher stopped');
     },
     runOnce,
+  };
+}
+
+/** The dispatcher as `npm start` and `npm run worker` run it, from configuration; stop() also closes the SMTP transport. */
+export function startDispatcherFromConfig(
+  cfg: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'NOTIFY_POLL_MS' | 'NOTIFY_MAX_ATTEMPTS' | 'NOTIFY_BACKOFF_BASE_MS'>,
+  db: Knex,
+  log: Logger,
+): { stop(): Promise<void> } {
+  const mailer = cfg.SMTP_URL ? createMailer(cfg.SMTP_URL) : undefined;
+  const dispatcher = createNotificationDispatcher({
+    db,
+    log: log.child({ component: 'notifications' }),
+    mailer,
+    mailFrom: cfg.MAIL_FROM,
+    pollIntervalMs: cfg.NOTIFY_POLL_MS,
+    maxAttempts: cfg.NOTIFY_MAX_ATTEMPTS,
+    backoffBaseMs: cfg.NOTIFY_BACKOFF_BASE_MS,
+  });
+  dispatcher.start();
+  return {
+    stop: async () => {
+      await dispatcher.stop();
+      mailer?.close();
+    },
   };
 }

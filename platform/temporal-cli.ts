@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from './logger';
+import { processAlive } from './processes';
 
 const CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 
@@ -132,15 +133,6 @@ async function acquireLock(lockDir: string, log: Logger): Promise<void> {
       if (waited % 15 === 0) log.info({ holderPid: holder }, 'another process is building the Temporal CLI; waiting');
       await new Promise((r) => setTimeout(r, 2000));
     }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

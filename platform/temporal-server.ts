@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Logger } from './logger';
+import { portAccepts, processAlive } from './processes';
 import { ITEM_SEARCH_ATTRIBUTES } from '../workflows/definitions';
 import { devServerSearchAttributeArgs } from './search-attributes';
 import type { TemporalCli } from './temporal-cli';
@@ -23,34 +23,14 @@ export interface DevServerOptions {
   log: Logger;
 }
 
-function portInUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`temporal server exited early with code ${child.exitCode}`);
-    if (await portInUse(port)) return;
+    if (await portAccepts(port)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`temporal server did not listen on ${port} within ${timeoutMs / 1000}s`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A server left by a start that was killed outright (SIGKILL) would hold the port and the SQLite file. */
@@ -64,11 +44,11 @@ async function stopLeftoverServer(pidFile: string, log: Logger): Promise<void> {
       return '';
     }
   })();
-  if (pid && alive(pid) && cmdline.includes('start-dev')) {
+  if (pid && processAlive(pid) && cmdline.includes('start-dev')) {
     log.warn({ pid }, 'stopping a Temporal dev server left behind by an earlier start');
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 60 && alive(pid); i++) await new Promise((r) => setTimeout(r, 250));
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 60 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 250));
+    if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   }
   fs.rmSync(pidFile, { force: true });
 }
@@ -102,7 +82,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   fs.mkdirSync(dir, { recursive: true });
   const pidFile = path.join(dir, 'server.pid');
   await stopLeftoverServer(pidFile, log);
-  if (await portInUse(opts.port)) {
+  if (await portAccepts(opts.port)) {
     throw new Error(
       `TEMPORAL_DEV_PORT ${opts.port} is already in use: set TEMPORAL_ADDRESS=127.0.0.1:${opts.port} to use that server, or choose another port`,
     );

@@ -11,11 +11,11 @@ import path from 'node:path';
 import { officialArrangement } from '../db/calendar/official';
 import { arrangementFileSchema, loadCalendarYear } from '../db/calendar/store';
 import { formatPath } from '../db/catalog/plan-schema';
-import { createDb, migrateLatest, type Db } from '../db/connection';
+import type { Db } from '../db/connection';
 import { signalCalendarChanged } from '../api/services/calendar';
 import { connectClient, temporalSettings } from '../platform/temporal-connection';
 import { loadConfig } from '../platform/config';
-import { resolveDatabase } from '../platform/database';
+import { withDatabase } from '../platform/database';
 import { createLogger, type Logger } from '../platform/logger';
 
 /** Open items re-time their deadlines; without a reachable Temporal, repeating the load tells them later. */
@@ -66,19 +66,13 @@ async function main(): Promise<number> {
     process.stderr.write(`  ${(err as Error).message}\n`);
     return 2;
   }
-  const database = await resolveDatabase(cfg, log);
-  const db = createDb(database.url, { poolMax: 3 });
-  try {
-    await migrateLatest(db);
+  return withDatabase(cfg, log, async (db) => {
     const result = await loadCalendarYear(db, arrangement, { actor: `cli:${process.env.USER ?? 'unknown'}`, source });
     log.info(result, result.changed ? `calendar for ${year} loaded` : `calendar for ${year} already up to date`);
     // Told even when nothing changed: a load repeated after Temporal was down still reaches the items.
     await tellOpenItems(cfg, db, log);
     return 0;
-  } finally {
-    await db.destroy();
-    await database.stop();
-  }
+  });
 }
 
 main().then(

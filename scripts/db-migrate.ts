@@ -1,21 +1,16 @@
 /** `npm run db:migrate [-- --down]`: migrations up to the latest, or all the way down. */
-import { createDb, migrateLatest, migrateRollbackAll } from '../db/connection';
+import { migrateRollbackAll } from '../db/connection';
 import { loadConfig } from '../platform/config';
-import { resolveDatabase } from '../platform/database';
+import { withDatabase } from '../platform/database';
 import { createLogger } from '../platform/logger';
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
   const log = createLogger({ level: cfg.LOG_LEVEL, pretty: cfg.LOG_PRETTY, name: 'migrate' });
-  const database = await resolveDatabase(cfg, log);
-  const db = createDb(database.url, { poolMax: 3 });
-  try {
+  await withDatabase(cfg, log, async (db) => {
     if (process.argv.includes('--down')) log.info({ reverted: await migrateRollbackAll(db) }, 'migrations rolled back');
-    else log.info({ applied: await migrateLatest(db) }, 'migrations up to date');
-  } finally {
-    await db.destroy();
-    await database.stop();
-  }
+    else log.info('migrations up to date');
+  });
 }
 
 main().catch((err: unknown) => {

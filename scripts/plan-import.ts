@@ -6,9 +6,8 @@
 import path from 'node:path';
 import { importPlan } from '../db/catalog/import';
 import { PlanValidationError, readPlanFile } from '../db/catalog/plan-file';
-import { createDb, migrateLatest } from '../db/connection';
 import { loadConfig } from '../platform/config';
-import { resolveDatabase } from '../platform/database';
+import { withDatabase } from '../platform/database';
 import { createLogger } from '../platform/logger';
 
 async function main(): Promise<number> {
@@ -30,10 +29,7 @@ async function main(): Promise<number> {
     for (const issue of err.issues) process.stderr.write(`  ${issue.path}: ${issue.message}\n`);
     return 2;
   }
-  const database = await resolveDatabase(cfg, log);
-  const db = createDb(database.url, { poolMax: 3 });
-  try {
-    await migrateLatest(db);
+  return withDatabase(cfg, log, async (db) => {
     log.info({ plan: loaded.plan.plan.code }, 'importing');
     const result = await importPlan(db, loaded, { actor: `cli:${process.env.USER ?? 'unknown'}`, source: absolute });
     log.info(
@@ -41,10 +37,7 @@ async function main(): Promise<number> {
       result.changes ? `plan imported: ${result.changes} row(s) changed` : 'plan already up to date: nothing changed',
     );
     return 0;
-  } finally {
-    await db.destroy();
-    await database.stop();
-  }
+  });
 }
 
 main().then(

@@ -16,9 +16,8 @@ import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, connectWorker, pingTemporal, temporalSettings } from '../platform/temporal-connection';
 import { startDevServer } from '../platform/temporal-server';
 import { createWorker } from '../platform/worker';
-import { createMailer } from '../platform/mailer';
 import { ensureDigestSchedule } from '../platform/digest-schedule';
-import { createNotificationDispatcher } from '../platform/notification-dispatcher';
+import { startDispatcherFromConfig } from '../platform/notification-dispatcher';
 import { ensureSearchAttributes } from '../platform/search-attributes';
 import { seedOfficialCalendar } from '../db/calendar/store';
 
@@ -131,24 +130,8 @@ async function main(): Promise<void> {
     await ensureDigestSchedule(client, { taskQueue: cfg.TEMPORAL_TASK_QUEUE, cron: cfg.DIGEST_CRON, log });
 
     // Delivers the notification outbox (webhooks, e-mail) beside the worker.
-    const mailer = cfg.SMTP_URL ? createMailer(cfg.SMTP_URL) : undefined;
-    const dispatcher = createNotificationDispatcher({
-      db,
-      log: log.child({ component: 'notifications' }),
-      mailer,
-      mailFrom: cfg.MAIL_FROM,
-      pollIntervalMs: cfg.NOTIFY_POLL_MS,
-      maxAttempts: cfg.NOTIFY_MAX_ATTEMPTS,
-      backoffBaseMs: cfg.NOTIFY_BACKOFF_BASE_MS,
-    });
-    dispatcher.start();
-    steps.push({
-      name: 'notification-dispatcher',
-      stop: async () => {
-        await dispatcher.stop();
-        mailer?.close();
-      },
-    });
+    const dispatcher = startDispatcherFromConfig(cfg, db, log);
+    steps.push({ name: 'notification-dispatcher', stop: dispatcher.stop });
 
     log.info('[5/6] HTTP server');
     const temporal = client;

@@ -9,8 +9,7 @@ import { createDb, migrateLatest } from '../db/connection';
 import { loadConfig } from '../platform/config';
 import { resolveDatabase } from '../platform/database';
 import { bridgeTemporalLogs, createLogger } from '../platform/logger';
-import { createMailer } from '../platform/mailer';
-import { createNotificationDispatcher } from '../platform/notification-dispatcher';
+import { startDispatcherFromConfig } from '../platform/notification-dispatcher';
 import { connectWorker, temporalSettings } from '../platform/temporal-connection';
 import { createWorker } from '../platform/worker';
 
@@ -32,24 +31,13 @@ async function main(): Promise<void> {
     workingDayMs: cfg.WORKING_DAY_MS,
     mergeWindowMs: cfg.NOTIFY_MERGE_WINDOW_MS,
   });
-  const mailer = cfg.SMTP_URL ? createMailer(cfg.SMTP_URL) : undefined;
-  const dispatcher = createNotificationDispatcher({
-    db,
-    log: log.child({ component: 'notifications' }),
-    mailer,
-    mailFrom: cfg.MAIL_FROM,
-    pollIntervalMs: cfg.NOTIFY_POLL_MS,
-    maxAttempts: cfg.NOTIFY_MAX_ATTEMPTS,
-    backoffBaseMs: cfg.NOTIFY_BACKOFF_BASE_MS,
-  });
-  dispatcher.start();
+  const dispatcher = startDispatcherFromConfig(cfg, db, log);
   const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   log.info({ address: settings.address, taskQueue: cfg.TEMPORAL_TASK_QUEUE }, 'worker running');
   await worker.run();
   await dispatcher.stop();
-  mailer?.close();
   await connection.close();
   await db.destroy();
   await database.stop();
