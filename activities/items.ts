@@ -35,7 +35,7 @@ export type ItemEvent = ItemRef & {
 } & (
     | { kind: 'acknowledged'; department: string }
     | { kind: 'report'; receipt: ReportReceipt; report: SubmitReportInput; lead: string; secretariat: string }
-    | { kind: 'review'; periodSeq: number; decision: 'accept' | 'return'; comment?: string; newDueOn?: string; lead: string; onTime?: boolean }
+    | { kind: 'review'; periodSeq: number; version: number; decision: 'accept' | 'return'; comment?: string; newDueOn?: string; lead: string; onTime?: boolean }
     | { kind: 'reminder'; periodSeq: number; offset: number; dueOn: string; lead: string }
     | { kind: 'escalation'; subject: 'report' | 'acknowledgement'; periodSeq: number; rung: RungEvent; dueOn: string; lead: string; secretariat: string }
     | { kind: 'extension-requested'; requestId: string; periodSeq: number; requestedDueOn: string; reason: string; department: string; secretariat: string }
@@ -242,10 +242,10 @@ export function createItemActivities({
               await trx('periods').where({ assignment_id: id, seq: ev.periodSeq }).update({ on_time: ev.onTime ?? null, accepted_at: trx.fn.now() });
               await trx('escalations').where({ assignment_id: id, period_seq: ev.periodSeq, subject: 'report' }).whereNull('resolved_at').update({ resolved_at: trx.fn.now() });
             }
-            await audit(trx, ev, `item.review.${ev.decision}`, { periodSeq: ev.periodSeq, comment: ev.comment, newDueOn: ev.newDueOn }, `review:${ev.periodSeq}:${ev.requestId ?? latest?.id}`);
+            await audit(trx, ev, `item.review.${ev.decision}`, { periodSeq: ev.periodSeq, comment: ev.comment, newDueOn: ev.newDueOn }, `review:${ev.periodSeq}:v${ev.version}`);
           });
           const text = ev.decision === 'accept' ? `第${ev.periodSeq}期进展报告已审核通过。` : `第${ev.periodSeq}期进展报告被退回修改,请于${chineseDate(ev.newDueOn ?? ev.businessDate)}前重新报送。${ev.comment ?? ''}`;
-          await notify(ev.lead, 'review', `review:${ev.itemKey}:p${ev.periodSeq}:${ev.decision}:${ev.newDueOn ?? ''}`, ev, `【${ev.decision === 'accept' ? '审核通过' : '退回'}】${ev.title}`, text);
+          await notify(ev.lead, 'review', `review:${ev.itemKey}:p${ev.periodSeq}:v${ev.version}:${ev.decision}`, ev, `【${ev.decision === 'accept' ? '审核通过' : '退回'}】${ev.title}`, text);
           return;
         }
 

@@ -100,7 +100,8 @@ async function main(): Promise<void> {
 
     log.info('[4/6] worker');
     client = await connectClient(settings);
-    if (cfg.TEMPORAL_ADDRESS) await ensureSearchAttributes(client, log);
+    // Also on the dev server: a SQLite file from an older version may predate an attribute.
+    await ensureSearchAttributes(client, log);
     const workerConnection = await connectWorker(settings);
     steps.push({ name: 'worker-connection', stop: () => workerConnection.close() });
     if (cfg.WORKING_DAY_MS) log.warn({ workingDayMs: cfg.WORKING_DAY_MS }, 'compressed clock: one working day lasts WORKING_DAY_MS (demo and test mode)');

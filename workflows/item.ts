@@ -202,14 +202,14 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       const p = currentPeriod();
       if (req.decision === 'accept') {
         const onTime = (p.consolidated?.receivedAt ?? Infinity) <= p.dueAt;
-        await event({ kind: 'review', periodSeq: p.seq, decision: 'accept', comment: req.comment, lead: s.lead, onTime, actor: req.actor, requestId: req.requestId });
+        await event({ kind: 'review', periodSeq: p.seq, version: p.consolidatedVersions, decision: 'accept', comment: req.comment, lead: s.lead, onTime, actor: req.actor, requestId: req.requestId });
         p.status = 'accepted';
         s.acceptedPeriods += 1;
         s.escalationLevel = 0;
       } else {
         const { dueOn } = await acts.checkDueDate({ anchor, dueOn: req.newDueOn as string });
         const retimed = await acts.retimeReportingPeriod({ anchor, policy, period: p, dueOn });
-        await event({ kind: 'review', periodSeq: p.seq, decision: 'return', comment: req.comment, newDueOn: dueOn, lead: s.lead, actor: req.actor, requestId: req.requestId });
+        await event({ kind: 'review', periodSeq: p.seq, version: p.consolidatedVersions, decision: 'return', comment: req.comment, newDueOn: dueOn, lead: s.lead, actor: req.actor, requestId: req.requestId });
         s.period = { ...retimed, status: 'returned', consolidated: p.consolidated, inputs: p.inputs, consolidatedVersions: p.consolidatedVersions };
       }
       changed();
