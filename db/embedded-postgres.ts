@@ -47,6 +47,30 @@ async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> 
   while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
 }
 
+function traversableByOthers(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      if ((fs.statSync(d).mode & 0o001) === 0) return false;
+    } catch {
+      // Not created yet: we create it traversable.
+    }
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+/**
+ * Where the cluster lives: under the data directory, unless we run as root
+ * and the `postgres` system user it then runs as cannot reach that directory
+ * (a clone under /root, say); then in a directory of its own under
+ * /var/lib/shandong-coord, named after the data directory.
+ */
+export function embeddedClusterDir(dataDir: string): string {
+  const inside = path.join(dataDir, 'postgres');
+  if (os.userInfo().uid !== 0 || traversableByOthers(dataDir)) return inside;
+  const id = crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+  return path.join('/var/lib/shandong-coord', id, 'postgres');
+}
+
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
@@ -66,8 +90,10 @@ export async function startEmbeddedPostgres(opts: {
   log: Logger;
 }): Promise<EmbeddedDatabase> {
   const log = opts.log.child({ component: 'postgres' });
-  const clusterDir = path.join(opts.dataDir, 'postgres');
+  const clusterDir = embeddedClusterDir(opts.dataDir);
   fs.mkdirSync(opts.dataDir, { recursive: true });
+  fs.mkdirSync(path.dirname(clusterDir), { recursive: true, mode: 0o755 });
+  if (os.userInfo().uid === 0) fs.chmodSync(path.dirname(clusterDir), 0o755);
   const creds = readOrCreateCredentials(path.join(opts.dataDir, 'postgres-credentials.json'));
 
   if (!(await portIsFree(opts.port))) {
@@ -92,7 +118,7 @@ export async function startEmbeddedPostgres(opts: {
 
   const fresh = !fs.existsSync(path.join(clusterDir, 'PG_VERSION'));
   if (fresh) {
-    log.info({ dir: clusterDir }, 'initialising embedded PostgreSQL cluster (first start only)');
+    log.info({ dir: clusterDir }, 'initialising embedded PostgreSQL cluster (first start only, a few seconds)');
     await pg.initialise();
   }
   log.info({ port: opts.port }, 'starting embedded PostgreSQL');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createDb, migrateLatest, type Db } from '../db/connection';
-import { startEmbeddedPostgres } from '../db/embedded-postgres';
+import { embeddedClusterDir, startEmbeddedPostgres } from '../db/embedded-postgres';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { portAccepts } from './processes';
@@ -19,7 +19,7 @@ export interface DatabaseHandle {
 export async function resolveDatabase(cfg: Config, log: Logger): Promise<DatabaseHandle> {
   if (cfg.DATABASE_URL) return { url: cfg.DATABASE_URL, source: 'DATABASE_URL', stop: async () => {} };
   const credsFile = path.join(cfg.DATA_DIR, 'postgres-credentials.json');
-  const pidFile = path.join(cfg.DATA_DIR, 'postgres', 'postmaster.pid');
+  const pidFile = path.join(embeddedClusterDir(cfg.DATA_DIR), 'postmaster.pid');
   if (fs.existsSync(credsFile) && fs.existsSync(pidFile) && (await portAccepts(cfg.EMBEDDED_PG_PORT))) {
     const { user, password } = JSON.parse(fs.readFileSync(credsFile, 'utf8')) as { user: string; password: string };
     return {

@@ -23,6 +23,8 @@ export default async function globalSetup(): Promise<void> {
   const cfg = loadConfig();
   const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'info', pretty: 'false', name: 'test-setup' });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'coord-test-'));
+  // As root, an embedded PostgreSQL runs as the `postgres` user, who must reach its directory.
+  fs.chmodSync(runDir, 0o755);
   const runId = `${Date.now().toString(36)}_${process.pid}`;
 
   log.info('test setup: finding or building the Temporal CLI');
