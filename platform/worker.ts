@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Db } from '../db/connection';
+import type { Config } from './config';
 import type { Logger } from './logger';
 
 export const workflowsPath = require.resolve('../workflows');
@@ -26,4 +27,9 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
     activities: createActivities({ db: deps.db, log, workingDayMs: deps.workingDayMs, mergeWindowMs: deps.mergeWindowMs }),
   });
+}
+
+/** The worker settings that come from configuration. */
+export function workerSettings(cfg: Config): Pick<WorkerDeps, 'namespace' | 'taskQueue' | 'workingDayMs' | 'mergeWindowMs'> {
+  return { namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TEMPORAL_TASK_QUEUE, workingDayMs: cfg.WORKING_DAY_MS, mergeWindowMs: cfg.NOTIFY_MERGE_WINDOW_MS };
 }

@@ -15,7 +15,7 @@ import { bridgeTemporalLogs, createLogger } from '../platform/logger';
 import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, connectWorker, pingTemporal, temporalSettings } from '../platform/temporal-connection';
 import { startDevServer } from '../platform/temporal-server';
-import { createWorker } from '../platform/worker';
+import { createWorker, workerSettings } from '../platform/worker';
 import { ensureDigestSchedule } from '../platform/digest-schedule';
 import { startDispatcherFromConfig } from '../platform/notification-dispatcher';
 import { ensureSearchAttributes } from '../platform/search-attributes';
@@ -105,15 +105,7 @@ async function main(): Promise<void> {
     const workerConnection = await connectWorker(settings);
     steps.push({ name: 'worker-connection', stop: () => workerConnection.close() });
     if (cfg.WORKING_DAY_MS) log.warn({ workingDayMs: cfg.WORKING_DAY_MS }, 'compressed clock: one working day lasts WORKING_DAY_MS (demo and test mode)');
-    const worker = await createWorker({
-      connection: workerConnection,
-      namespace: cfg.TEMPORAL_NAMESPACE,
-      taskQueue: cfg.TEMPORAL_TASK_QUEUE,
-      db,
-      log,
-      workingDayMs: cfg.WORKING_DAY_MS,
-      mergeWindowMs: cfg.NOTIFY_MERGE_WINDOW_MS,
-    });
+    const worker = await createWorker({ connection: workerConnection, db, log, ...workerSettings(cfg) });
     const running = worker.run();
     steps.push({
       name: 'worker',

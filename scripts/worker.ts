@@ -11,7 +11,7 @@ import { resolveDatabase } from '../platform/database';
 import { bridgeTemporalLogs, createLogger } from '../platform/logger';
 import { startDispatcherFromConfig } from '../platform/notification-dispatcher';
 import { connectWorker, temporalSettings } from '../platform/temporal-connection';
-import { createWorker } from '../platform/worker';
+import { createWorker, workerSettings } from '../platform/worker';
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
@@ -22,15 +22,7 @@ async function main(): Promise<void> {
   const db = createDb(database.url);
   await migrateLatest(db);
   const connection = await connectWorker(settings);
-  const worker = await createWorker({
-    connection,
-    namespace: cfg.TEMPORAL_NAMESPACE,
-    taskQueue: cfg.TEMPORAL_TASK_QUEUE,
-    db,
-    log,
-    workingDayMs: cfg.WORKING_DAY_MS,
-    mergeWindowMs: cfg.NOTIFY_MERGE_WINDOW_MS,
-  });
+  const worker = await createWorker({ connection, db, log, ...workerSettings(cfg) });
   const dispatcher = startDispatcherFromConfig(cfg, db, log);
   const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
   process.on('SIGINT', stop);

@@ -1,13 +1,9 @@
 import { temporal } from '@temporalio/proto';
 import pino from 'pino';
 import { assignItem } from '../api/services/assignments';
-import { seedOfficialCalendar } from '../db/calendar/store';
-import { importPlan } from '../db/catalog/import';
-import { readPlanFile } from '../db/catalog/plan-file';
-import { migrateLatest, type Db } from '../db/connection';
+import type { Db } from '../db/connection';
 import * as d from '../workflows/definitions';
-import { createTestDatabase } from './helpers/db';
-import { defaultPlanFile } from './helpers/plans';
+import { createCatalogDatabase } from './helpers/db';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
 import { eventually } from './helpers/wait';
 
@@ -24,10 +20,7 @@ describe('history size of a three-year quarterly item', () => {
   let db: Db;
   let t: TemporalHarness;
   beforeAll(async () => {
-    ({ db } = await createTestDatabase('history'));
-    await migrateLatest(db);
-    await importPlan(db, readPlanFile(defaultPlanFile), { actor: 'test' });
-    await seedOfficialCalendar(db);
+    ({ db } = await createCatalogDatabase('history'));
     t = await temporalHarness(db, 'history', { workingDayMs: WORKING_DAY });
   });
   afterAll(async () => {

@@ -2,13 +2,10 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { assignItem } from '../api/services/assignments';
 import { signalCalendarChanged } from '../api/services/calendar';
 import { HttpError } from '../api/errors';
-import { loadCalendarYear, seedOfficialCalendar } from '../db/calendar/store';
-import { importPlan } from '../db/catalog/import';
-import { readPlanFile } from '../db/catalog/plan-file';
-import { migrateLatest, type Db } from '../db/connection';
+import { loadCalendarYear } from '../db/calendar/store';
+import type { Db } from '../db/connection';
 import * as d from '../workflows/definitions';
-import { createTestDatabase } from './helpers/db';
-import { defaultPlanFile } from './helpers/plans';
+import { createCatalogDatabase } from './helpers/db';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
 import { eventually, sleep } from './helpers/wait';
 import { recordHistory } from './helpers/histories';
@@ -42,10 +39,7 @@ describe('the item workflow', () => {
   const handles: WorkflowHandle[] = [];
 
   beforeAll(async () => {
-    ({ db } = await createTestDatabase('items'));
-    await migrateLatest(db);
-    await importPlan(db, readPlanFile(defaultPlanFile), { actor: 'test' });
-    await seedOfficialCalendar(db);
+    ({ db } = await createCatalogDatabase('items'));
     t = await temporalHarness(db, 'items', { workingDayMs: WORKING_DAY });
   });
   afterAll(async () => {

@@ -1,14 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { assignItem } from '../api/services/assignments';
-import { seedOfficialCalendar } from '../db/calendar/store';
-import { importPlan } from '../db/catalog/import';
-import { readPlanFile } from '../db/catalog/plan-file';
-import { migrateLatest, type Db } from '../db/connection';
+import type { Db } from '../db/connection';
 import { Client, Connection } from '@temporalio/client';
 import { projectRoot } from '../platform/config';
 import * as d from '../workflows/definitions';
-import { createTestDatabase } from './helpers/db';
-import { defaultPlanFile } from './helpers/plans';
+import { createCatalogDatabase } from './helpers/db';
 import { eventually, sleep } from './helpers/wait';
 import { testRun } from './setup/run';
 
@@ -46,10 +42,7 @@ describe('a worker killed mid-ladder', () => {
   }
 
   beforeAll(async () => {
-    ({ db, url } = await createTestDatabase('kill'));
-    await migrateLatest(db);
-    await importPlan(db, readPlanFile(defaultPlanFile), { actor: 'test' });
-    await seedOfficialCalendar(db);
+    ({ db, url } = await createCatalogDatabase('kill'));
     connection = await Connection.connect({ address: testRun().temporalAddress });
     client = new Client({ connection, namespace: 'default' });
   });

@@ -1,5 +1,9 @@
 import knex from 'knex';
-import { createDb, type Db } from '../../db/connection';
+import { seedOfficialCalendar } from '../../db/calendar/store';
+import { importPlan } from '../../db/catalog/import';
+import { readPlanFile } from '../../db/catalog/plan-file';
+import { createDb, migrateLatest, type Db } from '../../db/connection';
+import { defaultPlanFile } from './plans';
 import type { TestRun } from '../setup/run';
 import { testRun } from '../setup/run';
 
@@ -37,4 +41,13 @@ export async function dropRunDatabases(run: TestRun): Promise<void> {
   } finally {
     await a.destroy();
   }
+}
+
+/** A fresh database with the schema, the default plan and the official 2004-2026 calendar: where most tests start. */
+export async function createCatalogDatabase(label: string): Promise<{ url: string; db: Db; name: string }> {
+  const created = await createTestDatabase(label);
+  await migrateLatest(created.db);
+  await importPlan(created.db, readPlanFile(defaultPlanFile), { actor: 'test' });
+  await seedOfficialCalendar(created.db);
+  return created;
 }
