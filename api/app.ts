@@ -2,13 +2,21 @@ import crypto from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../platform/logger';
+import helmet from 'helmet';
 import { HttpError } from './errors';
+import { mountRoutes, openApiDocument, type ApiDeps } from './route';
+import { apiRoutes } from './routes';
+import { docsRoutes } from './routes/docs';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 
 export interface AppDeps {
   log: Logger;
   readiness: Record<string, ReadinessCheck>;
+  /** The /api/v1 routes, their OpenAPI document and docs; absent where only health is served. */
+  api?: ApiDeps;
 }
+
+export const API_BASE = '/api/v1';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
@@ -28,8 +36,17 @@ export function createApp(deps: AppDeps): Express {
       autoLogging: { ignore: (req) => req.url === '/healthz' },
     }),
   );
+  app.use(helmet());
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRoutes(deps.readiness));
+  if (deps.api) {
+    const document = openApiDocument(apiRoutes, API_BASE);
+    app.get(`${API_BASE}/openapi.json`, (_req, res) => {
+      res.json(document);
+    });
+    app.use(docsRoutes(`${API_BASE}/openapi.json`));
+    app.use(API_BASE, mountRoutes(apiRoutes, deps.api));
+  }
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   const onError: ErrorRequestHandler = (err, req, res, _next) => {

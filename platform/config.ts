@@ -42,6 +42,7 @@ const envSchema = z.object({
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('领导小组办公室 <coord@localhost>'),
   DIGEST_CRON: z.string().default('0 8 * * 1'),
+  TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(8 * 3600),
 });
 
 export type Config = z.infer<typeof envSchema> & { cacheDir: string; defaultPlanFile: string };

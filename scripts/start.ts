@@ -6,6 +6,8 @@
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { createApp } from '../api/app';
+import { signingKey } from '../api/auth/tokens';
+import { createDemoUsers } from '../api/auth/users';
 import { readPlanFile } from '../db/catalog/plan-file';
 import { importPlan } from '../db/catalog/import';
 import { createDb, migrateLatest, pingDb, type Db } from '../db/connection';
@@ -98,6 +100,13 @@ async function main(): Promise<void> {
       log.info({ plan: result.planCode, counts: result.counts }, 'default plan imported');
     }
 
+    const firstPlan = (await db('plans').orderBy('id').first('code')) as { code: string };
+    const demo = await createDemoUsers(db, firstPlan.code);
+    if (demo.length) {
+      // Shown once: the passwords are stored only as scrypt hashes.
+      log.warn({ users: demo.map((u) => `${u.username} (${u.role}${u.department ? `, ${u.department}` : ''}): ${u.password}`) }, 'demo users created; note their passwords now, they are not shown again');
+    }
+
     log.info('[4/6] worker');
     client = await connectClient(settings);
     // Also on the dev server: a SQLite file from an older version may predate an attribute.
@@ -128,7 +137,11 @@ async function main(): Promise<void> {
 
     log.info('[5/6] HTTP server');
     const temporal = client;
-    const app = createApp({ log, readiness: { database: () => pingDb(db), temporal: () => pingTemporal(temporal) } });
+    const app = createApp({
+      log,
+      readiness: { database: () => pingDb(db), temporal: () => pingTemporal(temporal) },
+      api: { db, client: temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, log, signingKey: await signingKey(db), tokenTtlSeconds: cfg.TOKEN_TTL_SECONDS },
+    });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(cfg.PORT, cfg.HOST, () => resolve(s));
       s.once('error', reject);
@@ -148,7 +161,8 @@ async function main(): Promise<void> {
 
     log.info(
       {
-        api: `http://localhost:${port}`,
+        api: `http://localhost:${port}/api/v1`,
+        docs: `http://localhost:${port}/api/docs`,
         health: `http://localhost:${port}/healthz`,
         ready: `http://localhost:${port}/readyz`,
         temporal: temporalAddress,

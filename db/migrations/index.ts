@@ -3,6 +3,7 @@ import * as catalog from './001_catalog';
 import * as calendar from './002_calendar';
 import * as items from './003_item_records';
 import * as notifications from './004_notifications';
+import * as users from './005_users';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const migrations: Array<[string, Migration]> = [
   ['002_calendar', calendar],
   ['003_item_records', items],
   ['004_notifications', notifications],
+  ['005_users', users],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,0 +1,72 @@
+import type { Db } from '../../db/connection';
+import { invalid } from '../errors';
+import { generatePassword, hashPassword } from './passwords';
+import { ROLES, type Role } from './tokens';
+
+export interface NewUser {
+  username: string;
+  password: string;
+  role: Role;
+  department?: string;
+  displayName?: string;
+}
+
+/** Adds a user; a department user is bound to one department. Audited. */
+export async function createUser(db: Db, user: NewUser, ctx: { actor: string; requestId?: string }): Promise<number> {
+  const problems: { field: string; message: string }[] = [];
+  if (!/^[A-Za-z0-9._-]{3,64}$/.test(user.username)) problems.push({ field: 'username', message: 'must be 3-64 letters, digits, ".", "_" or "-"' });
+  if (user.password.length < 10) problems.push({ field: 'password', message: 'must be at least 10 characters' });
+  if (!ROLES.includes(user.role)) problems.push({ field: 'role', message: `must be one of ${ROLES.join(', ')}` });
+  if (user.role === 'department' && !user.department) problems.push({ field: 'department', message: 'is required for a department user' });
+  if (user.role !== 'department' && user.department) problems.push({ field: 'department', message: 'is only for department users' });
+  let departmentId: number | null = null;
+  if (user.department) {
+    const dept = (await db('departments').where({ code: user.department }).first('id')) as { id: number } | undefined;
+    if (!dept) problems.push({ field: 'department', message: `unknown department "${user.department}"` });
+    departmentId = dept?.id ?? null;
+  }
+  if ((await db('users').where({ username: user.username }).first('id')) !== undefined) problems.push({ field: 'username', message: `"${user.username}" is taken` });
+  if (problems.length) throw invalid(problems);
+  return db.transaction(async (trx) => {
+    const [row] = (await trx('users')
+      .insert({ username: user.username, password_hash: await hashPassword(user.password), role: user.role, department_id: departmentId, display_name: user.displayName ?? null })
+      .returning('id')) as { id: number }[];
+    await trx('audit_events').insert({
+      actor: ctx.actor,
+      action: 'user.create',
+      subject: `user:${user.username}`,
+      payload: JSON.stringify({ role: user.role, department: user.department }),
+      request_id: ctx.requestId ?? null,
+    });
+    return (row as { id: number }).id;
+  });
+}
+
+/**
+ * On the first start: one admin, one secretariat user (the secretariat's
+ * department), one leadership user and one liaison per department of the
+ * default plan, with generated passwords returned once to be printed.
+ */
+export async function createDemoUsers(db: Db, planCode: string): Promise<{ username: string; role: Role; department?: string; password: string }[]> {
+  if ((await db('users').first('id')) !== undefined) return [];
+  const departments = (await db('item_owner_proposals as p')
+    .join('items as i', 'i.id', 'p.item_id')
+    .join('plans as pl', 'pl.id', 'i.plan_id')
+    .join('departments as d', 'd.id', 'p.department_id')
+    .where('pl.code', planCode)
+    .distinct('d.code')
+    .orderBy('d.code')) as { code: string }[];
+  const wanted: { username: string; role: Role; department?: string }[] = [
+    { username: 'admin', role: 'admin' },
+    { username: 'secretariat', role: 'secretariat' },
+    { username: 'leader', role: 'leadership' },
+    ...departments.map((d) => ({ username: `liaison-${d.code}`, role: 'department' as Role, department: d.code })),
+  ];
+  const created = [];
+  for (const u of wanted) {
+    const password = generatePassword();
+    await createUser(db, { ...u, password }, { actor: 'system:first-start' });
+    created.push({ ...u, password });
+  }
+  return created;
+}

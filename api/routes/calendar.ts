@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { arrangementFileSchema, loadCalendarYear, readCalendar } from '../../db/calendar/store';
+import { CalendarNotLoadedError } from '../../db/calendar/working-calendar';
+import { formatPath, isoDate } from '../../db/catalog/plan-schema';
+import { HttpError, invalid } from '../errors';
+import { route } from '../route';
+import { signalCalendarChanged } from '../services/calendar';
+
+const year = z.object({ year: z.coerce.number().int().min(1990).max(2100) }).strict();
+
+/** Calendar errors are the caller's: a year not loaded, a date that does not exist. */
+function calendarError(err: unknown): never {
+  if (err instanceof CalendarNotLoadedError) throw new HttpError(422, 'calendar_not_loaded', err.message);
+  if (err instanceof RangeError) throw new HttpError(422, 'invalid_date', err.message);
+  throw err;
+}
+
+export const calendarRoutes = [
+  route({
+    method: 'get',
+    path: '/calendar/add-working-days',
+    tag: 'calendar',
+    summary: 'The date N working days after (or before) a date',
+    access: 'signed-in',
+    query: z.object({ from: isoDate, days: z.coerce.number().int().min(-366).max(366) }).strict(),
+    handler: async ({ deps, query }) => {
+      const cal = await readCalendar(deps.db);
+      try {
+        return { date: cal.addWorkingDays(query.from, query.days) };
+      } catch (err) {
+        return calendarError(err);
+      }
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/calendar/:year',
+    tag: 'calendar',
+    summary: "List a year's holidays and make-up working days",
+    access: 'signed-in',
+    params: year,
+    handler: async ({ deps, params }) => {
+      const loaded = await deps.db('calendar_years').where({ year: params.year }).first('source', 'loaded_at', 'loaded_by');
+      if (!loaded) throw new HttpError(404, 'calendar_not_loaded', `calendar for ${params.year} not loaded`);
+      const days = await deps.db('calendar_days').where({ year: params.year }).orderBy('day').select(deps.db.raw(`to_char(day, 'YYYY-MM-DD') as date`), 'working', 'name');
+      return { year: params.year, source: loaded.source, loadedAt: loaded.loaded_at, loadedBy: loaded.loaded_by, days };
+    },
+  }),
+  route({
+    method: 'put',
+    path: '/calendar/:year',
+    tag: 'calendar',
+    summary: "Load a year's official arrangement (replaces it); open items re-time their deadlines",
+    access: ['admin'],
+    params: year,
+    body: z.object({ days: arrangementFileSchema.shape.days }).strict(),
+    handler: async ({ deps, params, body, principal, requestId }) => {
+      const parsed = arrangementFileSchema.safeParse({ year: params.year, days: body.days });
+      if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ field: formatPath(i.path), message: i.message })));
+      const result = await loadCalendarYear(deps.db, parsed.data, { actor: principal.username, source: 'api', requestId });
+      const told = await signalCalendarChanged(deps.client, deps.db);
+      return { ...result, openItemsRetimed: told };
+    },
+  }),
+];

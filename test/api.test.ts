@@ -1,0 +1,240 @@
+import type { Express } from 'express';
+import request from 'supertest';
+import { API_BASE, createApp } from '../api/app';
+import { signingKey } from '../api/auth/tokens';
+import { createUser } from '../api/auth/users';
+import { apiRoutes } from '../api/routes';
+import { assignItem } from '../api/services/assignments';
+import type { RouteSpec } from '../api/route';
+import type { Db } from '../db/connection';
+import * as d from '../workflows/definitions';
+import { createCatalogDatabase } from './helpers/db';
+import { silentLog } from './helpers/plans';
+import { temporalHarness, type TemporalHarness } from './helpers/temporal';
+import { eventually } from './helpers/wait';
+
+const PLAN = 'sd-internet-plus-2016-2018';
+const PASSWORD = 'correct horse battery';
+
+type Who = 'anonymous' | 'admin' | 'secretariat' | 'leadership' | 'lead-dept' | 'coop-dept' | 'other-dept';
+const WHO: Who[] = ['anonymous', 'admin', 'secretariat', 'leadership', 'lead-dept', 'coop-dept', 'other-dept'];
+const USERS: Record<Exclude<Who, 'anonymous'>, { username: string; role: 'admin' | 'secretariat' | 'leadership' | 'department'; department?: string }> = {
+  admin: { username: 'admin1', role: 'admin' },
+  secretariat: { username: 'sec1', role: 'secretariat' },
+  leadership: { username: 'leader1', role: 'leadership' },
+  'lead-dept': { username: 'eic1', role: 'department', department: 'eic' },
+  'coop-dept': { username: 'sti1', role: 'department', department: 'sti' },
+  'other-dept': { username: 'agri1', role: 'department', department: 'agri' },
+};
+const LEAD_ONLY = new Set(['acknowledge', 'extension-requests', 'completion-request']);
+
+/** What the authorization rules say a caller gets, before any input is looked at. */
+function expectedDenial(spec: RouteSpec, who: Who): number | undefined {
+  if (spec.access === 'public') return undefined;
+  if (who === 'anonymous') return 401;
+  if (spec.access !== 'signed-in' && !spec.access.includes(USERS[who].role)) return 403;
+  const itemScoped = spec.path.includes('/items/:item');
+  if (itemScoped && who === 'other-dept') return 404;
+  const action = spec.path.split('/').pop() as string;
+  if (itemScoped && who === 'coop-dept' && LEAD_ONLY.has(action)) return 403;
+  return undefined;
+}
+
+function concretePath(spec: RouteSpec, item = 'A01-1'): string {
+  return `${API_BASE}${spec.path}`.replace(':plan', PLAN).replace(':item', item).replace(':year', '2016');
+}
+
+describe('HTTP API', () => {
+  let db: Db;
+  let t: TemporalHarness;
+  let app: Express;
+  const tokens: Partial<Record<Who, string>> = {};
+
+  const login = (username: string, password = PASSWORD) => request(app).post(`${API_BASE}/auth/login`).send({ username, password });
+  const as = (who: Who, method: RouteSpec['method'], path: string) => {
+    const r = request(app)[method](path);
+    return who === 'anonymous' ? r : r.set('authorization', `Bearer ${tokens[who]}`);
+  };
+  const writes = async () => {
+    const counts: Record<string, number> = {};
+    for (const table of ['audit_events', 'assignments', 'reports', 'users', 'sessions', 'calendar_days', 'extension_requests', 'instructions', 'idempotency_keys', 'notifications']) {
+      counts[table] = Number(((await db(table).count({ n: '*' }).first()) as { n: string }).n);
+    }
+    return counts;
+  };
+
+  beforeAll(async () => {
+    ({ db } = await createCatalogDatabase('api'));
+    t = await temporalHarness(db, 'api', { workingDayMs: 60_000 });
+    app = createApp({ log: silentLog, readiness: {}, api: { db, client: t.client, taskQueue: t.taskQueue, log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600 } });
+    for (const [who, u] of Object.entries(USERS)) {
+      await createUser(db, { ...u, password: PASSWORD }, { actor: 'test' });
+      const res = await login(u.username);
+      expect(res.status).toBe(200);
+      tokens[who as Who] = res.body.token;
+    }
+    await assignItem({ client: t.client, db, taskQueue: t.taskQueue, actor: 'sec1' }, { planCode: PLAN, itemCode: 'A01-1', lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30' });
+    await eventually(() => db('assignments').where({ workflow_id: d.itemWorkflowId(PLAN, 'A01-1') }).first(), (a) => a !== undefined, 10_000, 'assignment row');
+  });
+  afterAll(async () => {
+    await t.client.workflow.getHandle(d.itemWorkflowId(PLAN, 'A01-1')).terminate('test over').catch(() => undefined);
+    await t?.close();
+    await db?.destroy();
+  });
+
+  test('sign-in: a token for good credentials, 401 for bad ones, 429 after five failures, and logout revokes the token', async () => {
+    expect((await login('sec1', 'wrong password')).status).toBe(401);
+    const me = await as('secretariat', 'get', `${API_BASE}/auth/me`);
+    expect(me.body).toEqual({ username: 'sec1', role: 'secretariat', department: null });
+
+    for (let i = 0; i < 5; i++) expect((await login('leader1', `wrong ${i}`)).status).toBe(401);
+    const limited = await login('leader1');
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('too_many_attempts');
+
+    const session = await login('admin1');
+    const token = session.body.token as string;
+    expect((await request(app).post(`${API_BASE}/auth/logout`).set('authorization', `Bearer ${token}`)).status).toBe(200);
+    expect((await request(app).get(`${API_BASE}/auth/me`).set('authorization', `Bearer ${token}`)).status).toBe(401);
+    expect((await request(app).get(`${API_BASE}/auth/me`).set('authorization', `Bearer ${token.slice(0, -2)}xx`)).status).toBe(401);
+    const audit = await db('audit_events').whereIn('action', ['auth.login', 'auth.logout']).where({ actor: 'admin1' }).pluck('action');
+    expect(audit).toEqual(expect.arrayContaining(['auth.login', 'auth.logout']));
+  });
+
+  test('writes go through the workflow, answer with what it accepted, and are audited with the user and request id', async () => {
+    const ack = await as('lead-dept', 'post', `${API_BASE}/plans/${PLAN}/items/A01-1/acknowledge`).set('x-request-id', 'req-ack-1');
+    expect(ack.status).toBe(200);
+    expect(ack.body).toEqual({ status: 'acknowledged' });
+    await eventually(() => t.client.workflow.getHandle(d.itemWorkflowId(PLAN, 'A01-1')).query(d.stateQuery), (s) => s.period?.seq === 1, 10_000, 'period 1');
+    const body = { periodSeq: 1, progress: '完成平台建设方案', percentDone: 20 };
+    const first = await as('coop-dept', 'post', `${API_BASE}/plans/${PLAN}/items/A01-1/reports`).set('idempotency-key', 'sti-report-1').send(body);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ kind: 'input', department: 'sti', version: 1 });
+    const again = await as('coop-dept', 'post', `${API_BASE}/plans/${PLAN}/items/A01-1/reports`).set('idempotency-key', 'sti-report-1').send(body);
+    expect(again.body).toEqual(first.body);
+    expect(await db('reports').where({ kind: 'input' })).toHaveLength(1);
+    const reused = await as('coop-dept', 'post', `${API_BASE}/plans/${PLAN}/items/A01-1/reports`).set('idempotency-key', 'sti-report-1').send({ ...body, percentDone: 30 });
+    expect(reused.status).toBe(409);
+    const audit = await db('audit_events').where({ action: 'item.acknowledge' }).first();
+    expect(audit).toMatchObject({ actor: 'eic1', request_id: 'req-ack-1' });
+    const conflict = await as('lead-dept', 'post', `${API_BASE}/plans/${PLAN}/items/A01-1/acknowledge`);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error.message).toMatch(/only an assigned item is acknowledged/);
+  });
+
+  test('the authorization matrix: every role on every route, own and other department', async () => {
+    const routes = apiRoutes.filter((r) => !['/auth/login', '/auth/logout'].includes(r.path));
+    let cases = 0;
+    const wrong: string[] = [];
+    for (const spec of routes) {
+      for (const who of WHO) {
+        // An empty body: a caller who may use the route gets a validation answer, never a write.
+        const res = await as(who, spec.method, concretePath(spec)).send(spec.method === 'get' ? undefined : {});
+        const denial = expectedDenial(spec, who);
+        cases += 1;
+        const ok = denial !== undefined ? res.status === denial : res.status !== 401 && res.status !== 403 && !(res.status === 404 && res.body?.error?.code === 'not_found' && spec.path.includes('/items/:item'));
+        if (!ok) wrong.push(`${spec.method.toUpperCase()} ${spec.path} as ${who}: got ${res.status} ${JSON.stringify(res.body?.error ?? {})}, expected ${denial ?? 'allowed'}`);
+        expect(res.status).toBeLessThan(500);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(cases).toBe(routes.length * WHO.length);
+    silentLog.info({ cases }, 'authorization matrix');
+  });
+
+  test('a department reads only its own items', async () => {
+    const own = await as('lead-dept', 'get', `${API_BASE}/plans/${PLAN}/items`);
+    expect(own.body.items.map((i: { code: string }) => i.code)).toEqual(['A01-1']);
+    const coop = await as('coop-dept', 'get', `${API_BASE}/plans/${PLAN}/items`);
+    expect(coop.body.items.map((i: { code: string }) => i.code)).toEqual(['A01-1']);
+    const other = await as('other-dept', 'get', `${API_BASE}/plans/${PLAN}/items`);
+    expect(other.body.items).toEqual([]);
+    const all = await as('leadership', 'get', `${API_BASE}/plans/${PLAN}/items?pageSize=100`);
+    expect(all.body.total).toBe(56);
+    expect((await as('other-dept', 'get', `${API_BASE}/plans/${PLAN}/items/A01-1`)).status).toBe(404);
+  });
+
+  test('calendar: add working days for anyone signed in; a year not loaded is a 4xx that says so', async () => {
+    const ok = await as('other-dept', 'get', `${API_BASE}/calendar/add-working-days?from=2016-09-30&days=5`);
+    expect(ok.body).toEqual({ date: '2016-10-12' });
+    const missing = await as('other-dept', 'get', `${API_BASE}/calendar/add-working-days?from=2027-01-04&days=1`);
+    expect(missing.status).toBe(422);
+    expect(missing.body.error.message).toBe('calendar for 2027 not loaded');
+  });
+
+  test('bad input on every write route: a clear 4xx naming the field, and nothing written', async () => {
+    const big = 'x'.repeat(300 * 1024);
+    const sql = "eic'; drop table items; --";
+    const item = `${API_BASE}/plans/${PLAN}/items/A01-1`;
+    const cases: [Who, 'post' | 'put', string, unknown, number, string?][] = [
+      ['secretariat', 'post', `${API_BASE}/plans/${PLAN}/items/A01-2/assign`, {}, 422, 'lead'],
+      ['secretariat', 'post', `${API_BASE}/plans/${PLAN}/items/A01-2/assign`, { lead: 42 }, 422, 'lead'],
+      ['secretariat', 'post', `${API_BASE}/plans/${PLAN}/items/A01-2/assign`, { lead: sql }, 422, 'lead'],
+      ['secretariat', 'post', `${API_BASE}/plans/${PLAN}/items/A01-2/assign`, { lead: 'eic', startDate: '2016-02-30' }, 422, 'startDate'],
+      ['secretariat', 'post', `${API_BASE}/plans/${PLAN}/items/A01-2/assign`, { lead: 'eic', cooperating: 'sti' }, 422, 'cooperating'],
+      ['secretariat', 'post', `${API_BASE}/plans/${PLAN}/items/Z99-9/assign`, { lead: 'eic' }, 404],
+      ['secretariat', 'post', `${API_BASE}/plans/${PLAN}/items/A01-1/assign`, { lead: 'eic', startDate: '2016-03-28', finalDeadline: '2016-06-30' }, 409],
+      ['secretariat', 'post', `${API_BASE}/plans/${PLAN}/items/A01-2/assign`, { lead: 'eic', extra: 1 }, 422],
+      ['secretariat', 'post', `${API_BASE}/plans/${encodeURIComponent(sql)}/items/A01-2/assign`, { lead: 'eic' }, 422, 'params.plan'],
+      ['secretariat', 'post', `${API_BASE}/plans/${PLAN}/assignments`, { items: [] }, 422, 'items'],
+      ['secretariat', 'post', `${API_BASE}/plans/${PLAN}/assignments`, { items: 'all' }, 422, 'items'],
+      ['lead-dept', 'post', `${item}/reports`, {}, 422, 'periodSeq'],
+      ['lead-dept', 'post', `${item}/reports`, { periodSeq: '1', progress: 'x', percentDone: 10 }, 422, 'periodSeq'],
+      ['lead-dept', 'post', `${item}/reports`, { periodSeq: 1, progress: 'x', percentDone: 150 }, 422, 'percentDone'],
+      ['lead-dept', 'post', `${item}/reports`, { periodSeq: 1, progress: big, percentDone: 10 }, 413],
+      ['lead-dept', 'post', `${item}/reports`, { periodSeq: 1, progress: 'x', percentDone: 10, attachments: ['javascript:alert(1)'] }, 422, 'attachments[0]'],
+      ['lead-dept', 'post', `${item}/reports`, { periodSeq: 99, progress: 'x', percentDone: 10 }, 409],
+      ['lead-dept', 'post', `${API_BASE}/plans/${PLAN}/items/A01-3/reports`, { periodSeq: 1, progress: 'x', percentDone: 10 }, 404],
+      ['secretariat', 'post', `${item}/review`, { decision: 'maybe' }, 422, 'decision'],
+      ['secretariat', 'post', `${item}/review`, { decision: 'return' }, 422, 'newDueOn'],
+      ['secretariat', 'post', `${item}/review`, { decision: 'return', newDueOn: "2016-05-01' or 1=1" }, 422, 'newDueOn'],
+      ['lead-dept', 'post', `${item}/extension-requests`, { requestedDueOn: '2016-13-01', reason: '数据' }, 422, 'requestedDueOn'],
+      ['lead-dept', 'post', `${item}/extension-requests`, { requestedDueOn: '2099-06-30', reason: '数据' }, 422],
+      ['lead-dept', 'post', `${item}/extension-requests`, { requestedDueOn: '2016-05-03' }, 422, 'reason'],
+      ['secretariat', 'post', `${item}/extension-decision`, { requestId: 'nope', approve: 'yes' }, 422, 'approve'],
+      ['secretariat', 'post', `${item}/extension-decision`, { requestId: 'nope', approve: true }, 409],
+      ['secretariat', 'post', `${item}/reassign`, { newLead: sql, reason: 'x' }, 422, 'newLead'],
+      ['secretariat', 'post', `${item}/reassign`, { newLead: 'nosuchdept', reason: 'x' }, 422, 'newLead'],
+      ['secretariat', 'post', `${item}/reassign`, { newLead: 'agri' }, 422, 'reason'],
+      ['leadership', 'post', `${item}/instructions`, { text: '' }, 422, 'text'],
+      ['leadership', 'post', `${item}/instructions`, { text: 'y'.repeat(2001) }, 422, 'text'],
+      ['lead-dept', 'post', `${item}/completion-request`, { summary: 5 }, 422, 'summary'],
+      ['secretariat', 'post', `${item}/completion-decision`, { approve: true }, 422, 'grade'],
+      ['secretariat', 'post', `${item}/completion-decision`, { approve: true, grade: 'A+' }, 422, 'grade'],
+      ['secretariat', 'post', `${item}/completion-decision`, { approve: false }, 409],
+      ['secretariat', 'post', `${item}/cancel`, {}, 422, 'reason'],
+      ['admin', 'put', `${API_BASE}/calendar/2027`, { days: [{ date: '2027-02-30', working: false, name: '元旦' }] }, 422, 'days[0].date'],
+      ['admin', 'put', `${API_BASE}/calendar/1800`, { days: [] }, 422, 'params.year'],
+      ['admin', 'put', `${API_BASE}/calendar/2027`, { days: [{ date: '2028-01-01', working: false, name: 'x' }] }, 422, 'days[0].date'],
+      ['admin', 'post', `${API_BASE}/users`, { username: 'x', password: 'short', role: 'king' }, 422, 'role'],
+      ['admin', 'post', `${API_BASE}/users`, { username: 'newuser', password: 'long enough pw', role: 'department', department: sql }, 422, 'department'],
+      ['admin', 'post', `${API_BASE}/users`, { username: 'sec1', password: 'long enough pw', role: 'secretariat' }, 422, 'username'],
+      ['anonymous', 'post', `${API_BASE}/auth/login`, { username: 'sec1' }, 422, 'password'],
+      ['anonymous', 'post', `${API_BASE}/auth/login`, { username: sql, password: sql }, 401],
+    ];
+    const before = await writes();
+    for (const [who, method, path, body, status, field] of cases) {
+      const res = await as(who, method, path).send(body as object);
+      expect({ path, body: typeof body === 'object' && JSON.stringify(body).length > 200 ? '(big)' : body, status: res.status }).toEqual({ path, body: typeof body === 'object' && JSON.stringify(body).length > 200 ? '(big)' : body, status });
+      expect(res.body.error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+      if (field) expect((res.body.error.details as { field: string }[] | undefined)?.map((x) => x.field) ?? [res.body.error.message]).toEqual(expect.arrayContaining([expect.stringContaining(field)]));
+    }
+    const after = await writes();
+    // Failed sign-ins leave no session; nothing else is written either.
+    expect(after).toEqual(before);
+    silentLog.info({ cases: cases.length }, 'bad-input cases');
+  });
+
+  test('malformed JSON is a 400, and the OpenAPI document lists every route', async () => {
+    const bad = await as('secretariat', 'post', `${API_BASE}/plans/${PLAN}/items/A01-2/assign`).set('content-type', 'application/json').send('{"lead":');
+    expect(bad.status).toBe(400);
+    const doc = await request(app).get(`${API_BASE}/openapi.json`);
+    expect(doc.body.openapi).toBe('3.1.0');
+    const listed = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
+    const declared = apiRoutes.map((r) => `${r.method} ${API_BASE}${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`);
+    expect(listed.sort()).toEqual(declared.sort());
+    const docs = await request(app).get('/api/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain('swagger-ui');
+  });
+});
