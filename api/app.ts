@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from '../platform/logger';
 import helmet from 'helmet';
 import { HttpError } from './errors';
+import { metricsMiddleware, metricsRoutes } from './metrics';
 import { mountRoutes, openApiDocument, type ApiDeps } from './route';
 import { apiRoutes } from './routes';
 import { docsRoutes } from './routes/docs';
@@ -36,9 +37,11 @@ export function createApp(deps: AppDeps): Express {
       autoLogging: { ignore: (req) => req.url === '/healthz' },
     }),
   );
+  app.use(metricsMiddleware(API_BASE));
   app.use(helmet());
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRoutes(deps.readiness));
+  app.use(metricsRoutes(deps.api?.db));
   if (deps.api) {
     const document = openApiDocument(apiRoutes, API_BASE);
     app.get(`${API_BASE}/openapi.json`, (_req, res) => {

@@ -6,6 +6,7 @@ import { projectRoot } from '../platform/config';
 import * as d from '../workflows/definitions';
 import { createCatalogDatabase } from './helpers/db';
 import { eventually, sleep } from './helpers/wait';
+import { testNamespace } from './setup/namespaces';
 import { testRun } from './setup/run';
 
 /**
@@ -29,6 +30,7 @@ describe('a worker killed mid-ladder', () => {
         ...process.env,
         DATABASE_URL: url,
         TEMPORAL_ADDRESS: testRun().temporalAddress,
+        TEMPORAL_NAMESPACE: testNamespace('kill'),
         TEMPORAL_TASK_QUEUE: taskQueue,
         WORKING_DAY_MS: String(WORKING_DAY),
         NOTIFY_MERGE_WINDOW_MS: '50',
@@ -44,7 +46,7 @@ describe('a worker killed mid-ladder', () => {
   beforeAll(async () => {
     ({ db, url } = await createCatalogDatabase('kill'));
     connection = await Connection.connect({ address: testRun().temporalAddress });
-    client = new Client({ connection, namespace: 'default' });
+    client = new Client({ connection, namespace: testNamespace('kill') });
   });
   afterAll(async () => {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');

@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { bridgeTemporalLogs, createLogger } from '../../platform/logger';
 import { createActivities } from '../../activities';
 import type { Db } from '../../db/connection';
+import { testNamespace, type TestNamespaceLabel } from '../setup/namespaces';
 import { testRun } from '../setup/run';
 import { silentLog } from './plans';
 
@@ -15,16 +16,17 @@ export interface TemporalHarness {
 }
 
 /** A real worker, running, on the run's dev server and a task queue of its own. */
-export async function temporalHarness(db: Db, label: string, opts: { workingDayMs?: number; mergeWindowMs?: number } = {}): Promise<TemporalHarness> {
+export async function temporalHarness(db: Db, label: TestNamespaceLabel, opts: { workingDayMs?: number; mergeWindowMs?: number } = {}): Promise<TemporalHarness> {
+  const namespace = testNamespace(label);
   const run = testRun();
   bridgeTemporalLogs(createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', pretty: 'false', name: 'test' }));
   const taskQueue = `test-${label}-${run.runId}`;
   const connection = await Connection.connect({ address: run.temporalAddress });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace });
   const nativeConnection = await NativeConnection.connect({ address: run.temporalAddress });
   const worker = await Worker.create({
     connection: nativeConnection,
-    namespace: 'default',
+    namespace,
     taskQueue,
     workflowBundle: { codePath: run.bundlePath },
     activities: createActivities({ db, log: silentLog, workingDayMs: opts.workingDayMs, mergeWindowMs: opts.mergeWindowMs ?? 50 }),

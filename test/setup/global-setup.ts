@@ -17,6 +17,7 @@ import { createLogger } from '../../platform/logger';
 import { ensureTemporalCli } from '../../platform/temporal-cli';
 import { workflowsPath } from '../../platform/worker';
 import { ITEM_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+import { TEST_NAMESPACE_LABELS, testNamespace } from './namespaces';
 import type { TestRun } from './run';
 
 export default async function globalSetup(): Promise<void> {
@@ -36,6 +37,7 @@ export default async function globalSetup(): Promise<void> {
       ui: false,
       log: { format: 'json', level: 'error' },
       searchAttributes: ITEM_SEARCH_ATTRIBUTES,
+      extraArgs: TEST_NAMESPACE_LABELS.flatMap((label) => ['--namespace', testNamespace(label)]),
     },
   });
   log.info({ address: env.address, cli: cli?.path ?? 'sdk-download' }, 'test setup: Temporal dev server up');

@@ -1,0 +1,363 @@
+import { z } from 'zod';
+import { colourOf, type Colour } from '../../activities/digest';
+import { calendarCache } from '../../db/calendar/store';
+import type { WorkingCalendar } from '../../db/calendar/working-calendar';
+import type { Db } from '../../db/connection';
+import { OPEN_STATUSES } from '../../workflows/definitions';
+import { route } from '../route';
+import { loadItem, requireParty } from '../services/item-access';
+import { ownDepartment } from './inbox';
+
+const code = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
+const BOARD: ['secretariat', 'leadership'] = ['secretariat', 'leadership'];
+
+export interface ItemRow {
+  plan: string;
+  item_id: number;
+  code: string;
+  title: string;
+  group_code: string;
+  group_title: string;
+  assignment_id: number | null;
+  lead_code: string | null;
+  lead_name: string | null;
+  status: string | null;
+  escalation_level: number;
+  next_due_on: string | null;
+  next_due_at: Date | null;
+  start_date: string;
+  assigned_at: Date;
+}
+
+/** Every current item of the plans (assigned or not), with its assignment where there is one. */
+export function planItemRows(db: Db, planCode?: string): Promise<ItemRow[]> {
+  const q = db('items as i')
+    .join('plans as p', 'p.id', 'i.plan_id')
+    .leftJoin('actions as act', 'act.id', 'i.action_id')
+    .leftJoin('safeguard_measures as m', 'm.id', 'i.measure_id')
+    .leftJoin('assignments as a', 'a.item_id', 'i.id')
+    .leftJoin('departments as d', 'd.id', 'a.lead_department_id')
+    .whereNull('i.retired_at')
+    .orderBy([{ column: 'p.code' }, { column: 'act.seq' }, { column: 'm.seq' }, { column: 'i.seq' }])
+    .select(
+      'p.code as plan',
+      'i.id as item_id',
+      'i.code',
+      'i.title',
+      db.raw('coalesce(act.code, m.code) as group_code'),
+      db.raw('coalesce(act.title, m.title) as group_title'),
+      'a.id as assignment_id',
+      'd.code as lead_code',
+      db.raw('coalesce(d.short_name, d.name) as lead_name'),
+      'a.status',
+      db.raw('coalesce(a.escalation_level, 0)::int as escalation_level'),
+      db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
+      'a.next_due_at',
+      db.raw(`to_char(a.start_date, 'YYYY-MM-DD') as start_date`),
+      'a.assigned_at',
+    );
+  if (planCode) q.where('p.code', planCode);
+  return q as unknown as Promise<ItemRow[]>;
+}
+
+// One cache per database: the calendar is reread only after an administrator loads a year.
+const calendars = new WeakMap<Db, () => Promise<WorkingCalendar>>();
+function calendarOf(db: Db): Promise<WorkingCalendar> {
+  let get = calendars.get(db);
+  if (!get) {
+    get = calendarCache(db);
+    calendars.set(db, get);
+  }
+  return get();
+}
+
+/** 红黄绿灯 for each open assigned item (the digest's rule); none for unassigned or closed ones. */
+export async function coloursOf(db: Db, rows: ItemRow[]): Promise<Map<number, Colour>> {
+  const colours = new Map<number, Colour>();
+  const open = rows.filter((r) => r.status && (OPEN_STATUSES as readonly string[]).includes(r.status));
+  if (!open.length) return colours;
+  const cal = await calendarOf(db);
+  const now = Date.now();
+  for (const r of open) colours.set(r.item_id, colourOf(r, cal, now));
+  return colours;
+}
+
+interface Tally {
+  code: string;
+  title: string;
+  items: number;
+  byStatus: Record<string, number>;
+  red: number;
+  yellow: number;
+  green: number;
+  acceptedPeriods: number;
+  onTime: number;
+  onTimeRate: number | null;
+  openEscalations: number;
+}
+
+const rate = (part: number, whole: number) => (whole ? Math.round((1000 * part) / whole) / 1000 : null);
+
+function tallyOf(map: Map<string, Tally>, key: string, title: string): Tally {
+  let t = map.get(key);
+  if (!t) {
+    t = { code: key, title, items: 0, byStatus: {}, red: 0, yellow: 0, green: 0, acceptedPeriods: 0, onTime: 0, onTimeRate: null, openEscalations: 0 };
+    map.set(key, t);
+  }
+  return t;
+}
+
+/** Accepted periods, on-time ones (the workflow's own verdict) and open escalations, per assignment. */
+async function assignmentFigures(db: Db) {
+  const periods = (await db('periods')
+    .where({ status: 'accepted' })
+    .groupBy('assignment_id')
+    .select('assignment_id', db.raw('count(*)::int as accepted'), db.raw('count(*) filter (where on_time)::int as on_time'))) as { assignment_id: number; accepted: number; on_time: number }[];
+  const escalations = (await db('escalations').whereNull('resolved_at').groupBy('assignment_id').select('assignment_id', db.raw('count(*)::int as n'))) as { assignment_id: number; n: number }[];
+  return {
+    periods: new Map(periods.map((p) => [p.assignment_id, p])),
+    escalations: new Map(escalations.map((e) => [e.assignment_id, e.n])),
+  };
+}
+
+async function summary(db: Db, planCode?: string) {
+  const rows = await planItemRows(db, planCode);
+  const colours = await coloursOf(db, rows);
+  const figures = await assignmentFigures(db);
+  const byAction = new Map<string, Tally>();
+  const byDepartment = new Map<string, Tally>();
+  for (const r of rows) {
+    const status = r.status ?? 'unassigned';
+    const targets = [tallyOf(byAction, r.group_code, r.group_title)];
+    if (r.lead_code) targets.push(tallyOf(byDepartment, r.lead_code, r.lead_name ?? r.lead_code));
+    const colour = colours.get(r.item_id);
+    const periods = r.assignment_id ? figures.periods.get(r.assignment_id) : undefined;
+    for (const t of targets) {
+      t.items += 1;
+      t.byStatus[status] = (t.byStatus[status] ?? 0) + 1;
+      if (colour) t[colour] += 1;
+      t.acceptedPeriods += periods?.accepted ?? 0;
+      t.onTime += periods?.on_time ?? 0;
+      t.openEscalations += r.assignment_id ? (figures.escalations.get(r.assignment_id) ?? 0) : 0;
+    }
+  }
+  const finish = (m: Map<string, Tally>) => [...m.values()].map((t) => ({ ...t, onTimeRate: rate(t.onTime, t.acceptedPeriods) }));
+  return { generatedAt: new Date().toISOString(), byAction: finish(byAction), byDepartment: finish(byDepartment).sort((a, b) => a.code.localeCompare(b.code)) };
+}
+
+interface ScoreRow {
+  id: number;
+  code: string;
+  name: string;
+  accepted: number;
+  on_time_original: number;
+  on_time_extended: number;
+  returned: number;
+  escalations: number;
+  extensions: number;
+}
+
+/**
+ * Per department as lead. Both clocks are measured from the accepted
+ * consolidated report's submission against the end of the due day in
+ * Asia/Shanghai: the original due date, and the due date after any extension.
+ */
+async function scorecard(db: Db, departmentId?: number) {
+  const sql = `
+    with accepted_report as (
+      select distinct on (r.assignment_id, r.period_seq) r.assignment_id, r.period_seq, r.submitted_at
+      from reports r where r.kind = 'consolidated' and r.review = 'accepted'
+      order by r.assignment_id, r.period_seq, r.version desc
+    ), periods_of as (
+      select a.lead_department_id as dept, count(*)::int as accepted,
+        count(*) filter (where ar.submitted_at < ((pe.original_due_on + 1)::timestamp at time zone 'Asia/Shanghai'))::int as on_time_original,
+        count(*) filter (where ar.submitted_at < ((coalesce(pe.extended_due_on, pe.due_on) + 1)::timestamp at time zone 'Asia/Shanghai'))::int as on_time_extended
+      from periods pe join assignments a on a.id = pe.assignment_id
+      left join accepted_report ar on ar.assignment_id = pe.assignment_id and ar.period_seq = pe.seq
+      where pe.status = 'accepted' group by a.lead_department_id
+    ), returned as (
+      select department_id as dept, count(*)::int as n from reports where review = 'returned' group by department_id
+    ), escalated as (
+      select a.lead_department_id as dept, count(*)::int as n from escalations e join assignments a on a.id = e.assignment_id group by a.lead_department_id
+    ), extended as (
+      select a.lead_department_id as dept, count(*)::int as n from extension_requests x join assignments a on a.id = x.assignment_id group by a.lead_department_id
+    )
+    select d.id, d.code, coalesce(d.short_name, d.name) as name,
+      coalesce(p.accepted, 0) as accepted, coalesce(p.on_time_original, 0) as on_time_original, coalesce(p.on_time_extended, 0) as on_time_extended,
+      coalesce(r.n, 0) as returned, coalesce(e.n, 0) as escalations, coalesce(x.n, 0) as extensions
+    from departments d
+    left join periods_of p on p.dept = d.id
+    left join returned r on r.dept = d.id
+    left join escalated e on e.dept = d.id
+    left join extended x on x.dept = d.id
+    where (?::int is null or d.id = ?::int)
+    order by d.code`;
+  const result = (await db.raw(sql, [departmentId ?? null, departmentId ?? null])) as { rows: ScoreRow[] };
+  return result.rows.map((r) => ({
+    department: r.code,
+    name: r.name,
+    acceptedPeriods: r.accepted,
+    onTimeOriginal: r.on_time_original,
+    onTimeRateOriginal: rate(r.on_time_original, r.accepted),
+    onTimeExtended: r.on_time_extended,
+    onTimeRateExtended: rate(r.on_time_extended, r.accepted),
+    returnedReports: r.returned,
+    escalations: r.escalations,
+    extensions: r.extensions,
+  }));
+}
+
+const RUNGS: Record<string, string> = { cuiban: '催办', duban: '督办', 'leading-group': '上报领导小组' };
+
+interface TimelineEvent {
+  at: Date;
+  actor: string;
+  kind: string;
+  text: string;
+}
+
+type Payload = Record<string, unknown> & { receipt?: { periodSeq?: number; kind?: string; department?: string; version?: number } };
+
+/** The Chinese line for one audited action; department codes are shown by their short names. */
+function auditText(action: string, p: Payload, name: (code: unknown) => string): string {
+  const r = p.receipt;
+  switch (action) {
+    case 'item.assign': {
+      const coop = Array.isArray(p.cooperating) && p.cooperating.length ? `,配合单位${p.cooperating.map(name).join('、')}` : '';
+      return `交办,牵头单位${name(p.lead)}${coop}`;
+    }
+    case 'item.acknowledge':
+      return '签收';
+    case 'item.report':
+      return r?.kind === 'input' ? `${name(r.department)}报送第${r.periodSeq}期配合材料` : `报送第${r?.periodSeq}期进展${r?.version && r.version > 1 ? `(第${r.version}版)` : ''}`;
+    case 'item.review.accept':
+      return `第${p.periodSeq}期进展审核通过`;
+    case 'item.review.return':
+      return `第${p.periodSeq}期进展退回${p.newDueOn ? `,${p.newDueOn}前重报` : ''}`;
+    case 'item.extension.request':
+      return `申请延期至${p.requestedDueOn}`;
+    case 'item.extension.decide':
+      return p.approve ? `同意延期至${p.dueOn}` : '不同意延期';
+    case 'item.reassign':
+      return `牵头单位由${name(p.from)}调整为${name(p.to)}`;
+    case 'item.instruct':
+      return `领导批示:${p.text}`;
+    case 'item.completion.request':
+      return '申请办结';
+    case 'item.completion.decide':
+      return p.approve ? `同意办结${p.grade ? `(评定${p.grade})` : ''}` : '不同意办结';
+    case 'item.cancel':
+      return `撤销:${p.reason}`;
+    case 'item.blocked':
+      return `暂停:${p.reason}`;
+    default:
+      return action;
+  }
+}
+
+async function departmentNames(db: Db): Promise<(code: unknown) => string> {
+  const rows = (await db('departments').select('code', db.raw('coalesce(short_name, name) as name'))) as { code: string; name: string }[];
+  const names = new Map(rows.map((r) => [r.code, r.name]));
+  return (c) => names.get(String(c)) ?? String(c);
+}
+
+/** Audit events and escalations of one item, oldest first. Escalations come from their own table (with when they were lifted), so their audit rows are skipped. */
+async function timeline(db: Db, itemKey: string): Promise<TimelineEvent[]> {
+  const name = await departmentNames(db);
+  const audits = (await db('audit_events').where({ subject: itemKey }).whereNot('action', 'item.escalate').orderBy('id').select('at', 'actor', 'action', 'payload')) as { at: Date; actor: string; action: string; payload: Payload }[];
+  const escalations = (await db('escalations as e')
+    .join('assignments as a', 'a.id', 'e.assignment_id')
+    .where('a.workflow_id', itemKey)
+    .orderBy('e.fired_at')
+    .select('e.subject', 'e.period_seq', 'e.rung', 'e.fired_at', 'e.resolved_at')) as { subject: string; period_seq: number; rung: string; fired_at: Date; resolved_at: Date | null }[];
+  const events: TimelineEvent[] = audits.map((a) => ({ at: a.at, actor: a.actor, kind: a.action.replace(/^item\./, ''), text: auditText(a.action, a.payload, name) }));
+  for (const e of escalations) {
+    const label = RUNGS[e.rung] ?? e.rung;
+    const what = e.subject === 'acknowledgement' ? '逾期未签收' : `第${e.period_seq}期进展逾期未报`;
+    events.push({ at: e.fired_at, actor: 'system', kind: 'escalation', text: `${label}:${what}` });
+    if (e.resolved_at) events.push({ at: e.resolved_at, actor: 'system', kind: 'escalation.resolved', text: `解除${label}` });
+  }
+  // A stable sort keeps the audit order of events recorded in the same instant.
+  return events.sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+export const boardRoutes = [
+  route({
+    method: 'get',
+    path: '/board/escalations',
+    tag: 'board',
+    summary: 'List open escalations (催办, 督办, 上报领导小组)',
+    access: BOARD,
+    handler: async ({ deps }) => ({
+      escalations: await deps.db('escalations as e')
+        .join('assignments as a', 'a.id', 'e.assignment_id')
+        .join('items as i', 'i.id', 'a.item_id')
+        .join('plans as p', 'p.id', 'i.plan_id')
+        .join('departments as d', 'd.id', 'a.lead_department_id')
+        .whereNull('e.resolved_at')
+        .orderBy([{ column: 'e.level', order: 'desc' }, { column: 'e.fired_at' }])
+        .select(
+          'p.code as plan',
+          'i.code as item',
+          'i.title',
+          'a.workflow_id as itemKey',
+          'd.code as lead',
+          'e.subject',
+          'e.period_seq as periodSeq',
+          'e.rung',
+          'e.level',
+          'e.fired_at as since',
+          deps.db.raw(`to_char(e.business_date, 'YYYY-MM-DD') as "businessDate"`),
+        ),
+    }),
+  }),
+  route({
+    method: 'get',
+    path: '/board/summary',
+    tag: 'board',
+    summary: 'Summarize items by action and by lead department: status, colour, on-time rate, open escalations',
+    access: BOARD,
+    query: z.object({ plan: code.optional() }).strict(),
+    handler: async ({ deps, query }) => summary(deps.db, query.plan),
+  }),
+  route({
+    method: 'get',
+    path: '/scorecard',
+    tag: 'board',
+    summary: "Score departments: accepted periods, on-time rate on both clocks, returns, escalations, extensions (a department sees its own row)",
+    access: ['secretariat', 'leadership', 'department'],
+    handler: async ({ deps, principal }) => {
+      const own = principal.role === 'department' ? (await ownDepartment(deps.db, principal)).id : undefined;
+      return { departments: await scorecard(deps.db, own) };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/plans/:plan/items/:item/timeline',
+    tag: 'board',
+    summary: "Show an item's timeline: audited actions and escalations in time order",
+    access: 'signed-in',
+    params: z.object({ plan: code, item: code }).strict(),
+    authorize: async ({ deps, principal, params }) => {
+      requireParty(principal, await loadItem(deps.db, params.plan, params.item));
+    },
+    handler: async ({ deps, params }) => {
+      const item = await loadItem(deps.db, params.plan, params.item);
+      return { itemKey: item.itemKey, title: item.title, events: await timeline(deps.db, item.itemKey) };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/digests',
+    tag: 'board',
+    summary: 'List the stored weekly digests, newest first',
+    access: BOARD,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(520).default(52) }).strict(),
+    handler: async ({ deps, query }) => ({
+      digests: await deps.db('digests')
+        .orderBy([{ column: 'week_of', order: 'desc' }, { column: 'generated_at', order: 'desc' }])
+        .limit(query.limit)
+        .select('key', deps.db.raw(`to_char(week_of, 'YYYY-MM-DD') as "weekOf"`), 'generated_at as generatedAt', 'body'),
+    }),
+  }),
+];

@@ -1,0 +1,112 @@
+import ExcelJS from 'exceljs';
+import { z } from 'zod';
+import type { Db } from '../../db/connection';
+import { route } from '../route';
+import { coloursOf, planItemRows } from './board';
+
+const STATUS: Record<string, string> = {
+  unassigned: '未交办',
+  assigned: '已交办',
+  acknowledged: '已签收',
+  in_progress: '推进中',
+  completion_requested: '申请办结',
+  completed: '已办结',
+  cancelled: '已撤销',
+};
+const COLOUR: Record<string, string> = { red: '红', yellow: '黄', green: '绿' };
+const RUNG: Record<string, string> = { cuiban: '催办', duban: '督办', 'leading-group': '上报领导小组' };
+
+const COLUMNS: { header: string; key: string; width: number }[] = [
+  { header: '编号', key: 'code', width: 10 },
+  { header: '事项', key: 'title', width: 40 },
+  { header: '所属行动/保障措施', key: 'group', width: 30 },
+  { header: '牵头单位', key: 'lead', width: 20 },
+  { header: '配合单位', key: 'cooperating', width: 30 },
+  { header: '状态', key: 'status', width: 10 },
+  { header: '红黄绿灯', key: 'colour', width: 8 },
+  { header: '最近报送日期', key: 'lastReportOn', width: 14 },
+  { header: '最近报送完成比例(%)', key: 'lastPercent', width: 12 },
+  { header: '下次报送截止', key: 'nextDueOn', width: 14 },
+  { header: '督办次数', key: 'escalations', width: 10 },
+  { header: '最高督办层级', key: 'highestRung', width: 14 },
+];
+
+interface Extras {
+  cooperating: Map<number, string>;
+  lastReport: Map<number, { on: string; percent: number }>;
+  escalations: Map<number, { n: number; rung: string }>;
+}
+
+/** What the item rows lack: co-operating departments, the last consolidated report, escalation counts; keyed by assignment. */
+async function extras(db: Db): Promise<Extras> {
+  const coop = (await db('assignment_cooperators as c')
+    .join('departments as d', 'd.id', 'c.department_id')
+    .groupBy('c.assignment_id')
+    .select('c.assignment_id', db.raw(`string_agg(coalesce(d.short_name, d.name), '、' order by d.code) as names`))) as { assignment_id: number; names: string }[];
+  const reports = (await db.raw(`
+    select distinct on (assignment_id) assignment_id, percent_done,
+      to_char(submitted_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as on
+    from reports where kind = 'consolidated' order by assignment_id, submitted_at desc`)) as { rows: { assignment_id: number; percent_done: number; on: string }[] };
+  const escalations = (await db.raw(`
+    select assignment_id, count(*)::int as n, (array_agg(rung order by level desc))[1] as rung
+    from escalations group by assignment_id`)) as { rows: { assignment_id: number; n: number; rung: string }[] };
+  return {
+    cooperating: new Map(coop.map((c) => [c.assignment_id, c.names])),
+    lastReport: new Map(reports.rows.map((r) => [r.assignment_id, { on: r.on, percent: r.percent_done }])),
+    escalations: new Map(escalations.rows.map((e) => [e.assignment_id, { n: e.n, rung: RUNG[e.rung] ?? e.rung }])),
+  };
+}
+
+/** 台账: one row per current plan item, assigned or not, as an .xlsx workbook. */
+export async function ledgerWorkbook(db: Db, planCode?: string): Promise<ExcelJS.Workbook> {
+  const rows = await planItemRows(db, planCode);
+  const colours = await coloursOf(db, rows);
+  const more = await extras(db);
+  const wb = new ExcelJS.Workbook();
+  wb.created = new Date();
+  const ws = wb.addWorksheet('台账', { views: [{ state: 'frozen', ySplit: 1 }] });
+  ws.columns = COLUMNS;
+  ws.getRow(1).font = { bold: true };
+  for (const r of rows) {
+    const a = r.assignment_id;
+    const report = a ? more.lastReport.get(a) : undefined;
+    const esc = a ? more.escalations.get(a) : undefined;
+    const colour = colours.get(r.item_id);
+    ws.addRow({
+      code: r.code,
+      title: r.title,
+      group: r.group_title,
+      lead: r.lead_name ?? '',
+      cooperating: (a && more.cooperating.get(a)) ?? '',
+      status: STATUS[r.status ?? 'unassigned'] ?? r.status,
+      colour: colour ? COLOUR[colour] : '',
+      lastReportOn: report?.on ?? '',
+      lastPercent: report?.percent ?? '',
+      nextDueOn: r.next_due_on ?? '',
+      escalations: esc?.n ?? 0,
+      highestRung: esc?.rung ?? '',
+    });
+  }
+  return wb;
+}
+
+export const ledgerRoutes = [
+  route({
+    method: 'get',
+    path: '/ledger.xlsx',
+    tag: 'board',
+    summary: 'Download the ledger (台账) of plan items as an Excel workbook',
+    access: ['secretariat', 'leadership'],
+    query: z.object({ plan: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/).optional() }).strict(),
+    handler: async ({ deps, res, query }) => {
+      const wb = await ledgerWorkbook(deps.db, query.plan);
+      const buffer = Buffer.from(await wb.xlsx.writeBuffer());
+      const date = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+      res.setHeader('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      // An ASCII filename for old clients, the Chinese one (RFC 5987) for the rest.
+      res.setHeader('content-disposition', `attachment; filename="ledger-${date}.xlsx"; filename*=UTF-8''${encodeURIComponent(`台账-${date}.xlsx`)}`);
+      res.status(200).send(buffer);
+      return undefined;
+    },
+  }),
+];
