@@ -38,8 +38,8 @@ export type ItemEvent = ItemRef & {
     | { kind: 'review'; periodSeq: number; version: number; decision: 'accept' | 'return'; comment?: string; newDueOn?: string; lead: string; onTime?: boolean }
     | { kind: 'reminder'; periodSeq: number; offset: number; dueOn: string; lead: string }
     | { kind: 'escalation'; subject: 'report' | 'acknowledgement'; periodSeq: number; rung: RungEvent; dueOn: string; lead: string; secretariat: string }
-    | { kind: 'extension-requested'; requestId: string; periodSeq: number; requestedDueOn: string; reason: string; department: string; secretariat: string }
-    | { kind: 'extension-decided'; requestId: string; approve: boolean; dueOn?: string; comment?: string; lead: string }
+    | { kind: 'extension-requested'; extensionId: string; periodSeq: number; requestedDueOn: string; reason: string; department: string; secretariat: string }
+    | { kind: 'extension-decided'; extensionId: string; approve: boolean; dueOn?: string; comment?: string; lead: string }
     | { kind: 'reassigned'; from: string; to: string; reason: string }
     | { kind: 'instruction'; instructionKey: string; text: string; recipients: string[] }
     | { kind: 'completion-requested'; summary: string; department: string; secretariat: string }
@@ -292,7 +292,7 @@ export function createItemActivities({
           await db.transaction(async (trx) => {
             await trx('extension_requests')
               .insert({
-                key: ev.requestId,
+                key: ev.extensionId,
                 assignment_id: await assignmentId(trx, ev.itemKey),
                 period_seq: ev.periodSeq,
                 requested_due_on: ev.requestedDueOn,
@@ -302,19 +302,19 @@ export function createItemActivities({
               })
               .onConflict('key')
               .ignore();
-            await audit(trx, ev, 'item.extension.request', { periodSeq: ev.periodSeq, requestedDueOn: ev.requestedDueOn, reason: ev.reason }, ev.requestId);
+            await audit(trx, ev, 'item.extension.request', { periodSeq: ev.periodSeq, requestedDueOn: ev.requestedDueOn, reason: ev.reason }, ev.extensionId);
           });
-          await notify(ev.secretariat, 'extension', `extension:${ev.requestId}:request`, ev, `【延期申请】${ev.title}`, `${ev.department}申请将第${ev.periodSeq}期报送延期至${chineseDate(ev.requestedDueOn)}。理由:${ev.reason}`);
+          await notify(ev.secretariat, 'extension', `${ev.extensionId}:request`, ev, `【延期申请】${ev.title}`, `${ev.department}申请将第${ev.periodSeq}期报送延期至${chineseDate(ev.requestedDueOn)}。理由:${ev.reason}`);
           return;
 
         case 'extension-decided':
           await db.transaction(async (trx) => {
             await trx('extension_requests')
-              .where({ key: ev.requestId })
+              .where({ key: ev.extensionId })
               .update({ decision: ev.approve ? 'approved' : 'rejected', decided_due_on: ev.dueOn ?? null, decided_by: ev.actor, decided_at: trx.fn.now() });
-            await audit(trx, ev, 'item.extension.decide', { requestId: ev.requestId, approve: ev.approve, dueOn: ev.dueOn, comment: ev.comment }, `${ev.requestId}:decision`);
+            await audit(trx, ev, 'item.extension.decide', { extensionId: ev.extensionId, approve: ev.approve, dueOn: ev.dueOn, comment: ev.comment }, `${ev.extensionId}:decision`);
           });
-          await notify(ev.lead, 'extension', `extension:${ev.requestId}:decision`, ev, `【延期${ev.approve ? '批准' : '不予批准'}】${ev.title}`, ev.approve ? `延期申请已批准,报送截止日调整为${chineseDate(ev.dueOn ?? ev.businessDate)}。` : `延期申请未获批准。${ev.comment ?? ''}`);
+          await notify(ev.lead, 'extension', `${ev.extensionId}:decision`, ev, `【延期${ev.approve ? '批准' : '不予批准'}】${ev.title}`, ev.approve ? `延期申请已批准,报送截止日调整为${chineseDate(ev.dueOn ?? ev.businessDate)}。` : `延期申请未获批准。${ev.comment ?? ''}`);
           return;
 
         case 'reassigned':

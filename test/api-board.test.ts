@@ -5,7 +5,6 @@ import { createActivities } from '../activities';
 import { API_BASE, createApp } from '../api/app';
 import { signingKey } from '../api/auth/tokens';
 import { createUser } from '../api/auth/users';
-import { countWorkflowOperation } from '../api/metrics';
 import { assignItem } from '../api/services/assignments';
 import type { Db } from '../db/connection';
 import * as d from '../workflows/definitions';
@@ -215,7 +214,9 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
     expect(res.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="ledger-\d{4}-\d{2}-\d{2}\.xlsx"; filename\*=UTF-8''/);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(res.body as Buffer);
+    const body = res.body as Buffer;
+    // exceljs declares its own Buffer type; an exact ArrayBuffer of the bytes satisfies it.
+    await wb.xlsx.load(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer);
     const ws = wb.getWorksheet('台账');
     expect(ws?.rowCount).toBe(57);
     const header = (ws?.getRow(1).values as unknown[]).slice(1);
@@ -233,7 +234,6 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
   });
 
   test('/metrics: request latency by route pattern, workflow operations, notifications sent per channel', async () => {
-    countWorkflowOperation('acknowledge');
     const message = (await db('notification_messages').first('id')) as { id: string };
     await db('notification_deliveries').insert({ message_id: message.id, channel: 'webhook', status: 'sent', attempts: 1, sent_at: new Date() });
     const res = await request(app).get('/metrics');
@@ -241,7 +241,9 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toMatch(/coord_http_request_duration_seconds_bucket\{[^}]*method="GET",route="\/api\/v1\/inbox",status="200"/);
     expect(res.text).toMatch(/coord_http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/plans\/:plan\/items\/:item\/timeline",status="404"\}/);
+    // Counted where the item routes call the workflow: the one acknowledgement made through the API above.
     expect(res.text).toMatch(/coord_workflow_operations_total\{operation="acknowledge"\} 1/);
+    expect(res.text).toMatch(/coord_workflow_operations_total\{operation="submitReport"\} [1-9]/);
     expect(res.text).toContain('coord_notifications_sent{channel="webhook"} 1');
     expect(res.text).toContain('coord_notifications_sent{channel="email"} 0');
   });

@@ -180,13 +180,13 @@ describe('the item workflow', () => {
     await ack(h);
     await eventually(() => state(h), (s) => s.period?.seq === 1, 10_000, 'period 1');
     const request = await h.executeUpdate(d.requestExtensionUpdate, { args: [{ actor: 'liaison', department: 'eic', requestedDueOn: '2016-04-22', reason: '数据尚未汇总' }] });
-    const decided = await h.executeUpdate(d.decideExtensionUpdate, { args: [{ actor: 'secretariat-user', requestId: request.requestId, approve: true }] });
+    const decided = await h.executeUpdate(d.decideExtensionUpdate, { args: [{ actor: 'secretariat-user', extensionId: request.extensionId, approve: true }] });
     expect(decided).toMatchObject({ originalDueOn: '2016-04-08', dueOn: '2016-04-22', extendedDueOn: '2016-04-22' });
     await eventually(() => periodRow(h.workflowId, 1), (r) => r?.extended_due_on === '2016-04-22', 10_000, 'period row');
     expect(await periodRow(h.workflowId, 1)).toMatchObject({ original_due_on: '2016-04-08', due_on: '2016-04-22' });
     const p = (await state(h)).period as d.PeriodState;
     expect(p.rungs.map((r) => r.on)).toEqual(['2016-04-25', '2016-04-27', '2016-04-29']);
-    expect(await db('extension_requests').where({ key: request.requestId }).first('decision')).toEqual({ decision: 'approved' });
+    expect(await db('extension_requests').where({ key: request.extensionId }).first('decision')).toEqual({ decision: 'approved' });
     await record(h, 'item-extension');
   });
 

@@ -97,7 +97,7 @@ export interface AckState {
 }
 
 export interface ExtensionRequest {
-  requestId: string;
+  extensionId: string;
   periodSeq: number;
   requestedDueOn: string;
   reason: string;
@@ -162,7 +162,7 @@ export interface ExtensionRequestInput extends Actor {
   reason: string;
 }
 export interface ExtensionDecisionInput extends Actor {
-  requestId: string;
+  extensionId: string;
   approve: boolean;
   /** The approved due date; defaults to the requested one. */
   dueOn?: string;

@@ -233,8 +233,8 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       await ready();
       const p = currentPeriod();
       const { dueOn } = await acts.checkDueDate({ anchor, dueOn: req.requestedDueOn });
-      const request: d.ExtensionRequest = { requestId: `extension:${input.itemKey}:p${p.seq}:${uuid4()}`, periodSeq: p.seq, requestedDueOn: dueOn, reason: req.reason, requestedBy: req.actor };
-      await event({ kind: 'extension-requested', ...request, department: req.department, secretariat: input.secretariat, actor: req.actor, requestId: request.requestId });
+      const request: d.ExtensionRequest = { extensionId: `extension:${input.itemKey}:p${p.seq}:${uuid4()}`, periodSeq: p.seq, requestedDueOn: dueOn, reason: req.reason, requestedBy: req.actor };
+      await event({ kind: 'extension-requested', ...request, department: req.department, secretariat: input.secretariat, actor: req.actor, requestId: req.requestId });
       s.pendingExtension = request;
       changed();
       return request;
@@ -263,10 +263,10 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
         const { dueOn } = await acts.checkDueDate({ anchor, dueOn: req.dueOn ?? pending.requestedDueOn });
         const p = currentPeriod();
         const retimed = await acts.retimeReportingPeriod({ anchor, policy, period: p, dueOn });
-        await event({ kind: 'extension-decided', requestId: pending.requestId, approve: true, dueOn, comment: req.comment, lead: s.lead, actor: req.actor });
+        await event({ kind: 'extension-decided', extensionId: pending.extensionId, approve: true, dueOn, comment: req.comment, lead: s.lead, actor: req.actor, requestId: req.requestId });
         s.period = { ...retimed, extendedDueOn: dueOn, status: p.status, inputs: p.inputs, consolidated: p.consolidated, consolidatedVersions: p.consolidatedVersions };
       } else {
-        await event({ kind: 'extension-decided', requestId: pending.requestId, approve: false, comment: req.comment, lead: s.lead, actor: req.actor });
+        await event({ kind: 'extension-decided', extensionId: pending.extensionId, approve: false, comment: req.comment, lead: s.lead, actor: req.actor, requestId: req.requestId });
       }
       s.pendingExtension = undefined;
       changed();
@@ -276,7 +276,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       validator: (req) => {
         requireActor(req);
         if (!s.pendingExtension) reject('there is no extension request waiting for a decision');
-        if (req.requestId !== s.pendingExtension?.requestId) reject(`requestId ${req.requestId} is not the pending request`);
+        if (req.extensionId !== s.pendingExtension?.extensionId) reject(`extensionId ${req.extensionId} is not the pending request`);
         if (typeof req.approve !== 'boolean') reject('approve must be true or false');
         if (req.dueOn !== undefined) requireDate(req.dueOn, 'dueOn');
         if (req.comment !== undefined) requireText(req.comment, 'comment');

@@ -72,13 +72,13 @@ function calendarOf(db: Db): Promise<WorkingCalendar> {
 }
 
 /** 红黄绿灯 for each open assigned item (the digest's rule); none for unassigned or closed ones. */
-export async function coloursOf(db: Db, rows: ItemRow[]): Promise<Map<number, Colour>> {
+export async function coloursOf(db: Db, rows: ItemRow[], workingDayMs?: number): Promise<Map<number, Colour>> {
   const colours = new Map<number, Colour>();
   const open = rows.filter((r) => r.status && (OPEN_STATUSES as readonly string[]).includes(r.status));
   if (!open.length) return colours;
   const cal = await calendarOf(db);
   const now = Date.now();
-  for (const r of open) colours.set(r.item_id, colourOf(r, cal, now));
+  for (const r of open) colours.set(r.item_id, colourOf(r, cal, now, workingDayMs));
   return colours;
 }
 
@@ -120,9 +120,9 @@ async function assignmentFigures(db: Db) {
   };
 }
 
-async function summary(db: Db, planCode?: string) {
+async function summary(db: Db, planCode?: string, workingDayMs?: number) {
   const rows = await planItemRows(db, planCode);
-  const colours = await coloursOf(db, rows);
+  const colours = await coloursOf(db, rows, workingDayMs);
   const figures = await assignmentFigures(db);
   const byAction = new Map<string, Tally>();
   const byDepartment = new Map<string, Tally>();
@@ -318,7 +318,7 @@ export const boardRoutes = [
     summary: 'Summarize items by action and by lead department: status, colour, on-time rate, open escalations',
     access: BOARD,
     query: z.object({ plan: code.optional() }).strict(),
-    handler: async ({ deps, query }) => summary(deps.db, query.plan),
+    handler: async ({ deps, query }) => summary(deps.db, query.plan, deps.workingDayMs),
   }),
   route({
     method: 'get',

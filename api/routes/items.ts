@@ -1,9 +1,12 @@
 import crypto from 'node:crypto';
+import type { WorkflowUpdateOptions } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { isoDate } from '../../db/catalog/plan-schema';
 import * as d from '../../workflows/definitions';
 import type { Principal } from '../auth/tokens';
 import { HttpError } from '../errors';
+import { countWorkflowOperation } from '../metrics';
 import { route, type ApiDeps } from '../route';
 import { assignItem, assignRequestSchema } from '../services/assignments';
 import { loadItem, requireParty, type ItemAccess } from '../services/item-access';
@@ -45,7 +48,16 @@ async function idempotent(deps: ApiDeps, principal: Principal, key: string | und
   return answer;
 }
 
-const handle = (deps: ApiDeps, item: ItemAccess) => deps.client.workflow.getHandle(item.itemKey);
+/** One update of the item's workflow: counted, and its refusal turned into the API's answer. */
+function runUpdate<Ret, Args extends [unknown, ...unknown[]]>(
+  deps: ApiDeps,
+  item: ItemAccess,
+  def: UpdateDefinition<Ret, Args>,
+  options: WorkflowUpdateOptions & { args: Args },
+): Promise<Ret> {
+  countWorkflowOperation(def.name);
+  return throughWorkflow(() => deps.client.workflow.getHandle(item.itemKey).executeUpdate(def, options));
+}
 
 export const itemRoutes = [
   route({
@@ -102,7 +114,7 @@ export const itemRoutes = [
     },
     handler: async ({ deps, params, principal, requestId }) => {
       const item = await itemFor(deps, principal, params, { leadOnly: true });
-      const status = await throughWorkflow(() => handle(deps, item).executeUpdate(d.acknowledgeUpdate, { args: [{ ...actor(principal, requestId), department: departmentOf(principal) }] }));
+      const status = await runUpdate(deps, item, d.acknowledgeUpdate, { args: [{ ...actor(principal, requestId), department: departmentOf(principal) }] });
       return { status };
     },
   }),
@@ -131,12 +143,10 @@ export const itemRoutes = [
       const item = await itemFor(deps, principal, params);
       const key = req.header('idempotency-key');
       return idempotent(deps, principal, key, `report:${item.itemKey}`, body, () =>
-        throughWorkflow(() =>
-          handle(deps, item).executeUpdate(d.submitReportUpdate, {
+        runUpdate(deps, item, d.submitReportUpdate, {
             args: [{ ...actor(principal, requestId), department: departmentOf(principal), ...body }],
             ...(key ? { updateId: `report:${principal.userId}:${key}` } : {}),
           }),
-        ),
       );
     },
   }),
@@ -156,7 +166,7 @@ export const itemRoutes = [
       .refine((b) => b.decision === 'accept' || b.newDueOn !== undefined, { path: ['newDueOn'], message: 'is required when returning a report' }),
     handler: async ({ deps, params, body, principal, requestId }) => {
       const item = await itemFor(deps, principal, params);
-      return throughWorkflow(() => handle(deps, item).executeUpdate(d.reviewReportUpdate, { args: [{ ...actor(principal, requestId), ...body }] }));
+      return runUpdate(deps, item, d.reviewReportUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
     },
   }),
   route({
@@ -173,7 +183,7 @@ export const itemRoutes = [
     body: z.object({ requestedDueOn: isoDate, reason: text(2000) }).strict(),
     handler: async ({ deps, params, body, principal, requestId }) => {
       const item = await itemFor(deps, principal, params, { leadOnly: true });
-      return throughWorkflow(() => handle(deps, item).executeUpdate(d.requestExtensionUpdate, { args: [{ ...actor(principal, requestId), department: departmentOf(principal), ...body }] }));
+      return runUpdate(deps, item, d.requestExtensionUpdate, { args: [{ ...actor(principal, requestId), department: departmentOf(principal), ...body }] });
     },
   }),
   route({
@@ -186,12 +196,10 @@ export const itemRoutes = [
     authorize: async ({ deps, principal, params }) => {
       await itemFor(deps, principal, params);
     },
-    body: z.object({ requestId: text(300), approve: z.boolean(), dueOn: isoDate.optional(), comment: text(2000).optional() }).strict(),
+    body: z.object({ extensionId: text(300), approve: z.boolean(), dueOn: isoDate.optional(), comment: text(2000).optional() }).strict(),
     handler: async ({ deps, params, body, principal, requestId }) => {
       const item = await itemFor(deps, principal, params);
-      return throughWorkflow(() =>
-        handle(deps, item).executeUpdate(d.decideExtensionUpdate, { args: [{ ...actor(principal, requestId), ...body, requestId: body.requestId }] }),
-      );
+      return runUpdate(deps, item, d.decideExtensionUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
     },
   }),
   route({
@@ -210,7 +218,7 @@ export const itemRoutes = [
       if ((await deps.db('departments').where({ code: body.newLead }).first('id')) === undefined) {
         throw new HttpError(422, 'invalid_request', `newLead: unknown department "${body.newLead}"`, [{ field: 'newLead', message: `unknown department "${body.newLead}"` }]);
       }
-      return throughWorkflow(() => handle(deps, item).executeUpdate(d.reassignLeadUpdate, { args: [{ ...actor(principal, requestId), ...body }] }));
+      return runUpdate(deps, item, d.reassignLeadUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
     },
   }),
   route({
@@ -227,7 +235,7 @@ export const itemRoutes = [
     body: z.object({ text: text(2000) }).strict(),
     handler: async ({ deps, params, body, principal, requestId }) => {
       const item = await itemFor(deps, principal, params);
-      return throughWorkflow(() => handle(deps, item).executeUpdate(d.instructUpdate, { args: [{ ...actor(principal, requestId), ...body }] }));
+      return runUpdate(deps, item, d.instructUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
     },
   }),
   route({
@@ -243,9 +251,7 @@ export const itemRoutes = [
     body: z.object({ summary: text(5000) }).strict(),
     handler: async ({ deps, params, body, principal, requestId }) => {
       const item = await itemFor(deps, principal, params, { leadOnly: true });
-      const status = await throughWorkflow(() =>
-        handle(deps, item).executeUpdate(d.requestCompletionUpdate, { args: [{ ...actor(principal, requestId), department: departmentOf(principal), ...body }] }),
-      );
+      const status = await runUpdate(deps, item, d.requestCompletionUpdate, { args: [{ ...actor(principal, requestId), department: departmentOf(principal), ...body }] });
       return { status };
     },
   }),
@@ -265,7 +271,7 @@ export const itemRoutes = [
       .refine((b) => !b.approve || b.grade !== undefined, { path: ['grade'], message: 'is required when approving completion' }),
     handler: async ({ deps, params, body, principal, requestId }) => {
       const item = await itemFor(deps, principal, params);
-      const status = await throughWorkflow(() => handle(deps, item).executeUpdate(d.decideCompletionUpdate, { args: [{ ...actor(principal, requestId), ...body }] }));
+      const status = await runUpdate(deps, item, d.decideCompletionUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
       return { status };
     },
   }),
@@ -282,7 +288,7 @@ export const itemRoutes = [
     body: z.object({ reason: text(2000) }).strict(),
     handler: async ({ deps, params, body, principal, requestId }) => {
       const item = await itemFor(deps, principal, params);
-      const status = await throughWorkflow(() => handle(deps, item).executeUpdate(d.cancelUpdate, { args: [{ ...actor(principal, requestId), ...body }] }));
+      const status = await runUpdate(deps, item, d.cancelUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
       return { status };
     },
   }),

@@ -58,9 +58,9 @@ async function extras(db: Db): Promise<Extras> {
 }
 
 /** 台账: one row per current plan item, assigned or not, as an .xlsx workbook. */
-export async function ledgerWorkbook(db: Db, planCode?: string): Promise<ExcelJS.Workbook> {
+export async function ledgerWorkbook(db: Db, planCode?: string, workingDayMs?: number): Promise<ExcelJS.Workbook> {
   const rows = await planItemRows(db, planCode);
-  const colours = await coloursOf(db, rows);
+  const colours = await coloursOf(db, rows, workingDayMs);
   const more = await extras(db);
   const wb = new ExcelJS.Workbook();
   wb.created = new Date();
@@ -99,7 +99,7 @@ export const ledgerRoutes = [
     access: ['secretariat', 'leadership'],
     query: z.object({ plan: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/).optional() }).strict(),
     handler: async ({ deps, res, query }) => {
-      const wb = await ledgerWorkbook(deps.db, query.plan);
+      const wb = await ledgerWorkbook(deps.db, query.plan, deps.workingDayMs);
       const buffer = Buffer.from(await wb.xlsx.writeBuffer());
       const date = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
       res.setHeader('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
