@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
 import { API_BASE, createApp } from '../api/app';
@@ -12,6 +15,8 @@ import { createCatalogDatabase } from './helpers/db';
 import { silentLog } from './helpers/plans';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
 import { eventually } from './helpers/wait';
+import { projectRoot } from '../platform/config';
+import { testRun } from './setup/run';
 
 const PLAN = 'sd-internet-plus-2016-2018';
 const PASSWORD = 'correct horse battery';
@@ -211,6 +216,13 @@ describe('HTTP API', () => {
       ['admin', 'post', `${API_BASE}/users`, { username: 'sec1', password: 'long enough pw', role: 'secretariat' }, 422, 'username'],
       ['anonymous', 'post', `${API_BASE}/auth/login`, { username: 'sec1' }, 422, 'password'],
       ['anonymous', 'post', `${API_BASE}/auth/login`, { username: sql, password: sql }, 401],
+      ['anonymous', 'post', `${API_BASE}/auth/logout`, {}, 401],
+      ['lead-dept', 'post', `${API_BASE}/plans/${PLAN}/items/Z99-9/acknowledge`, {}, 404],
+      ['lead-dept', 'post', `${API_BASE}/plans/${PLAN}/items/${encodeURIComponent(sql)}/acknowledge`, {}, 422, 'params.item'],
+      ['secretariat', 'post', `${item}/cancel`, { reason: big }, 413],
+      ['secretariat', 'post', `${API_BASE}/plans/${PLAN}/assignments`, { items: [{ itemCode: 'A01-2', lead: 'eic', finalDeadline: 'soon' }] }, 422, 'items[0].finalDeadline'],
+      ['coop-dept', 'post', `${API_BASE}/inbox/notifications/${encodeURIComponent(sql)}/read`, {}, 422, 'params.id'],
+      ['coop-dept', 'post', `${API_BASE}/inbox/notifications/999999/read`, {}, 404],
     ];
     const before = await writes();
     for (const [who, method, path, body, status, field] of cases) {
@@ -233,6 +245,12 @@ describe('HTTP API', () => {
     const listed = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     const declared = apiRoutes.map((r) => `${r.method} ${API_BASE}${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`);
     expect(listed.sort()).toEqual(declared.sort());
+    // Validated against the OpenAPI 3.1 schema by an independent validator (its CLI: the package is ESM-only).
+    const file = path.join(testRun().runDir, 'openapi.json');
+    fs.writeFileSync(file, JSON.stringify(doc.body));
+    const cli = path.join(projectRoot, 'node_modules', '@seriousme', 'openapi-schema-validator', 'bin', 'validate-api-cli.js');
+    const check = spawnSync(process.execPath, [cli, file], { encoding: 'utf8' });
+    expect(JSON.parse(check.stdout)).toEqual({ valid: true });
     const docs = await request(app).get('/api/docs');
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('swagger-ui');
