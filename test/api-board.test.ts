@@ -12,20 +12,11 @@ import { createCatalogDatabase } from './helpers/db';
 import { silentLog } from './helpers/plans';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
 import { eventually } from './helpers/wait';
+import { PASSWORD, USERS, type Who } from './helpers/api-users';
 
 const PLAN = 'sd-internet-plus-2016-2018';
-const PASSWORD = 'correct horse battery';
 const ITEM = `${API_BASE}/plans/${PLAN}/items`;
 
-type Who = 'anonymous' | 'admin' | 'secretariat' | 'leadership' | 'lead-dept' | 'coop-dept' | 'other-dept';
-const USERS: Record<Exclude<Who, 'anonymous'>, { username: string; role: 'admin' | 'secretariat' | 'leadership' | 'department'; department?: string }> = {
-  admin: { username: 'admin1', role: 'admin' },
-  secretariat: { username: 'sec1', role: 'secretariat' },
-  leadership: { username: 'leader1', role: 'leadership' },
-  'lead-dept': { username: 'eic1', role: 'department', department: 'eic' },
-  'coop-dept': { username: 'sti1', role: 'department', department: 'sti' },
-  'other-dept': { username: 'agri1', role: 'department', department: 'agri' },
-};
 
 interface InboxBody {
   pendingAcknowledgements: { item: string }[];

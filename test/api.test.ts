@@ -17,20 +17,10 @@ import { temporalHarness, type TemporalHarness } from './helpers/temporal';
 import { eventually } from './helpers/wait';
 import { projectRoot } from '../platform/config';
 import { testRun } from './setup/run';
+import { PASSWORD, USERS, WHO, type Who } from './helpers/api-users';
 
 const PLAN = 'sd-internet-plus-2016-2018';
-const PASSWORD = 'correct horse battery';
 
-type Who = 'anonymous' | 'admin' | 'secretariat' | 'leadership' | 'lead-dept' | 'coop-dept' | 'other-dept';
-const WHO: Who[] = ['anonymous', 'admin', 'secretariat', 'leadership', 'lead-dept', 'coop-dept', 'other-dept'];
-const USERS: Record<Exclude<Who, 'anonymous'>, { username: string; role: 'admin' | 'secretariat' | 'leadership' | 'department'; department?: string }> = {
-  admin: { username: 'admin1', role: 'admin' },
-  secretariat: { username: 'sec1', role: 'secretariat' },
-  leadership: { username: 'leader1', role: 'leadership' },
-  'lead-dept': { username: 'eic1', role: 'department', department: 'eic' },
-  'coop-dept': { username: 'sti1', role: 'department', department: 'sti' },
-  'other-dept': { username: 'agri1', role: 'department', department: 'agri' },
-};
 const LEAD_ONLY = new Set(['acknowledge', 'extension-requests', 'completion-request']);
 
 /** What the authorization rules say a caller gets, before any input is looked at. */
