@@ -5,7 +5,7 @@ import type { WorkingCalendar } from '../../db/calendar/working-calendar';
 import type { Db } from '../../db/connection';
 import { OPEN_STATUSES } from '../../workflows/definitions';
 import { route } from '../route';
-import { loadItem, requireParty } from '../services/item-access';
+import { loadItem, planItemsJoined, requireParty } from '../services/item-access';
 import { ownDepartment } from './inbox';
 
 const code = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
@@ -31,13 +31,7 @@ export interface ItemRow {
 
 /** Every current item of the plans (assigned or not), with its assignment where there is one. */
 export function planItemRows(db: Db, planCode?: string): Promise<ItemRow[]> {
-  const q = db('items as i')
-    .join('plans as p', 'p.id', 'i.plan_id')
-    .leftJoin('actions as act', 'act.id', 'i.action_id')
-    .leftJoin('safeguard_measures as m', 'm.id', 'i.measure_id')
-    .leftJoin('assignments as a', 'a.item_id', 'i.id')
-    .leftJoin('departments as d', 'd.id', 'a.lead_department_id')
-    .whereNull('i.retired_at')
+  const q = planItemsJoined(db)
     .orderBy([{ column: 'p.code' }, { column: 'act.seq' }, { column: 'm.seq' }, { column: 'i.seq' }])
     .select(
       'p.code as plan',
@@ -47,8 +41,8 @@ export function planItemRows(db: Db, planCode?: string): Promise<ItemRow[]> {
       db.raw('coalesce(act.code, m.code) as group_code'),
       db.raw('coalesce(act.title, m.title) as group_title'),
       'a.id as assignment_id',
-      'd.code as lead_code',
-      db.raw('coalesce(d.short_name, d.name) as lead_name'),
+      'lead.code as lead_code',
+      db.raw('coalesce(lead.short_name, lead.name) as lead_name'),
       'a.status',
       db.raw('coalesce(a.escalation_level, 0)::int as escalation_level'),
       db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HttpError } from '../errors';
 import { route } from '../route';
-import { loadItem, requireParty } from '../services/item-access';
+import { loadItem, planItemsJoined, requireParty } from '../services/item-access';
 
 const code = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
 const planParams = z.object({ plan: code }).strict();
@@ -54,14 +54,7 @@ export const catalogRoutes = [
       .strict(),
     handler: async ({ deps, params, query, principal }) => {
       const { db } = deps;
-      const q = db('items as i')
-        .join('plans as p', 'p.id', 'i.plan_id')
-        .leftJoin('actions as act', 'act.id', 'i.action_id')
-        .leftJoin('safeguard_measures as m', 'm.id', 'i.measure_id')
-        .leftJoin('assignments as a', 'a.item_id', 'i.id')
-        .leftJoin('departments as lead', 'lead.id', 'a.lead_department_id')
-        .where('p.code', params.plan)
-        .whereNull('i.retired_at');
+      const q = planItemsJoined(db).where('p.code', params.plan);
       // A department sees the items it is party to, and nothing else.
       const party = principal.role === 'department' ? principal.department : query.department;
       if (party) {
