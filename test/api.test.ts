@@ -146,6 +146,18 @@ describe('HTTP API', () => {
     expect(other.body.items).toEqual([]);
     const all = await as('leadership', 'get', `${API_BASE}/plans/${PLAN}/items?pageSize=100`);
     expect(all.body.total).toBe(56);
+    expect(all.body.items).toHaveLength(56);
+    const paged = await as('leadership', 'get', `${API_BASE}/plans/${PLAN}/items?pageSize=10&page=6`);
+    expect(paged.body).toMatchObject({ total: 56, page: 6, pageSize: 10 });
+    expect(paged.body.items).toHaveLength(6);
+    // A01-1 is assigned and open: it has a colour, and the colour filter finds it and nothing unassigned.
+    const a011 = all.body.items.find((i: { code: string }) => i.code === 'A01-1');
+    expect(['red', 'yellow', 'green']).toContain(a011.colour);
+    const coloured = await as('leadership', 'get', `${API_BASE}/plans/${PLAN}/items?colour=${a011.colour}`);
+    expect(coloured.body.items.map((i: { code: string }) => i.code)).toEqual(['A01-1']);
+    expect((await as('leadership', 'get', `${API_BASE}/plans/${PLAN}/items?colour=purple`)).status).toBe(422);
+    const byAction = await as('leadership', 'get', `${API_BASE}/plans/${PLAN}/items?action=A02&pageSize=100`);
+    expect(byAction.body.items.map((i: { code: string }) => i.code)).toEqual(['A02-1', 'A02-2', 'A02-3']);
     expect((await as('other-dept', 'get', `${API_BASE}/plans/${PLAN}/items/A01-1`)).status).toBe(404);
   });
 

@@ -1,9 +1,17 @@
 import { z } from 'zod';
+import type { Colour } from '../../activities/digest';
 import { HttpError } from '../errors';
+import { coloursOf, type ItemRow } from './board';
 import { route } from '../route';
 import { loadItem, planItemsJoined, requireParty } from '../services/item-access';
 
 const code = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
+interface ListedRow extends ItemRow {
+  kind: string;
+  group: string;
+  lead: string | null;
+}
+
 const planParams = z.object({ plan: code }).strict();
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
 
@@ -38,7 +46,7 @@ export const catalogRoutes = [
     method: 'get',
     path: '/plans/:plan/items',
     tag: 'catalog',
-    summary: 'List items (filter by action, department, status, due range; paginated)',
+    summary: 'List items (filter by action, department, status, colour, due range; paginated)',
     access: 'signed-in',
     params: planParams,
     query: z
@@ -46,6 +54,7 @@ export const catalogRoutes = [
         action: code.optional(),
         department: code.optional(),
         status: z.enum(['unassigned', 'assigned', 'acknowledged', 'in_progress', 'completion_requested', 'completed', 'cancelled']).optional(),
+        colour: z.enum(['red', 'yellow', 'green']).optional(),
         dueFrom: isoDate.optional(),
         dueTo: isoDate.optional(),
         page: z.coerce.number().int().min(1).max(10_000).default(1),
@@ -70,22 +79,50 @@ export const catalogRoutes = [
       else if (query.status) q.where('a.status', query.status);
       if (query.dueFrom) q.where('a.next_due_on', '>=', query.dueFrom);
       if (query.dueTo) q.where('a.next_due_on', '<=', query.dueTo);
-      const total = Number(((await q.clone().count({ n: '*' }).first()) as { n: string }).n);
-      const rows = await q
-        .orderBy([{ column: 'i.kind', order: 'desc' }, 'act.seq', 'm.seq', 'i.seq'])
-        .offset((query.page - 1) * query.pageSize)
-        .limit(query.pageSize)
-        .select(
-          'i.code',
-          'i.kind',
-          'i.title',
-          db.raw('coalesce(act.code, m.code) as "group"'),
-          db.raw(`coalesce(a.status, 'unassigned') as status`),
-          'lead.code as lead',
-          db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as "nextDue"`),
-          'a.escalation_level as escalationLevel',
-        );
-      return { total, page: query.page, pageSize: query.pageSize, items: rows };
+      q.orderBy([{ column: 'i.kind', order: 'desc' }, 'act.seq', 'm.seq', 'i.seq']).select(
+        'i.id as item_id',
+        'i.code',
+        'i.kind',
+        'i.title',
+        db.raw('coalesce(act.code, m.code) as "group"'),
+        db.raw(`coalesce(a.status, 'unassigned') as status`),
+        'a.id as assignment_id',
+        'lead.code as lead',
+        db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
+        'a.next_due_at',
+        db.raw('coalesce(a.escalation_level, 0)::int as escalation_level'),
+        db.raw(`to_char(a.start_date, 'YYYY-MM-DD') as start_date`),
+        'a.assigned_at',
+      );
+      // The colour (红黄绿灯) depends on the calendar, not on a column: with a colour filter the
+      // page is cut after colouring; without one only the page is coloured.
+      const page = (list: ListedRow[]) => list.slice((query.page - 1) * query.pageSize, query.page * query.pageSize);
+      let rows: ListedRow[];
+      let total: number;
+      let colours: Map<number, Colour>;
+      if (query.colour) {
+        const all = (await q) as ListedRow[];
+        colours = await coloursOf(db, all, deps.workingDayMs);
+        const matching = all.filter((r) => colours.get(r.item_id) === query.colour);
+        total = matching.length;
+        rows = page(matching);
+      } else {
+        total = Number(((await q.clone().clearSelect().clearOrder().count({ n: '*' }).first()) as { n: string }).n);
+        rows = (await q.offset((query.page - 1) * query.pageSize).limit(query.pageSize)) as ListedRow[];
+        colours = await coloursOf(db, rows, deps.workingDayMs);
+      }
+      const items = rows.map((r) => ({
+        code: r.code,
+        kind: r.kind,
+        title: r.title,
+        group: r.group,
+        status: r.status,
+        lead: r.lead,
+        nextDue: r.next_due_on,
+        escalationLevel: r.escalation_level,
+        colour: colours.get(r.item_id) ?? null,
+      }));
+      return { total, page: query.page, pageSize: query.pageSize, items };
     },
   }),
   route({
