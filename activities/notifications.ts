@@ -216,7 +216,7 @@ export interface DepartmentChannels {
   email?: string | null;
 }
 
-const channelsSchema = z.object({
+export const channelsSchema = z.object({
   webhookUrl: z.url({ protocol: /^https?$/ }).nullable().optional(),
   webhookSecret: z.string().min(16).nullable().optional(),
   email: z.email().nullable().optional(),

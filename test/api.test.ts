@@ -36,7 +36,7 @@ function expectedDenial(spec: RouteSpec, who: Who): number | undefined {
 }
 
 function concretePath(spec: RouteSpec, item = 'A01-1'): string {
-  return `${API_BASE}${spec.path}`.replace(':plan', PLAN).replace(':item', item).replace(':year', '2016');
+  return `${API_BASE}${spec.path}`.replace(':plan', PLAN).replace(':item', item).replace(':year', '2016').replace(':code', 'finance').replace(':id', '1');
 }
 
 describe('HTTP API', () => {
@@ -161,6 +161,18 @@ describe('HTTP API', () => {
     expect((await as('other-dept', 'get', `${API_BASE}/plans/${PLAN}/items/A01-1`)).status).toBe(404);
   });
 
+  test('the administrator sets a department\'s channels; the directory shows which are on, never the secret', async () => {
+    const set = await as('admin', 'put', `${API_BASE}/departments/finance/channels`).send({ webhookUrl: 'https://hooks.example/finance', webhookSecret: 'a-secret-of-twenty-chars', email: 'finance@example.gov.cn' });
+    expect(set.status).toBe(200);
+    expect(set.body).toEqual({ code: 'finance', webhook: true, email: true });
+    const off = await as('admin', 'put', `${API_BASE}/departments/finance/channels`).send({ email: null });
+    expect(off.body).toEqual({ code: 'finance', webhook: true, email: false });
+    const list = await as('other-dept', 'get', `${API_BASE}/departments`);
+    expect(list.body.departments.find((x: { code: string }) => x.code === 'finance')).toMatchObject({ webhook: true, email: false });
+    expect(JSON.stringify(list.body)).not.toContain('a-secret-of-twenty-chars');
+    expect(await db('audit_events').where({ action: 'department.channels', actor: 'admin1' })).toHaveLength(2);
+  });
+
   test('calendar: add working days for anyone signed in; a year not loaded is a 4xx that says so', async () => {
     const ok = await as('other-dept', 'get', `${API_BASE}/calendar/add-working-days?from=2016-09-30&days=5`);
     expect(ok.body).toEqual({ date: '2016-10-12' });
@@ -219,6 +231,10 @@ describe('HTTP API', () => {
       ['anonymous', 'post', `${API_BASE}/auth/login`, { username: 'sec1' }, 422, 'password'],
       ['anonymous', 'post', `${API_BASE}/auth/login`, { username: sql, password: sql }, 401],
       ['anonymous', 'post', `${API_BASE}/auth/logout`, {}, 401],
+      ['admin', 'put', `${API_BASE}/departments/finance/channels`, { webhookUrl: 'ftp://hooks.example/x', webhookSecret: 's'.repeat(20) }, 422, 'webhookUrl'],
+      ['admin', 'put', `${API_BASE}/departments/finance/channels`, { webhookUrl: 'https://hooks.example/x' }, 422, 'webhookSecret'],
+      ['admin', 'put', `${API_BASE}/departments/finance/channels`, { email: 'not an address' }, 422, 'email'],
+      ['admin', 'put', `${API_BASE}/departments/nosuch/channels`, { email: 'a@b.example' }, 404],
       ['lead-dept', 'post', `${API_BASE}/plans/${PLAN}/items/Z99-9/acknowledge`, {}, 404],
       ['lead-dept', 'post', `${API_BASE}/plans/${PLAN}/items/${encodeURIComponent(sql)}/acknowledge`, {}, 422, 'params.item'],
       ['secretariat', 'post', `${item}/cancel`, { reason: big }, 413],

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Colour } from '../../activities/digest';
 import { HttpError } from '../errors';
-import { coloursOf, type ItemRow } from './board';
+import { coloursOf, planItemsJoined, type ItemRow } from '../services/plan-items';
 import { route } from '../route';
-import { loadItem, planItemsJoined, requireParty } from '../services/item-access';
+import { loadItem, requireParty } from '../services/item-access';
 
 const code = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
 interface ListedRow extends ItemRow {

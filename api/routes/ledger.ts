@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import type { Db } from '../../db/connection';
 import { route } from '../route';
-import { coloursOf, planItemRows } from './board';
+import { coloursOf, planItemRows } from '../services/plan-items';
 
 const STATUS: Record<string, string> = {
   unassigned: '未交办',

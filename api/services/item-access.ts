@@ -50,18 +50,3 @@ export function requireParty(principal: Principal, item: ItemAccess, opts: { lea
   if (!party) throw new HttpError(404, 'not_found', 'no such item for your department');
   if (opts.leadOnly && dept !== item.lead) throw new HttpError(403, 'forbidden', 'only the lead department may do this');
 }
-
-/**
- * The plans' items joined with what the lists need: plan `p`, action `act`
- * or safeguard measure `m`, assignment `a` (where there is one) and its lead
- * department `lead`. Current items only.
- */
-export function planItemsJoined(db: Db) {
-  return db('items as i')
-    .join('plans as p', 'p.id', 'i.plan_id')
-    .leftJoin('actions as act', 'act.id', 'i.action_id')
-    .leftJoin('safeguard_measures as m', 'm.id', 'i.measure_id')
-    .leftJoin('assignments as a', 'a.item_id', 'i.id')
-    .leftJoin('departments as lead', 'lead.id', 'a.lead_department_id')
-    .whereNull('i.retired_at');
-}
