@@ -28,13 +28,18 @@ export interface ClockAnchor {
 
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 
+/** The calendar date in Asia/Shanghai (UTC+8, no daylight saving) at an instant. */
+export function shanghaiDate(instant: number): string {
+  return new Date(instant + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
+}
+
 export function createClock(cal: WorkingCalendar, anchor: ClockAnchor, workingDayMs?: number): Clock {
   if (!workingDayMs) {
     return {
       compressed: false,
       startOf: (date) => Date.parse(`${date}T09:00:00+08:00`),
       endOf: (date) => Date.parse(`${date}T23:59:59.999+08:00`),
-      dateAt: (instant) => new Date(instant + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10),
+      dateAt: shanghaiDate,
     };
   }
   const index = (date: string) =>

@@ -1,7 +1,7 @@
 import type { Db } from '../db/connection';
 import type { WorkingCalendar } from '../db/calendar/working-calendar';
 import type { Logger } from '../platform/logger';
-import { createClock } from './clock';
+import { createClock, shanghaiDate } from './clock';
 import type { NotificationActivities } from './notifications';
 
 export type Colour = 'red' | 'yellow' | 'green';
@@ -68,7 +68,7 @@ export function createDigestActivities(deps: {
     /** The leading group's weekly digest: stored as a row, sent to the secretariat as a notification. */
     async buildWeeklyDigest(): Promise<Digest> {
       const now = Date.now();
-      const today = new Date(now + 8 * 3_600_000).toISOString().slice(0, 10);
+      const today = shanghaiDate(now);
       const weekOf = mondayOf(today);
       const cal = await deps.calendar();
       const items = (await db('assignments as a')

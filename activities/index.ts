@@ -2,7 +2,6 @@ import { calendarCache } from '../db/calendar/store';
 import type { Db } from '../db/connection';
 import type { Logger } from '../platform/logger';
 import { createCatalogActivities } from './catalog';
-import { createClock } from './clock';
 import { createDeadlineActivities } from './deadlines';
 import { createDigestActivities } from './digest';
 import { createItemActivities } from './items';
@@ -22,12 +21,11 @@ export function createActivities(deps: ActivityDeps) {
   const calendar = calendarCache(deps.db);
   const notifications = createNotificationActivities({ db: deps.db, log: deps.log, mergeWindowMs: deps.mergeWindowMs ?? 60_000 });
   const deadlines = createDeadlineActivities({ calendar, workingDayMs: deps.workingDayMs });
-  const today = async (anchor: { date: string; at: number }) => createClock(await calendar(), anchor, deps.workingDayMs).dateAt(Date.now());
   return {
     ...createCatalogActivities(deps),
     ...notifications,
     ...deadlines,
-    ...createItemActivities({ db: deps.db, log: deps.log, notifications, today }),
+    ...createItemActivities({ db: deps.db, log: deps.log, notifications, today: (anchor) => deadlines.businessDate({ anchor }) }),
     ...createDigestActivities({ db: deps.db, log: deps.log, calendar, notifications, workingDayMs: deps.workingDayMs }),
   };
 }

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import type { Db } from '../db/connection';
 import type { Logger } from '../platform/logger';
+import { RUNG_LABELS } from '../workflows/definitions';
 import type {
   Grade,
   ItemState,
@@ -48,7 +49,6 @@ export type ItemEvent = ItemRef & {
     | { kind: 'blocked'; reason: string; secretariat: string }
   );
 
-const RUNG_TITLES: Record<string, string> = { cuiban: '【催办】', duban: '【督办】', 'leading-group': '【上报领导小组】' };
 
 async function assignmentId(trx: Knex | Knex.Transaction, itemKey: string): Promise<number> {
   const row = (await trx('assignments').where({ workflow_id: itemKey }).first('id')) as { id: number } | undefined;
@@ -281,7 +281,7 @@ export function createItemActivities({
             await audit(trx, ev, 'item.escalate', { subject: ev.subject, periodSeq: ev.periodSeq, rung: ev.rung.rung, level: ev.rung.level }, key);
           });
           const what = ev.subject === 'acknowledgement' ? `交办事项应于${chineseDate(ev.dueOn)}前签收,至今未签收` : `第${ev.periodSeq}期进展应于${chineseDate(ev.dueOn)}前报送,至今未报送`;
-          const title = `${RUNG_TITLES[ev.rung.rung] ?? `【${ev.rung.label}】`}${ev.title}`;
+          const title = `【${RUNG_LABELS[ev.rung.rung] ?? ev.rung.label}】${ev.title}`;
           await notify(ev.lead, 'escalation', key, ev, title, `${what}。(${ev.rung.label})`, { rung: ev.rung.rung, level: ev.rung.level });
           // From 督办 on the secretariat is party to it; the top rung puts the item before the leading group.
           if (ev.rung.level >= 2) await notify(ev.secretariat, 'escalation', `${key}:secretariat`, ev, title, `${ev.lead}:${what}。(${ev.rung.label})`, { rung: ev.rung.rung, level: ev.rung.level });

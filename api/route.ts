@@ -18,7 +18,7 @@ export interface ApiDeps {
   workingDayMs?: number;
 }
 
-export interface RouteContext<P, Q, B> {
+export interface RouteContext<P, Q, B, R = unknown> {
   req: Request;
   res: Response;
   deps: ApiDeps;
@@ -26,6 +26,8 @@ export interface RouteContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** What `authorize` found (the item the path names), so the handler need not look it up again. */
+  resource: R;
   requestId: string;
 }
 
@@ -37,7 +39,7 @@ type Access = Role[] | 'public' | 'signed-in';
  * bad field) and describes it in the OpenAPI document, so the document lists
  * every route there is.
  */
-export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
+export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, R = unknown> {
   method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   tag: string;
@@ -48,12 +50,12 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   body?: B;
   status?: number;
   /** Checks access to the resource the path names (a department's own items) before the body is looked at. */
-  authorize?(ctx: { deps: ApiDeps; principal: Principal; params: z.output<P> }): Promise<void>;
+  authorize?(ctx: { deps: ApiDeps; principal: Principal; params: z.output<P> }): Promise<R>;
   /** Produces the JSON answer; a handler that writes the response itself returns undefined. */
-  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;
+  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, R>): Promise<unknown>;
 }
 
-export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(spec: RouteSpec<P, Q, B>): RouteSpec {
+export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R = undefined>(spec: RouteSpec<P, Q, B, R>): RouteSpec {
   return spec as unknown as RouteSpec;
 }
 
@@ -85,7 +87,7 @@ export function mountRoutes(routes: RouteSpec[], deps: ApiDeps): Router {
       }
       principal ??= { userId: 0, username: 'anonymous', role: 'leadership', sessionId: '' };
       const params = parse(spec.params, req.params, 'params');
-      if (spec.authorize) await spec.authorize({ deps, principal, params });
+      const resource = spec.authorize ? await spec.authorize({ deps, principal, params }) : undefined;
       const ctx = {
         req,
         res,
@@ -94,6 +96,7 @@ export function mountRoutes(routes: RouteSpec[], deps: ApiDeps): Router {
         params,
         query: parse(spec.query, req.query, 'query'),
         body: parse(spec.body, req.body, 'body'),
+        resource,
         requestId: String(req.id),
       };
       const answer = await spec.handler(ctx);

@@ -16,6 +16,9 @@ export type Grade = 'excellent' | 'good' | 'pass' | 'fail';
 
 export const OPEN_STATUSES: readonly ItemStatus[] = ['assigned', 'acknowledged', 'in_progress', 'completion_requested'];
 
+/** The words for each rung in notices, the board and the ledger. */
+export const RUNG_LABELS: Record<RungKey, string> = { cuiban: '催办', duban: '督办', 'leading-group': '上报领导小组' };
+
 export interface Rung {
   rung: RungKey;
   label: string;

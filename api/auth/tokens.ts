@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/connection';
 
-export type Role = 'admin' | 'secretariat' | 'department' | 'leadership';
-export const ROLES: readonly Role[] = ['admin', 'secretariat', 'department', 'leadership'];
+export const ROLES = ['admin', 'secretariat', 'department', 'leadership'] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface Principal {
   userId: number;

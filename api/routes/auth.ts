@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { verifyPassword } from '../auth/passwords';
 import { createLoginLimiter } from '../auth/rate-limit';
-import { issueToken, revokeSession } from '../auth/tokens';
+import { issueToken, revokeSession, ROLES } from '../auth/tokens';
 import { createUser } from '../auth/users';
 import { HttpError } from '../errors';
 import { route } from '../route';
@@ -71,7 +71,7 @@ export const authRoutes = [
       .object({
         username: z.string().min(3).max(64),
         password: z.string().min(10).max(200),
-        role: z.enum(['admin', 'secretariat', 'department', 'leadership']),
+        role: z.enum(ROLES),
         department: z.string().min(1).max(64).optional(),
         displayName: z.string().min(1).max(200).optional(),
       })

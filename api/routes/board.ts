@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { RUNG_LABELS, type RungKey } from '../../workflows/definitions';
+import { code } from '../../db/catalog/plan-schema';
 import type { Db } from '../../db/connection';
 import { route } from '../route';
 import { loadItem, requireParty } from '../services/item-access';
 import { coloursOf, planItemRows } from '../services/plan-items';
 import { ownDepartment } from './inbox';
 
-const code = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
 const BOARD: ['secretariat', 'leadership'] = ['secretariat', 'leadership'];
 
 
@@ -134,7 +135,6 @@ async function scorecard(db: Db, departmentId?: number) {
   }));
 }
 
-const RUNGS: Record<string, string> = { cuiban: '催办', duban: '督办', 'leading-group': '上报领导小组' };
 
 interface TimelineEvent {
   at: Date;
@@ -199,7 +199,7 @@ async function timeline(db: Db, itemKey: string): Promise<TimelineEvent[]> {
     .select('e.subject', 'e.period_seq', 'e.rung', 'e.fired_at', 'e.resolved_at')) as { subject: string; period_seq: number; rung: string; fired_at: Date; resolved_at: Date | null }[];
   const events: TimelineEvent[] = audits.map((a) => ({ at: a.at, actor: a.actor, kind: a.action.replace(/^item\./, ''), text: auditText(a.action, a.payload, name) }));
   for (const e of escalations) {
-    const label = RUNGS[e.rung] ?? e.rung;
+    const label = RUNG_LABELS[e.rung as RungKey] ?? e.rung;
     const what = e.subject === 'acknowledgement' ? '逾期未签收' : `第${e.period_seq}期进展逾期未报`;
     events.push({ at: e.fired_at, actor: 'system', kind: 'escalation', text: `${label}:${what}` });
     if (e.resolved_at) events.push({ at: e.resolved_at, actor: 'system', kind: 'escalation.resolved', text: `解除${label}` });
@@ -266,10 +266,11 @@ export const boardRoutes = [
     access: 'signed-in',
     params: z.object({ plan: code, item: code }).strict(),
     authorize: async ({ deps, principal, params }) => {
-      requireParty(principal, await loadItem(deps.db, params.plan, params.item));
-    },
-    handler: async ({ deps, params }) => {
       const item = await loadItem(deps.db, params.plan, params.item);
+      requireParty(principal, item);
+      return item;
+    },
+    handler: async ({ deps, resource: item }) => {
       return { itemKey: item.itemKey, title: item.title, events: await timeline(deps.db, item.itemKey) };
     },
   }),

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { code, isoDate } from '../../db/catalog/plan-schema';
 import type { Colour } from '../../activities/digest';
 import { HttpError } from '../errors';
 import { coloursOf, planItemsJoined, type ItemRow } from '../services/plan-items';
 import { route } from '../route';
 import { loadItem, requireParty } from '../services/item-access';
 
-const code = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
 interface ListedRow extends ItemRow {
   kind: string;
   group: string;
@@ -13,7 +13,6 @@ interface ListedRow extends ItemRow {
 }
 
 const planParams = z.object({ plan: code }).strict();
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
 
 export const catalogRoutes = [
   route({

@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { code } from '../../db/catalog/plan-schema';
 import { channelsSchema, setDepartmentChannels } from '../../activities/notifications';
 import { HttpError } from '../errors';
 import { route } from '../route';
 
-const code = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
 
 export const departmentRoutes = [
   route({

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { WorkflowUpdateOptions } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
-import { isoDate } from '../../db/catalog/plan-schema';
+import { code, isoDate } from '../../db/catalog/plan-schema';
 import * as d from '../../workflows/definitions';
 import type { Principal } from '../auth/tokens';
 import { HttpError } from '../errors';
@@ -12,7 +12,6 @@ import { assignItem, assignRequestSchema } from '../services/assignments';
 import { loadItem, requireParty, type ItemAccess } from '../services/item-access';
 import { throughWorkflow } from '../services/workflow-errors';
 
-const code = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
 const itemParams = z.object({ plan: code, item: code }).strict();
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 
@@ -109,11 +108,8 @@ export const itemRoutes = [
     summary: 'Acknowledge an assignment (签收)',
     access: ['department'],
     params: itemParams,
-    authorize: async ({ deps, principal, params }) => {
-      await itemFor(deps, principal, params, { leadOnly: true });
-    },
-    handler: async ({ deps, params, principal, requestId }) => {
-      const item = await itemFor(deps, principal, params, { leadOnly: true });
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params, { leadOnly: true }),
+    handler: async ({ deps, principal, requestId, resource: item }) => {
       const status = await runUpdate(deps, item, d.acknowledgeUpdate, { args: [{ ...actor(principal, requestId), department: departmentOf(principal) }] });
       return { status };
     },
@@ -126,9 +122,7 @@ export const itemRoutes = [
     access: ['department'],
     status: 201,
     params: itemParams,
-    authorize: async ({ deps, principal, params }) => {
-      await itemFor(deps, principal, params);
-    },
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
     body: z
       .object({
         periodSeq: z.number().int().min(1).max(1000),
@@ -139,8 +133,7 @@ export const itemRoutes = [
         attachments: z.array(z.string().url().max(1000).regex(/^https?:\/\//, 'must be an http(s) link')).max(20).optional(),
       })
       .strict(),
-    handler: async ({ deps, params, body, principal, requestId, req }) => {
-      const item = await itemFor(deps, principal, params);
+    handler: async ({ deps, body, principal, requestId, req, resource: item }) => {
       const key = req.header('idempotency-key');
       return idempotent(deps, principal, key, `report:${item.itemKey}`, body, () =>
         runUpdate(deps, item, d.submitReportUpdate, {
@@ -157,15 +150,12 @@ export const itemRoutes = [
     summary: 'Review the consolidated report: accept, or return with a new due date',
     access: ['secretariat'],
     params: itemParams,
-    authorize: async ({ deps, principal, params }) => {
-      await itemFor(deps, principal, params);
-    },
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
     body: z
       .object({ decision: z.enum(['accept', 'return']), comment: text(2000).optional(), newDueOn: isoDate.optional() })
       .strict()
       .refine((b) => b.decision === 'accept' || b.newDueOn !== undefined, { path: ['newDueOn'], message: 'is required when returning a report' }),
-    handler: async ({ deps, params, body, principal, requestId }) => {
-      const item = await itemFor(deps, principal, params);
+    handler: async ({ deps, body, principal, requestId, resource: item }) => {
       return runUpdate(deps, item, d.reviewReportUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
     },
   }),
@@ -177,12 +167,9 @@ export const itemRoutes = [
     access: ['department'],
     status: 201,
     params: itemParams,
-    authorize: async ({ deps, principal, params }) => {
-      await itemFor(deps, principal, params, { leadOnly: true });
-    },
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params, { leadOnly: true }),
     body: z.object({ requestedDueOn: isoDate, reason: text(2000) }).strict(),
-    handler: async ({ deps, params, body, principal, requestId }) => {
-      const item = await itemFor(deps, principal, params, { leadOnly: true });
+    handler: async ({ deps, body, principal, requestId, resource: item }) => {
       return runUpdate(deps, item, d.requestExtensionUpdate, { args: [{ ...actor(principal, requestId), department: departmentOf(principal), ...body }] });
     },
   }),
@@ -193,12 +180,9 @@ export const itemRoutes = [
     summary: 'Decide the pending extension request',
     access: ['secretariat'],
     params: itemParams,
-    authorize: async ({ deps, principal, params }) => {
-      await itemFor(deps, principal, params);
-    },
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
     body: z.object({ extensionId: text(300), approve: z.boolean(), dueOn: isoDate.optional(), comment: text(2000).optional() }).strict(),
-    handler: async ({ deps, params, body, principal, requestId }) => {
-      const item = await itemFor(deps, principal, params);
+    handler: async ({ deps, body, principal, requestId, resource: item }) => {
       return runUpdate(deps, item, d.decideExtensionUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
     },
   }),
@@ -209,12 +193,9 @@ export const itemRoutes = [
     summary: 'Move the lead to another department',
     access: ['secretariat'],
     params: itemParams,
-    authorize: async ({ deps, principal, params }) => {
-      await itemFor(deps, principal, params);
-    },
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
     body: z.object({ newLead: code, reason: text(2000) }).strict(),
-    handler: async ({ deps, params, body, principal, requestId }) => {
-      const item = await itemFor(deps, principal, params);
+    handler: async ({ deps, body, principal, requestId, resource: item }) => {
       if ((await deps.db('departments').where({ code: body.newLead }).first('id')) === undefined) {
         throw new HttpError(422, 'invalid_request', `newLead: unknown department "${body.newLead}"`, [{ field: 'newLead', message: `unknown department "${body.newLead}"` }]);
       }
@@ -229,12 +210,9 @@ export const itemRoutes = [
     access: ['leadership'],
     status: 201,
     params: itemParams,
-    authorize: async ({ deps, principal, params }) => {
-      await itemFor(deps, principal, params);
-    },
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
     body: z.object({ text: text(2000) }).strict(),
-    handler: async ({ deps, params, body, principal, requestId }) => {
-      const item = await itemFor(deps, principal, params);
+    handler: async ({ deps, body, principal, requestId, resource: item }) => {
       return runUpdate(deps, item, d.instructUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
     },
   }),
@@ -245,12 +223,9 @@ export const itemRoutes = [
     summary: 'Ask for completion (申请办结)',
     access: ['department'],
     params: itemParams,
-    authorize: async ({ deps, principal, params }) => {
-      await itemFor(deps, principal, params, { leadOnly: true });
-    },
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params, { leadOnly: true }),
     body: z.object({ summary: text(5000) }).strict(),
-    handler: async ({ deps, params, body, principal, requestId }) => {
-      const item = await itemFor(deps, principal, params, { leadOnly: true });
+    handler: async ({ deps, body, principal, requestId, resource: item }) => {
       const status = await runUpdate(deps, item, d.requestCompletionUpdate, { args: [{ ...actor(principal, requestId), department: departmentOf(principal), ...body }] });
       return { status };
     },
@@ -262,15 +237,12 @@ export const itemRoutes = [
     summary: 'Decide completion, with a grade',
     access: ['secretariat'],
     params: itemParams,
-    authorize: async ({ deps, principal, params }) => {
-      await itemFor(deps, principal, params);
-    },
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
     body: z
       .object({ approve: z.boolean(), grade: z.enum(['excellent', 'good', 'pass', 'fail']).optional(), comment: text(2000).optional() })
       .strict()
       .refine((b) => !b.approve || b.grade !== undefined, { path: ['grade'], message: 'is required when approving completion' }),
-    handler: async ({ deps, params, body, principal, requestId }) => {
-      const item = await itemFor(deps, principal, params);
+    handler: async ({ deps, body, principal, requestId, resource: item }) => {
       const status = await runUpdate(deps, item, d.decideCompletionUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
       return { status };
     },
@@ -282,12 +254,9 @@ export const itemRoutes = [
     summary: 'Cancel an item (撤销)',
     access: ['secretariat'],
     params: itemParams,
-    authorize: async ({ deps, principal, params }) => {
-      await itemFor(deps, principal, params);
-    },
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
     body: z.object({ reason: text(2000) }).strict(),
-    handler: async ({ deps, params, body, principal, requestId }) => {
-      const item = await itemFor(deps, principal, params);
+    handler: async ({ deps, body, principal, requestId, resource: item }) => {
       const status = await runUpdate(deps, item, d.cancelUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
       return { status };
     },

@@ -1,3 +1,5 @@
+import { shanghaiDate } from '../../activities/clock';
+import { RUNG_LABELS, type RungKey } from '../../workflows/definitions';
 import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import type { Db } from '../../db/connection';
@@ -14,7 +16,6 @@ const STATUS: Record<string, string> = {
   cancelled: '已撤销',
 };
 const COLOUR: Record<string, string> = { red: '红', yellow: '黄', green: '绿' };
-const RUNG: Record<string, string> = { cuiban: '催办', duban: '督办', 'leading-group': '上报领导小组' };
 
 const COLUMNS: { header: string; key: string; width: number }[] = [
   { header: '编号', key: 'code', width: 10 },
@@ -53,7 +54,7 @@ async function extras(db: Db): Promise<Extras> {
   return {
     cooperating: new Map(coop.map((c) => [c.assignment_id, c.names])),
     lastReport: new Map(reports.rows.map((r) => [r.assignment_id, { on: r.on, percent: r.percent_done }])),
-    escalations: new Map(escalations.rows.map((e) => [e.assignment_id, { n: e.n, rung: RUNG[e.rung] ?? e.rung }])),
+    escalations: new Map(escalations.rows.map((e) => [e.assignment_id, { n: e.n, rung: RUNG_LABELS[e.rung as RungKey] ?? e.rung }])),
   };
 }
 
@@ -101,7 +102,7 @@ export const ledgerRoutes = [
     handler: async ({ deps, res, query }) => {
       const wb = await ledgerWorkbook(deps.db, query.plan, deps.workingDayMs);
       const buffer = Buffer.from(await wb.xlsx.writeBuffer());
-      const date = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+      const date = shanghaiDate(Date.now());
       res.setHeader('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
       // An ASCII filename for old clients, the Chinese one (RFC 5987) for the rest.
       res.setHeader('content-disposition', `attachment; filename="ledger-${date}.xlsx"; filename*=UTF-8''${encodeURIComponent(`台账-${date}.xlsx`)}`);

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
-import { formatPath, isoDate, policySchema } from '../../db/catalog/plan-schema';
+import { shanghaiDate } from '../../activities/clock';
+import { code, formatPath, isoDate, policySchema } from '../../db/catalog/plan-schema';
 import type { Db } from '../../db/connection';
 import {
   actionSA,
@@ -15,7 +16,6 @@ import {
 } from '../../workflows/definitions';
 import { HttpError, invalid } from '../errors';
 
-const code = z.string().trim().min(1).max(64);
 
 export const assignRequestSchema = z
   .object({
@@ -42,10 +42,6 @@ export interface AssignContext {
   requestId?: string;
   /** Today's date in Asia/Shanghai, the default start date. */
   today?: string;
-}
-
-function shanghaiToday(): string {
-  return new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
 }
 
 /**
@@ -88,7 +84,7 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
     if (c === req.lead) problems.push({ field: `cooperating[${i}]`, message: `"${c}" is already the lead department` });
     if (req.cooperating.indexOf(c) !== i) problems.push({ field: `cooperating[${i}]`, message: `"${c}" is listed twice` });
   });
-  const startDate = req.startDate ?? ctx.today ?? shanghaiToday();
+  const startDate = req.startDate ?? ctx.today ?? shanghaiDate(Date.now());
   const finalDeadline = req.finalDeadline ?? item.period_end;
   if (finalDeadline < startDate) problems.push({ field: 'finalDeadline', message: `must not be before the start date ${startDate}` });
   const policy: ItemPolicy = {

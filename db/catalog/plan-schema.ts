@@ -5,7 +5,8 @@ import { z } from 'zod';
  * another plan (the next three-year plan, another province's) loads the same way.
  * Order in the file is the plan's order of importance.
  */
-const code = z
+/** A plan, item or department code; also what the API accepts in paths and bodies. */
+export const code = z
   .string()
   .min(1)
   .max(64)
