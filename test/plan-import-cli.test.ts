@@ -1,21 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { Db } from '../db/connection';
-import { projectRoot } from '../platform/config';
 import { createTestDatabase } from './helpers/db';
+import { runScript } from './helpers/scripts';
 import { defaultPlanData, defaultPlanFile } from './helpers/plans';
 import { testRun } from './setup/run';
 
-function planImport(url: string, file: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/plan-import.ts', file], {
-    cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: url, LOG_PRETTY: 'false', LOG_LEVEL: 'info' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-}
+const planImport = (url: string, file: string) => runScript('plan-import', [file], url);
 
 describe('npm run plan:import', () => {
   let db: Db;

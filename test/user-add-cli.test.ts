@@ -1,18 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { verifyPassword } from '../api/auth/passwords';
 import type { Db } from '../db/connection';
-import { projectRoot } from '../platform/config';
 import { createCatalogDatabase } from './helpers/db';
+import { runScript } from './helpers/scripts';
 
-function userAdd(url: string, args: string[], password: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/user-add.ts', ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: url, LOG_PRETTY: 'false' },
-    input: `${password}\n`,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-}
+const userAdd = (url: string, args: string[], password: string) => runScript('user-add', args, url, `${password}\n`);
 
 describe('npm run user:add', () => {
   let db: Db;
