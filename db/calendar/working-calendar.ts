@@ -45,10 +45,6 @@ export class WorkingCalendar {
     private readonly exceptions: ReadonlyMap<string, CalendarException>,
   ) {}
 
-  years(): number[] {
-    return [...this.loadedYears].sort((a, b) => a - b);
-  }
-
   private check(date: string): void {
     assertDate(date);
     const year = Number(date.slice(0, 4));

@@ -230,7 +230,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
-export type RawPlan = z.input<typeof planFileSchema>;
 
 /** The same format as JSON Schema, for editors and other tools (plans/plan.schema.json). */
 export function planJsonSchema(): Record<string, unknown> {
