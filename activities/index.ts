@@ -4,6 +4,7 @@ import type { Logger } from '../platform/logger';
 import { createCatalogActivities } from './catalog';
 import { createDeadlineActivities } from './deadlines';
 import { createDigestActivities } from './digest';
+import { failFastOnBadData } from './failures';
 import { createItemActivities } from './items';
 import { createNotificationActivities } from './notifications';
 
@@ -16,18 +17,21 @@ export interface ActivityDeps {
   mergeWindowMs?: number;
 }
 
-/** All activities, built from their dependencies (the pattern of Temporal's samples). */
+/**
+ * All activities, built from their dependencies (the pattern of Temporal's samples),
+ * each failing at once on data PostgreSQL refuses (activities/failures.ts).
+ */
 export function createActivities(deps: ActivityDeps) {
   const calendar = calendarCache(deps.db);
   const notifications = createNotificationActivities({ db: deps.db, log: deps.log, mergeWindowMs: deps.mergeWindowMs ?? 60_000 });
   const deadlines = createDeadlineActivities({ calendar, workingDayMs: deps.workingDayMs });
-  return {
+  return failFastOnBadData({
     ...createCatalogActivities(deps),
     ...notifications,
     ...deadlines,
     ...createItemActivities({ db: deps.db, log: deps.log, notifications, today: (anchor) => deadlines.businessDate({ anchor }) }),
     ...createDigestActivities({ db: deps.db, log: deps.log, calendar, notifications, workingDayMs: deps.workingDayMs }),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { boundedText, code, httpLink } from '../db/catalog/plan-schema';
 import type { Logger } from '../platform/logger';
 
 export const NOTIFICATION_KINDS = [
@@ -40,14 +41,16 @@ export interface NotifyResult {
   messageId: number;
 }
 
+// Text a department will read, so no control characters (a NUL would also fail in PostgreSQL on every
+// retry). The title leaves room for a prefix such as 【交办】 and a suffix around a 500-character item title.
 const notifyInputSchema = z.object({
-  key: z.string().trim().min(1).max(500),
-  departmentCode: z.string().min(1).max(64),
+  key: boundedText(500),
+  departmentCode: code,
   kind: z.enum(NOTIFICATION_KINDS),
-  itemKey: z.string().min(1).max(200).optional(),
+  itemKey: boundedText(200, { trim: false }).optional(),
   businessDate: z.iso.date(),
-  title: z.string().trim().min(1).max(500),
-  body: z.string().max(20000),
+  title: boundedText(1000),
+  body: boundedText(20000, { trim: false }),
   payload: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -217,8 +220,8 @@ export interface DepartmentChannels {
 }
 
 export const channelsSchema = z.object({
-  webhookUrl: z.url({ protocol: /^https?$/ }).nullable().optional(),
-  webhookSecret: z.string().min(16).nullable().optional(),
+  webhookUrl: httpLink(2000).nullable().optional(),
+  webhookSecret: boundedText(500, { trim: false, min: 16 }).nullable().optional(),
   email: z.email().nullable().optional(),
 });
 

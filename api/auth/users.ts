@@ -1,4 +1,5 @@
 import type { Db } from '../../db/connection';
+import { TEXT_LIMITS, textProblem } from '../../domain/text';
 import { invalid } from '../errors';
 import { generatePassword, hashPassword } from './passwords';
 import { ROLES, type Role } from './tokens';
@@ -15,7 +16,11 @@ export interface NewUser {
 export async function createUser(db: Db, user: NewUser, ctx: { actor: string; requestId?: string }): Promise<number> {
   const problems: { field: string; message: string }[] = [];
   if (!/^[A-Za-z0-9._-]{3,64}$/.test(user.username)) problems.push({ field: 'username', message: 'must be 3-64 letters, digits, ".", "_" or "-"' });
-  if (user.password.length < 10) problems.push({ field: 'password', message: 'must be at least 10 characters' });
+  // The API's schema checks these too; the user:add command comes here directly.
+  const passwordProblem = user.password.length < 10 ? 'must be at least 10 characters' : textProblem(user.password, 200);
+  if (passwordProblem) problems.push({ field: 'password', message: passwordProblem });
+  const nameProblem = user.displayName === undefined ? undefined : textProblem(user.displayName, TEXT_LIMITS.name);
+  if (nameProblem) problems.push({ field: 'displayName', message: nameProblem });
   if (!ROLES.includes(user.role)) problems.push({ field: 'role', message: `must be one of ${ROLES.join(', ')}` });
   if (user.role === 'department' && !user.department) problems.push({ field: 'department', message: 'is required for a department user' });
   if (user.role !== 'department' && user.department) problems.push({ field: 'department', message: 'is only for department users' });

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { boundedText, code } from '../../db/catalog/plan-schema';
 import { verifyPassword } from '../auth/passwords';
 import { createLoginLimiter } from '../auth/rate-limit';
 import { issueToken, revokeSession, ROLES } from '../auth/tokens';
 import { createUser } from '../auth/users';
 import { HttpError } from '../errors';
 import { route } from '../route';
+import { password, text } from '../schemas';
 
 const limiter = createLoginLimiter({ maxFailures: 5, windowMs: 15 * 60_000 });
 
@@ -19,7 +21,7 @@ export const authRoutes = [
     tag: 'auth',
     summary: 'Sign in',
     access: 'public',
-    body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }).strict(),
+    body: z.object({ username: boundedText(64, { trim: false }), password: password(1) }).strict(),
     handler: async ({ deps, body, req, res, requestId }) => {
       const key = `${req.ip}|${body.username}`;
       const wait = limiter.blockedFor(key);
@@ -69,11 +71,11 @@ export const authRoutes = [
     status: 201,
     body: z
       .object({
-        username: z.string().min(3).max(64),
-        password: z.string().min(10).max(200),
+        username: boundedText(64, { trim: false, min: 3 }),
+        password: password(10),
         role: z.enum(ROLES),
-        department: z.string().min(1).max(64).optional(),
-        displayName: z.string().min(1).max(200).optional(),
+        department: code.optional(),
+        displayName: text('name').optional(),
       })
       .strict(),
     handler: async ({ deps, body, principal, requestId }) => {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { boundedText } from '../catalog/plan-schema';
 import type { Db } from '../connection';
 import { OFFICIAL_YEARS, officialArrangement, type CalendarDay } from './official';
-import { assertDate, WorkingCalendar, type CalendarException } from './working-calendar';
+import { assertDate, WorkingCalendar, type CalendarException } from '../../domain/calendar';
 
 export const arrangementFileSchema = z
   .object({
@@ -12,7 +13,7 @@ export const arrangementFileSchema = z
           .object({
             date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD'),
             working: z.boolean(),
-            name: z.string().trim().min(1).max(100),
+            name: boundedText(100),
           })
           .strict(),
       )
