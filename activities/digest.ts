@@ -1,7 +1,9 @@
 import type { Db } from '../db/connection';
-import type { WorkingCalendar } from '../db/calendar/working-calendar';
+import { onTimeCountsBy } from '../db/on-time';
+import { boardFigures, NO_PERIODS, type BoardFigures } from '../domain/on-time';
+import type { WorkingCalendar } from '../domain/calendar';
 import type { Logger } from '../platform/logger';
-import { createClock, shanghaiDate } from './clock';
+import { createClock, shanghaiDate } from '../domain/clock';
 import type { NotificationActivities } from './notifications';
 
 export type Colour = 'red' | 'yellow' | 'green';
@@ -46,7 +48,8 @@ export interface Digest {
   generatedAt: string;
   totals: { items: number; byStatus: Record<string, number>; red: number; yellow: number; green: number };
   byAction: { code: string; title: string; items: number; red: number; yellow: number; green: number; byStatus: Record<string, number> }[];
-  byDepartment: { code: string; name: string; items: number; red: number; yellow: number; green: number; acceptedPeriods: number; onTime: number; onTimeRate: number | null }[];
+  /** On time: the workflow's verdicts on both clocks, counted by domain/on-time.ts. */
+  byDepartment: ({ code: string; name: string; items: number; red: number; yellow: number; green: number } & BoardFigures)[];
   openEscalations: { itemKey: string; title: string; lead: string; subject: string; periodSeq: number; rung: string; level: number; businessDate: string }[];
 }
 
@@ -104,24 +107,13 @@ export function createDigestActivities(deps: {
         action.byStatus[item.status] = (action.byStatus[item.status] ?? 0) + 1;
         if (colour) action[colour] += 1;
         actions.set(actionKey, action);
-        const dept = departments.get(item.lead_code) ?? { code: item.lead_code, name: item.lead_name, items: 0, red: 0, yellow: 0, green: 0, acceptedPeriods: 0, onTime: 0, onTimeRate: null };
+        const dept = departments.get(item.lead_code) ?? { code: item.lead_code, name: item.lead_name, items: 0, red: 0, yellow: 0, green: 0, ...boardFigures(NO_PERIODS) };
         dept.items += 1;
         if (colour) dept[colour] += 1;
         departments.set(item.lead_code, dept);
       }
-      const rates = (await db('periods as p')
-        .join('assignments as a', 'a.id', 'p.assignment_id')
-        .join('departments as d', 'd.id', 'a.lead_department_id')
-        .where('p.status', 'accepted')
-        .groupBy('d.code')
-        .select('d.code', db.raw('count(*)::int as accepted'), db.raw('count(*) filter (where p.on_time)::int as on_time'))) as { code: string; accepted: number; on_time: number }[];
-      for (const r of rates) {
-        const dept = departments.get(r.code);
-        if (!dept) continue;
-        dept.acceptedPeriods = r.accepted;
-        dept.onTime = r.on_time;
-        dept.onTimeRate = r.accepted ? Math.round((1000 * r.on_time) / r.accepted) / 1000 : null;
-      }
+      const onTime = await onTimeCountsBy(db, 'lead');
+      for (const [code, dept] of departments) Object.assign(dept, boardFigures(onTime.get(code) ?? NO_PERIODS));
       const escalations = (await db('escalations as e')
         .join('assignments as a', 'a.id', 'e.assignment_id')
         .join('items as i', 'i.id', 'a.item_id')

@@ -18,6 +18,12 @@ const PLAN = 'sd-internet-plus-2016-2018';
 const ITEM = `${API_BASE}/plans/${PLAN}/items`;
 
 
+/** A01-1's one accepted period, reported on time: the same on every reader, on both clocks. */
+const ON_TIME_BOTH_CLOCKS = {
+  board: { acceptedPeriods: 1, onTime: 1, onTimeRate: 1, onTimeOriginal: 1, onTimeRateOriginal: 1 },
+  scorecard: { acceptedPeriods: 1, onTimeOriginal: 1, onTimeRateOriginal: 1, onTimeExtended: 1, onTimeRateExtended: 1 },
+};
+
 interface InboxBody {
   pendingAcknowledgements: { item: string }[];
   reportsDue: { item: string; periodSeq: number; role: string; dueOn: string }[];
@@ -35,7 +41,7 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
     return who === 'anonymous' ? r : r.set('authorization', `Bearer ${tokens[who]}`);
   };
   const assign = (itemCode: string) =>
-    assignItem({ client: t.client, db, taskQueue: t.taskQueue, actor: 'sec1' }, { planCode: PLAN, itemCode, lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30' });
+    assignItem({ client: t.client, db, taskQueue: t.taskQueue, actor: 'sec1', workingDayMs: 2_000 }, { planCode: PLAN, itemCode, lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30' });
 
   beforeAll(async () => {
     ({ db } = await createCatalogDatabase('api_board'));
@@ -94,23 +100,16 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
     expect(a01).toMatchObject({ acceptedPeriods: 1 });
     expect(a01?.byStatus.unassigned).toBe((a01?.items ?? 0) - 2);
     const eic = (summary.body.byDepartment as { code: string }[]).find((x) => x.code === 'eic') as Record<string, unknown>;
-    expect(eic).toMatchObject({ items: 2, acceptedPeriods: 1 });
+    // Reported within seconds of a 16-second (eight working days) deadline: on time on both clocks.
+    expect(eic).toMatchObject({ items: 2, ...ON_TIME_BOTH_CLOCKS.board });
     expect((eic.red as number) + (eic.yellow as number) + (eic.green as number)).toBe(2);
-    expect(eic.onTimeRate).toBe((eic.onTime as number) / 1);
     expect((summary.body.byDepartment as { code: string }[]).map((x) => x.code)).toEqual(['eic']);
 
-    // The real clock: a report filed in 2026 for a 2016 period is late on both clocks.
+    // The scorecard agrees with the board: the workflow's verdict on the compressed clock, not the report's
+    // real date (2026) against the 2016 due date, which called it late on both clocks.
     const card = await as('secretariat', 'get', `${API_BASE}/scorecard`);
     const rows = card.body.departments as { department: string }[];
-    expect(rows.find((r) => r.department === 'eic')).toMatchObject({
-      acceptedPeriods: 1,
-      onTimeOriginal: 0,
-      onTimeRateOriginal: 0,
-      onTimeExtended: 0,
-      onTimeRateExtended: 0,
-      returnedReports: 0,
-      extensions: 0,
-    });
+    expect(rows.find((r) => r.department === 'eic')).toMatchObject({ ...ON_TIME_BOTH_CLOCKS.scorecard, returnedReports: 0, extensions: 0 });
     expect(rows.find((r) => r.department === 'agri')).toMatchObject({ acceptedPeriods: 0, onTimeRateOriginal: null });
     const own = await as('lead-dept', 'get', `${API_BASE}/scorecard`);
     expect((own.body.departments as { department: string }[]).map((r) => r.department)).toEqual(['eic']);
@@ -190,6 +189,7 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
     const res = await as('leadership', 'get', `${API_BASE}/digests`);
     expect(res.body.digests.map((x: { weekOf: string }) => x.weekOf)).toEqual([built.weekOf, '2016-04-04']);
     expect(res.body.digests[0].body.totals.items).toBe(2);
+    expect(built.byDepartment.find((x) => x.code === 'eic')).toMatchObject(ON_TIME_BOTH_CLOCKS.board);
     for (const who of ['lead-dept', 'admin'] as const) expect((await as(who, 'get', `${API_BASE}/digests`)).status).toBe(403);
   });
 
@@ -211,7 +211,9 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
     const ws = wb.getWorksheet('台账');
     expect(ws?.rowCount).toBe(57);
     const header = (ws?.getRow(1).values as unknown[]).slice(1);
-    expect(header).toEqual(expect.arrayContaining(['编号', '事项', '牵头单位', '配合单位', '状态', '红黄绿灯', '最近报送日期', '下次报送截止', '督办次数', '最高督办层级']));
+    expect(header).toEqual(
+      expect.arrayContaining(['编号', '事项', '牵头单位', '配合单位', '状态', '红黄绿灯', '最近报送日期', '下次报送截止', '审核通过期数', '按时报送期数(原定时限)', '按时报送期数(含延期)', '督办次数', '最高督办层级']),
+    );
     const col = (name: string) => header.indexOf(name) + 1;
     const row = (code: string) => ws?.getRows(2, 56)?.find((r) => r.getCell(col('编号')).value === code);
     const a011 = row('A01-1');
@@ -219,6 +221,9 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
     expect(a011?.getCell(col('配合单位')).value).toBe('省科技厅');
     expect(a011?.getCell(col('最近报送完成比例(%)')).value).toBe(40);
     expect(String(a011?.getCell(col('最近报送日期')).value)).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const { acceptedPeriods, onTimeOriginal, onTimeExtended } = ON_TIME_BOTH_CLOCKS.scorecard;
+    expect([col('审核通过期数'), col('按时报送期数(原定时限)'), col('按时报送期数(含延期)')].map((c) => a011?.getCell(c).value)).toEqual([acceptedPeriods, onTimeOriginal, onTimeExtended]);
+    expect(row('A01-3')?.getCell(col('审核通过期数')).value).toBe('');
     expect(row('A01-2')?.getCell(col('最高督办层级')).value).toMatch(/催办|督办|上报领导小组/);
     expect(row('A01-3')?.getCell(col('状态')).value).toBe('未交办');
     for (const who of ['lead-dept', 'admin'] as const) expect((await as(who, 'get', `${API_BASE}/ledger.xlsx`)).status).toBe(403);

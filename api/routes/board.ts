@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { RUNG_LABELS, type RungKey } from '../../workflows/definitions';
 import { code } from '../../db/catalog/plan-schema';
 import type { Db } from '../../db/connection';
+import { onTimeCountsBy } from '../../db/on-time';
+import { addCounts, boardFigures, NO_PERIODS, scorecardFigures, type OnTimeCounts } from '../../domain/on-time';
 import { route } from '../route';
 import { loadItem, requireParty } from '../services/item-access';
 import { coloursOf, planItemRows } from '../services/plan-items';
@@ -18,32 +20,24 @@ interface Tally {
   red: number;
   yellow: number;
   green: number;
-  acceptedPeriods: number;
-  onTime: number;
-  onTimeRate: number | null;
+  periods: OnTimeCounts;
   openEscalations: number;
 }
-
-const rate = (part: number, whole: number) => (whole ? Math.round((1000 * part) / whole) / 1000 : null);
 
 function tallyOf(map: Map<string, Tally>, key: string, title: string): Tally {
   let t = map.get(key);
   if (!t) {
-    t = { code: key, title, items: 0, byStatus: {}, red: 0, yellow: 0, green: 0, acceptedPeriods: 0, onTime: 0, onTimeRate: null, openEscalations: 0 };
+    t = { code: key, title, items: 0, byStatus: {}, red: 0, yellow: 0, green: 0, periods: NO_PERIODS, openEscalations: 0 };
     map.set(key, t);
   }
   return t;
 }
 
-/** Accepted periods, on-time ones (the workflow's own verdict) and open escalations, per assignment. */
+/** Accepted periods with their on-time verdicts, and open escalations, per assignment. */
 async function assignmentFigures(db: Db) {
-  const periods = (await db('periods')
-    .where({ status: 'accepted' })
-    .groupBy('assignment_id')
-    .select('assignment_id', db.raw('count(*)::int as accepted'), db.raw('count(*) filter (where on_time)::int as on_time'))) as { assignment_id: number; accepted: number; on_time: number }[];
   const escalations = (await db('escalations').whereNull('resolved_at').groupBy('assignment_id').select('assignment_id', db.raw('count(*)::int as n'))) as { assignment_id: number; n: number }[];
   return {
-    periods: new Map(periods.map((p) => [p.assignment_id, p])),
+    periods: await onTimeCountsBy(db, 'assignment'),
     escalations: new Map(escalations.map((e) => [e.assignment_id, e.n])),
   };
 }
@@ -59,17 +53,16 @@ async function summary(db: Db, planCode?: string, workingDayMs?: number) {
     const targets = [tallyOf(byAction, r.group_code, r.group_title)];
     if (r.lead_code) targets.push(tallyOf(byDepartment, r.lead_code, r.lead_name ?? r.lead_code));
     const colour = colours.get(r.item_id);
-    const periods = r.assignment_id ? figures.periods.get(r.assignment_id) : undefined;
+    const periods = (r.assignment_id && figures.periods.get(r.assignment_id)) || NO_PERIODS;
     for (const t of targets) {
       t.items += 1;
       t.byStatus[status] = (t.byStatus[status] ?? 0) + 1;
       if (colour) t[colour] += 1;
-      t.acceptedPeriods += periods?.accepted ?? 0;
-      t.onTime += periods?.on_time ?? 0;
+      t.periods = addCounts(t.periods, periods);
       t.openEscalations += r.assignment_id ? (figures.escalations.get(r.assignment_id) ?? 0) : 0;
     }
   }
-  const finish = (m: Map<string, Tally>) => [...m.values()].map((t) => ({ ...t, onTimeRate: rate(t.onTime, t.acceptedPeriods) }));
+  const finish = (m: Map<string, Tally>) => [...m.values()].map(({ periods, ...t }) => ({ ...t, ...boardFigures(periods) }));
   return { generatedAt: new Date().toISOString(), byAction: finish(byAction), byDepartment: finish(byDepartment).sort((a, b) => a.code.localeCompare(b.code)) };
 }
 
@@ -77,33 +70,19 @@ interface ScoreRow {
   id: number;
   code: string;
   name: string;
-  accepted: number;
-  on_time_original: number;
-  on_time_extended: number;
   returned: number;
   escalations: number;
   extensions: number;
 }
 
 /**
- * Per department as lead. Both clocks are measured from the accepted
- * consolidated report's submission against the end of the due day in
- * Asia/Shanghai: the original due date, and the due date after any extension.
+ * Per department as lead: accepted periods on time on both clocks (the
+ * workflow's verdicts, domain/on-time.ts), returned reports, escalations,
+ * extension requests.
  */
 async function scorecard(db: Db, departmentId?: number) {
   const sql = `
-    with accepted_report as (
-      select distinct on (r.assignment_id, r.period_seq) r.assignment_id, r.period_seq, r.submitted_at
-      from reports r where r.kind = 'consolidated' and r.review = 'accepted'
-      order by r.assignment_id, r.period_seq, r.version desc
-    ), periods_of as (
-      select a.lead_department_id as dept, count(*)::int as accepted,
-        count(*) filter (where ar.submitted_at < ((pe.original_due_on + 1)::timestamp at time zone 'Asia/Shanghai'))::int as on_time_original,
-        count(*) filter (where ar.submitted_at < ((coalesce(pe.extended_due_on, pe.due_on) + 1)::timestamp at time zone 'Asia/Shanghai'))::int as on_time_extended
-      from periods pe join assignments a on a.id = pe.assignment_id
-      left join accepted_report ar on ar.assignment_id = pe.assignment_id and ar.period_seq = pe.seq
-      where pe.status = 'accepted' group by a.lead_department_id
-    ), returned as (
+    with returned as (
       select department_id as dept, count(*)::int as n from reports where review = 'returned' group by department_id
     ), escalated as (
       select a.lead_department_id as dept, count(*)::int as n from escalations e join assignments a on a.id = e.assignment_id group by a.lead_department_id
@@ -111,24 +90,19 @@ async function scorecard(db: Db, departmentId?: number) {
       select a.lead_department_id as dept, count(*)::int as n from extension_requests x join assignments a on a.id = x.assignment_id group by a.lead_department_id
     )
     select d.id, d.code, coalesce(d.short_name, d.name) as name,
-      coalesce(p.accepted, 0) as accepted, coalesce(p.on_time_original, 0) as on_time_original, coalesce(p.on_time_extended, 0) as on_time_extended,
       coalesce(r.n, 0) as returned, coalesce(e.n, 0) as escalations, coalesce(x.n, 0) as extensions
     from departments d
-    left join periods_of p on p.dept = d.id
     left join returned r on r.dept = d.id
     left join escalated e on e.dept = d.id
     left join extended x on x.dept = d.id
     where (?::int is null or d.id = ?::int)
     order by d.code`;
   const result = (await db.raw(sql, [departmentId ?? null, departmentId ?? null])) as { rows: ScoreRow[] };
+  const periods = await onTimeCountsBy(db, 'lead');
   return result.rows.map((r) => ({
     department: r.code,
     name: r.name,
-    acceptedPeriods: r.accepted,
-    onTimeOriginal: r.on_time_original,
-    onTimeRateOriginal: rate(r.on_time_original, r.accepted),
-    onTimeExtended: r.on_time_extended,
-    onTimeRateExtended: rate(r.on_time_extended, r.accepted),
+    ...scorecardFigures(periods.get(r.code) ?? NO_PERIODS),
     returnedReports: r.returned,
     escalations: r.escalations,
     extensions: r.extensions,

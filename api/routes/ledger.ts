@@ -1,8 +1,10 @@
-import { shanghaiDate } from '../../activities/clock';
+import { shanghaiDate } from '../../domain/clock';
 import { RUNG_LABELS, type RungKey } from '../../workflows/definitions';
 import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import type { Db } from '../../db/connection';
+import { onTimeCountsBy } from '../../db/on-time';
+import { NO_PERIODS, type OnTimeCounts } from '../../domain/on-time';
 import { route } from '../route';
 import { coloursOf, planItemRows } from '../services/plan-items';
 
@@ -28,6 +30,10 @@ const COLUMNS: { header: string; key: string; width: number }[] = [
   { header: '最近报送日期', key: 'lastReportOn', width: 14 },
   { header: '最近报送完成比例(%)', key: 'lastPercent', width: 12 },
   { header: '下次报送截止', key: 'nextDueOn', width: 14 },
+  // On time: the workflow's verdicts, counted by domain/on-time.ts; 含延期 is the due date in force (extensions and returns).
+  { header: '审核通过期数', key: 'acceptedPeriods', width: 12 },
+  { header: '按时报送期数(原定时限)', key: 'onTimeOriginal', width: 14 },
+  { header: '按时报送期数(含延期)', key: 'onTimeExtended', width: 14 },
   { header: '督办次数', key: 'escalations', width: 10 },
   { header: '最高督办层级', key: 'highestRung', width: 14 },
 ];
@@ -36,9 +42,10 @@ interface Extras {
   cooperating: Map<number, string>;
   lastReport: Map<number, { on: string; percent: number }>;
   escalations: Map<number, { n: number; rung: string }>;
+  onTime: Map<number, OnTimeCounts>;
 }
 
-/** What the item rows lack: co-operating departments, the last consolidated report, escalation counts; keyed by assignment. */
+/** What the item rows lack: co-operating departments, the last consolidated report, escalation and on-time counts; keyed by assignment. */
 async function extras(db: Db): Promise<Extras> {
   const coop = (await db('assignment_cooperators as c')
     .join('departments as d', 'd.id', 'c.department_id')
@@ -55,6 +62,7 @@ async function extras(db: Db): Promise<Extras> {
     cooperating: new Map(coop.map((c) => [c.assignment_id, c.names])),
     lastReport: new Map(reports.rows.map((r) => [r.assignment_id, { on: r.on, percent: r.percent_done }])),
     escalations: new Map(escalations.rows.map((e) => [e.assignment_id, { n: e.n, rung: RUNG_LABELS[e.rung as RungKey] ?? e.rung }])),
+    onTime: await onTimeCountsBy(db, 'assignment'),
   };
 }
 
@@ -73,6 +81,7 @@ export async function ledgerWorkbook(db: Db, planCode?: string, workingDayMs?: n
     const report = a ? more.lastReport.get(a) : undefined;
     const esc = a ? more.escalations.get(a) : undefined;
     const colour = colours.get(r.item_id);
+    const periods = a ? (more.onTime.get(a) ?? NO_PERIODS) : undefined;
     ws.addRow({
       code: r.code,
       title: r.title,
@@ -84,6 +93,9 @@ export async function ledgerWorkbook(db: Db, planCode?: string, workingDayMs?: n
       lastReportOn: report?.on ?? '',
       lastPercent: report?.percent ?? '',
       nextDueOn: r.next_due_on ?? '',
+      acceptedPeriods: periods?.accepted ?? '',
+      onTimeOriginal: periods?.onTimeOriginal ?? '',
+      onTimeExtended: periods?.onTimeExtended ?? '',
       escalations: esc?.n ?? 0,
       highestRung: esc?.rung ?? '',
     });

@@ -4,6 +4,7 @@ import * as calendar from './002_calendar';
 import * as items from './003_item_records';
 import * as notifications from './004_notifications';
 import * as users from './005_users';
+import * as periodsOnTimeOriginal from './006_periods_on_time_original';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const migrations: Array<[string, Migration]> = [
   ['003_item_records', items],
   ['004_notifications', notifications],
   ['005_users', users],
+  ['006_periods_on_time_original', periodsOnTimeOriginal],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
