@@ -33,7 +33,8 @@ export function createApp(deps: AppDeps): Express {
         res.setHeader('x-request-id', id);
         return id;
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      // 503 is the bounded wait for Temporal answering "retry" (UPDATE_WAIT_MS), not a failure of ours.
+      customLogLevel: (_req, res, err) => (err || (res.statusCode >= 500 && res.statusCode !== 503) ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' },
     }),
   );
@@ -58,11 +59,14 @@ export function createApp(deps: AppDeps): Express {
     const parserStatus = !known && typeof err?.status === 'number' && err.expose ? (err.status as number) : undefined;
     const status = known ? err.status : (parserStatus ?? 500);
     const code = known ? err.code : parserStatus ? String(err.type ?? 'bad_request').replace(/\./g, '_') : 'internal';
-    if (status >= 500) req.log.error({ err }, 'request failed');
+    // A known 5xx (503 busy: Temporal did not answer in time) is the API's own answer, not a crash.
+    if (status >= 500 && !known) req.log.error({ err }, 'request failed');
+    else if (status >= 500) req.log.warn({ code, message: (err as Error).message }, 'request answered with a retryable error');
+    if (known && err.headers) res.set(err.headers);
     res.status(status).json({
       error: {
         code,
-        message: status >= 500 ? 'internal error' : (err as Error).message,
+        message: status >= 500 && !known ? 'internal error' : (err as Error).message,
         details: known ? err.details : undefined,
       },
     });

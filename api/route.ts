@@ -16,6 +16,8 @@ export interface ApiDeps {
   tokenTtlSeconds: number;
   /** The compressed clock of demos and tests, for colours (红黄绿灯) on the same timeline as the items. */
   workingDayMs?: number;
+  /** How long a write waits for Temporal before answering 503 with Retry-After (UPDATE_WAIT_MS); default 10 s. */
+  updateWaitMs?: number;
 }
 
 export interface RouteContext<P, Q, B, R = unknown> {

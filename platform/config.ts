@@ -43,6 +43,8 @@ const envSchema = z.object({
   MAIL_FROM: z.string().default('领导小组办公室 <coord@localhost>'),
   DIGEST_CRON: z.string().default('0 8 * * 1'),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(8 * 3600),
+  /** How long an API write waits for its workflow before answering 503 with Retry-After, so no request hangs. */
+  UPDATE_WAIT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 
 export type Config = z.infer<typeof envSchema> & { cacheDir: string; defaultPlanFile: string };

@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     const app = createApp({
       log,
       readiness: { database: () => pingDb(db), temporal: () => pingTemporal(temporal) },
-      api: { db, client: temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, log, signingKey: await signingKey(db), tokenTtlSeconds: cfg.TOKEN_TTL_SECONDS, workingDayMs: cfg.WORKING_DAY_MS },
+      api: { db, client: temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, log, signingKey: await signingKey(db), tokenTtlSeconds: cfg.TOKEN_TTL_SECONDS, workingDayMs: cfg.WORKING_DAY_MS, updateWaitMs: cfg.UPDATE_WAIT_MS },
     });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(cfg.PORT, cfg.HOST, () => resolve(s));
