@@ -20,7 +20,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {
       // Value imports: @temporalio/workflow (and its deterministic @temporalio/common) and sibling workflow modules only.
       // Anything else (activities, db types) may come in as `import type`.
@@ -29,9 +29,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!@temporalio/(workflow|common)$)(?!\\./).*',
+              regex: '^(?!@temporalio/(workflow|common)$)(?!\\./)(?!\\.\\./domain/)(?!\\.\\./workflows/definitions$).*',
               allowTypeImports: true,
-              message: 'Workflow code must be deterministic: workflows/ imports only @temporalio/workflow, @temporalio/common, sibling workflow modules, and types.',
+              message: 'Workflow code must be deterministic: workflows/ and domain/ import only @temporalio/workflow, @temporalio/common, sibling modules, the pure rules in domain/, the workflow contract, and types.',
             },
           ],
         },

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { CalendarNotLoadedError, type WorkingCalendar } from '../db/calendar/working-calendar';
-import type { AckState, ItemPolicy, PeriodState } from '../workflows/definitions';
-import { createClock, type Clock, type ClockAnchor } from './clock';
-import { planAck, planPeriod, retimePeriod } from './schedule';
+import { CalendarNotLoadedError, type WorkingCalendar } from '../domain/calendar';
+import type { AckState, FinalState, ItemPolicy, PeriodState } from '../workflows/definitions';
+import { createClock, type Clock, type ClockAnchor } from '../domain/clock';
+import { planAck, planFinal, planPeriod, retimePeriod } from '../domain/schedule';
 
 /**
  * Deadline activities: every date comes from the working-day calendar and
@@ -33,22 +33,30 @@ export function createDeadlineActivities(deps: DeadlineDeps) {
   };
 
   return {
+    /** The acknowledgement window, from the anchor's date: the day of assignment (the start date on older items). */
     async planAcknowledgement(req: { anchor: ClockAnchor; policy: ItemPolicy }): Promise<AckState> {
-      return withClock(req.anchor, (cal, clock) => planAck(cal, clock, req.anchor.date, req.policy));
+      return withClock(req.anchor, (cal, clock) => planAck(cal, clock, req.anchor.date, req.policy, Date.now()));
     },
 
     async retimeAcknowledgement(req: { anchor: ClockAnchor; policy: ItemPolicy; ack: AckState }): Promise<AckState> {
       const fired = new Set(req.ack.rungs.filter((r) => r.fired).map((r) => r.rung));
-      return withClock(req.anchor, (cal, clock) => planAck(cal, clock, req.anchor.date, req.policy, fired));
+      return withClock(req.anchor, (cal, clock) => planAck(cal, clock, req.anchor.date, req.policy, Date.now(), fired));
     },
 
-    async planReportingPeriod(req: { anchor: ClockAnchor; policy: ItemPolicy; seq: number; startsOn: string; finalDeadline: string }): Promise<PeriodState> {
-      return withClock(req.anchor, (cal, clock) => planPeriod(cal, clock, { seq: req.seq, startsOn: req.startsOn, finalDeadline: req.finalDeadline, policy: req.policy, now: Date.now() }));
+    async planReportingPeriod(req: { anchor: ClockAnchor; policy: ItemPolicy; seq: number; startsOn: string; finalDeadline: string; assignedOn?: string }): Promise<PeriodState> {
+      return withClock(req.anchor, (cal, clock) =>
+        planPeriod(cal, clock, { seq: req.seq, startsOn: req.startsOn, finalDeadline: req.finalDeadline, policy: req.policy, now: Date.now(), assignedOn: req.assignedOn }),
+      );
     },
 
     /** Moves the period to `dueOn` (extension, return), or recomputes it from the calendar when `dueOn` is absent. */
-    async retimeReportingPeriod(req: { anchor: ClockAnchor; policy: ItemPolicy; period: PeriodState; dueOn?: string }): Promise<PeriodState> {
-      return withClock(req.anchor, (cal, clock) => retimePeriod(cal, clock, req.period, req.policy, Date.now(), req.dueOn));
+    async retimeReportingPeriod(req: { anchor: ClockAnchor; policy: ItemPolicy; period: PeriodState; dueOn?: string; assignedOn?: string }): Promise<PeriodState> {
+      return withClock(req.anchor, (cal, clock) => retimePeriod(cal, clock, req.period, req.policy, Date.now(), req.dueOn, req.assignedOn));
+    },
+
+    /** The final deadline's reminders and ladder; `final` keeps what already fired when the calendar changed. */
+    async planFinalDeadline(req: { anchor: ClockAnchor; policy: ItemPolicy; finalDeadline: string; final?: FinalState }): Promise<FinalState> {
+      return withClock(req.anchor, (cal, clock) => planFinal(cal, clock, req.finalDeadline, req.policy, Date.now(), req.final));
     },
 
     /** A new due date must be a working day, in a loaded year, after today. */

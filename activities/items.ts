@@ -1,7 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import type { Db } from '../db/connection';
+import { verdictColumns } from '../db/on-time';
 import type { Logger } from '../platform/logger';
+import { nextDeadline } from '../domain/ladder';
 import { RUNG_LABELS } from '../workflows/definitions';
 import type {
   Grade,
@@ -11,7 +13,7 @@ import type {
   RungEvent,
   SubmitReportInput,
 } from '../workflows/definitions';
-import type { ClockAnchor } from './clock';
+import type { ClockAnchor } from '../domain/clock';
 import { chineseDate, type NotificationActivities, type NotificationKind } from './notifications';
 
 /**
@@ -36,9 +38,21 @@ export type ItemEvent = ItemRef & {
 } & (
     | { kind: 'acknowledged'; department: string }
     | { kind: 'report'; receipt: ReportReceipt; report: SubmitReportInput; lead: string; secretariat: string }
-    | { kind: 'review'; periodSeq: number; version: number; decision: 'accept' | 'return'; comment?: string; newDueOn?: string; lead: string; onTime?: boolean }
-    | { kind: 'reminder'; periodSeq: number; offset: number; dueOn: string; lead: string }
-    | { kind: 'escalation'; subject: 'report' | 'acknowledgement'; periodSeq: number; rung: RungEvent; dueOn: string; lead: string; secretariat: string }
+    | {
+        kind: 'review';
+        periodSeq: number;
+        version: number;
+        decision: 'accept' | 'return';
+        comment?: string;
+        newDueOn?: string;
+        lead: string;
+        /** On an acceptance, the workflow's verdicts (domain/on-time.ts): by the due instant in force... */
+        onTime?: boolean;
+        /** ...and by the end of the original due date; absent from older workflow code. */
+        onTimeOriginal?: boolean;
+      }
+    | { kind: 'reminder'; subject?: 'report' | 'final'; periodSeq: number; offset: number; dueOn: string; lead: string }
+    | { kind: 'escalation'; subject: 'report' | 'acknowledgement' | 'final'; periodSeq: number; rung: RungEvent; dueOn: string; lead: string; secretariat: string }
     | { kind: 'extension-requested'; extensionId: string; periodSeq: number; requestedDueOn: string; reason: string; department: string; secretariat: string }
     | { kind: 'extension-decided'; extensionId: string; approve: boolean; dueOn?: string; comment?: string; lead: string }
     | { kind: 'reassigned'; from: string; to: string; reason: string }
@@ -145,14 +159,15 @@ export function createItemActivities({
     async syncItem(state: ItemState): Promise<void> {
       await db.transaction(async (trx) => {
         const id = await assignmentId(trx, state.itemKey);
+        const next = nextDeadline(state);
         const terminalAt = new Date();
         await trx('assignments')
           .where({ id })
           .update({
             status: state.status,
             lead_department_id: await departmentId(trx, state.lead),
-            next_due_on: state.period && state.period.status !== 'accepted' ? state.period.dueOn : null,
-            next_due_at: state.period && state.period.status !== 'accepted' ? new Date(state.period.dueAt) : null,
+            next_due_on: next?.on ?? null,
+            next_due_at: next ? new Date(next.at) : null,
             escalation_level: state.escalationLevel,
             grade: state.grade ?? null,
             acknowledged_at: state.status === 'assigned' ? null : trx.raw('coalesce(acknowledged_at, ?)', [terminalAt]),
@@ -190,7 +205,11 @@ export function createItemActivities({
       const ev = { ...event, businessDate: event.businessDate ?? (await today(event.anchor)) };
       switch (ev.kind) {
         case 'acknowledged':
-          await audit(db, ev, 'item.acknowledge', { department: ev.department }, `ack`);
+          await db.transaction(async (trx) => {
+            // Acknowledging ends the acknowledgement chase: its rungs are no longer open on the board.
+            await trx('escalations').where({ assignment_id: await assignmentId(trx, ev.itemKey), subject: 'acknowledgement' }).whereNull('resolved_at').update({ resolved_at: trx.fn.now() });
+            await audit(trx, ev, 'item.acknowledge', { department: ev.department }, `ack`);
+          });
           return;
 
         case 'report': {
@@ -239,7 +258,8 @@ export function createItemActivities({
               });
             }
             if (ev.decision === 'accept') {
-              await trx('periods').where({ assignment_id: id, seq: ev.periodSeq }).update({ on_time: ev.onTime ?? null, accepted_at: trx.fn.now() });
+              const verdicts = await verdictColumns(trx, { assignmentId: id, seq: ev.periodSeq }, ev);
+              await trx('periods').where({ assignment_id: id, seq: ev.periodSeq }).update({ ...verdicts, accepted_at: trx.fn.now() });
               await trx('escalations').where({ assignment_id: id, period_seq: ev.periodSeq, subject: 'report' }).whereNull('resolved_at').update({ resolved_at: trx.fn.now() });
             }
             await audit(trx, ev, `item.review.${ev.decision}`, { periodSeq: ev.periodSeq, comment: ev.comment, newDueOn: ev.newDueOn }, `review:${ev.periodSeq}:v${ev.version}`);
@@ -249,17 +269,20 @@ export function createItemActivities({
           return;
         }
 
-        case 'reminder':
+        case 'reminder': {
+          const final = ev.subject === 'final';
+          const what = final ? '本事项完成时限' : `第${ev.periodSeq}期进展报送`;
           await notify(
             ev.lead,
             'reminder',
-            `reminder:${ev.itemKey}:p${ev.periodSeq}:${ev.dueOn}:d${ev.offset}`,
+            final ? `reminder:${ev.itemKey}:final:${ev.dueOn}:d${ev.offset}` : `reminder:${ev.itemKey}:p${ev.periodSeq}:${ev.dueOn}:d${ev.offset}`,
             ev,
             `【提醒】${ev.title}`,
-            ev.offset === 0 ? `第${ev.periodSeq}期进展今天(${chineseDate(ev.dueOn)})截止报送。` : `第${ev.periodSeq}期进展将于${chineseDate(ev.dueOn)}截止报送,还有${ev.offset}个工作日。`,
-            { periodSeq: ev.periodSeq, dueOn: ev.dueOn, offset: ev.offset },
+            ev.offset === 0 ? `${what}今天(${chineseDate(ev.dueOn)})到期。` : `${what}将于${chineseDate(ev.dueOn)}到期,还有${ev.offset}个工作日。`,
+            { periodSeq: ev.periodSeq, dueOn: ev.dueOn, offset: ev.offset, ...(final ? { subject: 'final' } : {}) },
           );
           return;
+        }
 
         case 'escalation': {
           const key = `escalation:${ev.itemKey}:${ev.subject}:p${ev.periodSeq}:${ev.rung.rung}`;
@@ -280,7 +303,11 @@ export function createItemActivities({
               .ignore();
             await audit(trx, ev, 'item.escalate', { subject: ev.subject, periodSeq: ev.periodSeq, rung: ev.rung.rung, level: ev.rung.level }, key);
           });
-          const what = ev.subject === 'acknowledgement' ? `交办事项应于${chineseDate(ev.dueOn)}前签收,至今未签收` : `第${ev.periodSeq}期进展应于${chineseDate(ev.dueOn)}前报送,至今未报送`;
+          const what = {
+            acknowledgement: `交办事项应于${chineseDate(ev.dueOn)}前签收,至今未签收`,
+            report: `第${ev.periodSeq}期进展应于${chineseDate(ev.dueOn)}前报送,至今未报送`,
+            final: `本事项完成时限为${chineseDate(ev.dueOn)},逾期未办结`,
+          }[ev.subject];
           const title = `【${RUNG_LABELS[ev.rung.rung] ?? ev.rung.label}】${ev.title}`;
           await notify(ev.lead, 'escalation', key, ev, title, `${what}。(${ev.rung.label})`, { rung: ev.rung.rung, level: ev.rung.level });
           // From 督办 on the secretariat is party to it; the top rung puts the item before the leading group.
@@ -341,7 +368,11 @@ export function createItemActivities({
           return;
 
         case 'completion-decided':
-          await audit(db, ev, 'item.completion.decide', { approve: ev.approve, grade: ev.grade, comment: ev.comment }, `completion-decision:${ev.requestId ?? ev.businessDate}`);
+          await db.transaction(async (trx) => {
+            // 办结 ends every chase that is still open.
+            if (ev.approve) await trx('escalations').where({ assignment_id: await assignmentId(trx, ev.itemKey) }).whereNull('resolved_at').update({ resolved_at: trx.fn.now() });
+            await audit(trx, ev, 'item.completion.decide', { approve: ev.approve, grade: ev.grade, comment: ev.comment }, `completion-decision:${ev.requestId ?? ev.businessDate}`);
+          });
           await notify(ev.lead, 'completion', `completion:${ev.itemKey}:decision:${ev.requestId ?? ev.businessDate}`, ev, `【${ev.approve ? '同意办结' : '不同意办结'}】${ev.title}`, ev.approve ? `本事项已办结,评定等次:${ev.grade ?? '—'}。` : `办结申请未获同意。${ev.comment ?? ''}`);
           return;
 

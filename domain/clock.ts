@@ -1,4 +1,4 @@
-import type { WorkingCalendar } from '../db/calendar/working-calendar';
+import type { WorkingCalendar } from './calendar';
 
 /**
  * Maps business dates to the absolute instants the workflow sleeps until.

@@ -1,7 +1,14 @@
-import type { WorkingCalendar } from '../db/calendar/working-calendar';
-import { shiftDays } from '../db/calendar/working-calendar';
-import type { AckState, Cadence, ItemPolicy, PeriodState, ReminderEvent, RungEvent, RungKey } from '../workflows/definitions';
+import type { WorkingCalendar } from './calendar';
+import { shiftDays } from './calendar';
+import type { AckState, Cadence, FinalState, ItemPolicy, PeriodState, ReminderEvent, RungEvent, RungKey } from '../workflows/definitions';
 import type { Clock } from './clock';
+
+/**
+ * Deadlines on the working-day calendar, as pure rules: when a period ends and
+ * its report is due, when its reminders and rungs fire, and the rules that
+ * chase a department only for time it actually had (the acknowledgement
+ * window counts from assignment; the catch-up rule; rungs never bunched).
+ */
 
 /** The last day of the calendar month, quarter, half-year or year that contains `date`. */
 export function cadencePeriodEnd(date: string, cadence: Cadence): string {
@@ -13,19 +20,37 @@ export function cadencePeriodEnd(date: string, cadence: Cadence): string {
   return shiftDays(firstOfNext, -1);
 }
 
-function rungEvents(cal: WorkingCalendar, clock: Clock, dueOn: string, policy: ItemPolicy, fired: ReadonlySet<RungKey>): RungEvent[] {
+/**
+ * The rungs after `dueOn`, each once. A rung already fired stays fired. A rung
+ * whose moment passed before it could be planned (the item was blocked, the
+ * calendar moved the date back) fires today, and each rung after it keeps its
+ * spacing from the one before: a department is never handed several rungs in
+ * one instant.
+ */
+export function rungEvents(cal: WorkingCalendar, clock: Clock, dueOn: string, policy: ItemPolicy, now: number, fired: ReadonlySet<RungKey> = new Set()): RungEvent[] {
+  const today = clock.dateAt(now);
+  let previous: { on: string; overdue: number } | undefined;
   return policy.escalation.map((r, i) => {
-    const on = cal.addWorkingDays(dueOn, r.overdueWorkingDays);
-    return { rung: r.rung, label: r.label, level: i + 1, on, at: clock.startOf(on), fired: fired.has(r.rung) };
+    let on = cal.addWorkingDays(dueOn, r.overdueWorkingDays);
+    const done = fired.has(r.rung);
+    if (!done) {
+      if (previous) on = latest(on, cal.addWorkingDays(previous.on, r.overdueWorkingDays - previous.overdue));
+      if (clock.startOf(on) < now) on = latest(on, cal.addWorkingDays(today, 0));
+      previous = { on, overdue: r.overdueWorkingDays };
+    }
+    return { rung: r.rung, label: r.label, level: i + 1, on, at: clock.startOf(on), fired: done };
   });
+}
+
+function latest(a: string, b: string): string {
+  return a > b ? a : b;
 }
 
 /**
  * Reminders before the due date. Those already past when the period is
- * (re)planned are marked fired: a reminder after its moment is noise. Rungs
- * are not: an overdue report is chased however late the plan is made.
+ * (re)planned are marked fired: a reminder after its moment is noise.
  */
-function reminderEvents(cal: WorkingCalendar, clock: Clock, dueOn: string, policy: ItemPolicy, now: number, already: ReminderEvent[]): ReminderEvent[] {
+export function reminderEvents(cal: WorkingCalendar, clock: Clock, dueOn: string, policy: ItemPolicy, now: number, already: ReminderEvent[]): ReminderEvent[] {
   const offsets = [...new Set(policy.reminderOffsetsWorkingDays)].sort((a, b) => b - a);
   return offsets.map((offset) => {
     const on = cal.addWorkingDays(dueOn, -offset);
@@ -35,17 +60,37 @@ function reminderEvents(cal: WorkingCalendar, clock: Clock, dueOn: string, polic
   });
 }
 
+/**
+ * When a period's report is due. Ordinarily `dueOffsetWorkingDays` after the
+ * period ends. Catch-up: a period that ended before the item was assigned, or
+ * whose due date passed before the period opened (the previous one was
+ * accepted late), is due `catchUpWorkingDays` after it opened instead.
+ */
+export function reportDue(cal: WorkingCalendar, req: { endsOn: string; openedOn?: string; assignedOn?: string; policy: ItemPolicy }): { dueOn: string; catchUp: boolean } {
+  const scheduled = cal.addWorkingDays(req.endsOn, req.policy.dueOffsetWorkingDays);
+  const opened = req.openedOn;
+  const endedBeforeAssignment = req.assignedOn !== undefined && req.endsOn < req.assignedOn;
+  const passedBeforeOpening = opened !== undefined && scheduled < opened;
+  if (opened === undefined || req.policy.catchUpWorkingDays === undefined || !(endedBeforeAssignment || passedBeforeOpening)) return { dueOn: scheduled, catchUp: false };
+  const dueOn = cal.addWorkingDays(opened, Math.max(req.policy.catchUpWorkingDays, 0));
+  return { dueOn: dueOn > scheduled ? dueOn : scheduled, catchUp: dueOn > scheduled };
+}
+
 export interface PeriodRequest {
   seq: number;
   startsOn: string;
   finalDeadline: string;
   policy: ItemPolicy;
   now: number;
+  /** The item's assignment date, for the catch-up rule (absent on items from before it). */
+  assignedOn?: string;
 }
 
 export function planPeriod(cal: WorkingCalendar, clock: Clock, req: PeriodRequest): PeriodState {
   const endsOn = [cadencePeriodEnd(req.startsOn, req.policy.cadence), req.finalDeadline].sort()[0] as string;
-  const dueOn = cal.addWorkingDays(endsOn, req.policy.dueOffsetWorkingDays);
+  const openedOn = clock.dateAt(req.now);
+  const { dueOn, catchUp } = reportDue(cal, { endsOn, openedOn, assignedOn: req.assignedOn, policy: req.policy });
+  const dueAt = clock.endOf(dueOn);
   return {
     seq: req.seq,
     startsOn: req.startsOn,
@@ -53,10 +98,13 @@ export function planPeriod(cal: WorkingCalendar, clock: Clock, req: PeriodReques
     last: endsOn >= req.finalDeadline,
     originalDueOn: dueOn,
     dueOn,
-    dueAt: clock.endOf(dueOn),
+    dueAt,
+    originalDueAt: dueAt,
+    openedOn,
+    ...(catchUp ? { catchUp } : {}),
     status: 'open',
     reminders: reminderEvents(cal, clock, dueOn, req.policy, req.now, []),
-    rungs: rungEvents(cal, clock, dueOn, req.policy, new Set()),
+    rungs: rungEvents(cal, clock, dueOn, req.policy, req.now),
     inputs: [],
     consolidatedVersions: 0,
   };
@@ -67,22 +115,37 @@ export function planPeriod(cal: WorkingCalendar, clock: Clock, req: PeriodReques
  * revision) or recomputed from the calendar (`dueOn` undefined: the calendar
  * changed). Rungs that fired stay fired: each fires once per period.
  */
-export function retimePeriod(cal: WorkingCalendar, clock: Clock, period: PeriodState, policy: ItemPolicy, now: number, dueOn?: string): PeriodState {
+export function retimePeriod(cal: WorkingCalendar, clock: Clock, period: PeriodState, policy: ItemPolicy, now: number, dueOn?: string, assignedOn?: string): PeriodState {
   const explicit = dueOn ?? (period.extendedDueOn || period.dueOn !== period.originalDueOn ? period.dueOn : undefined);
-  const originalDueOn = cal.addWorkingDays(period.endsOn, policy.dueOffsetWorkingDays);
+  const originalDueOn = reportDue(cal, { endsOn: period.endsOn, openedOn: period.openedOn, assignedOn, policy }).dueOn;
   const newDue = explicit ?? originalDueOn;
   const fired = new Set(period.rungs.filter((r) => r.fired).map((r) => r.rung));
+  const keptOriginal = dueOn === undefined ? originalDueOn : period.originalDueOn;
   return {
     ...period,
-    originalDueOn: dueOn === undefined ? originalDueOn : period.originalDueOn,
+    originalDueOn: keptOriginal,
+    originalDueAt: clock.endOf(keptOriginal),
     dueOn: newDue,
     dueAt: clock.endOf(newDue),
     reminders: reminderEvents(cal, clock, newDue, policy, now, period.reminders),
-    rungs: rungEvents(cal, clock, newDue, policy, fired),
+    rungs: rungEvents(cal, clock, newDue, policy, now, fired),
   };
 }
 
-export function planAck(cal: WorkingCalendar, clock: Clock, startDate: string, policy: ItemPolicy, fired: ReadonlySet<RungKey> = new Set()): AckState {
-  const dueOn = cal.addWorkingDays(startDate, policy.acknowledgeWithinWorkingDays);
-  return { dueOn, dueAt: clock.endOf(dueOn), rungs: rungEvents(cal, clock, dueOn, policy, fired) };
+/** The acknowledgement window: counted from `fromDate`, the day of assignment. */
+export function planAck(cal: WorkingCalendar, clock: Clock, fromDate: string, policy: ItemPolicy, now: number, fired: ReadonlySet<RungKey> = new Set()): AckState {
+  const dueOn = cal.addWorkingDays(fromDate, policy.acknowledgeWithinWorkingDays);
+  return { dueOn, dueAt: clock.endOf(dueOn), rungs: rungEvents(cal, clock, dueOn, policy, now, fired) };
+}
+
+/** The final deadline (完成时限): reminders before it, and the same ladder after it (逾期未办结). */
+export function planFinal(cal: WorkingCalendar, clock: Clock, finalDeadline: string, policy: ItemPolicy, now: number, already?: FinalState): FinalState {
+  const dueOn = cal.addWorkingDays(finalDeadline, 0);
+  const fired = new Set((already?.rungs ?? []).filter((r) => r.fired).map((r) => r.rung));
+  return {
+    dueOn,
+    dueAt: clock.endOf(dueOn),
+    reminders: reminderEvents(cal, clock, dueOn, policy, now, already?.reminders ?? []),
+    rungs: rungEvents(cal, clock, dueOn, policy, now, fired),
+  };
 }

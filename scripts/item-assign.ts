@@ -37,7 +37,7 @@ async function main(): Promise<number> {
     return await withDatabase(cfg, log, async (db) => {
       try {
         const { workflowId, input } = await assignItem(
-          { client, db, taskQueue: cfg.TEMPORAL_TASK_QUEUE, actor: values.as as string },
+          { client, db, taskQueue: cfg.TEMPORAL_TASK_QUEUE, actor: values.as as string, workingDayMs: cfg.WORKING_DAY_MS },
           {
             planCode: values.plan,
             itemCode,

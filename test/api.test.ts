@@ -68,7 +68,7 @@ describe('HTTP API', () => {
       expect(res.status).toBe(200);
       tokens[who as Who] = res.body.token;
     }
-    await assignItem({ client: t.client, db, taskQueue: t.taskQueue, actor: 'sec1' }, { planCode: PLAN, itemCode: 'A01-1', lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30' });
+    await assignItem({ client: t.client, db, taskQueue: t.taskQueue, actor: 'sec1', workingDayMs: 60_000 }, { planCode: PLAN, itemCode: 'A01-1', lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30' });
     await eventually(() => db('assignments').where({ workflow_id: d.itemWorkflowId(PLAN, 'A01-1') }).first(), (a) => a !== undefined, 10_000, 'assignment row');
   });
   afterAll(async () => {

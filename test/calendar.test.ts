@@ -1,6 +1,6 @@
 import { officialArrangement } from '../db/calendar/official';
 import { calendarCache, loadCalendarYear, readCalendar, seedOfficialCalendar } from '../db/calendar/store';
-import { CalendarNotLoadedError, type WorkingCalendar } from '../db/calendar/working-calendar';
+import { CalendarNotLoadedError, type WorkingCalendar } from '../domain/calendar';
 import { migrateLatest, type Db } from '../db/connection';
 import { createTestDatabase } from './helpers/db';
 

@@ -30,7 +30,7 @@ describe('history size of a three-year quarterly item', () => {
 
   test('12 periods, one run each, every run small', async () => {
     const { workflowId } = await assignItem(
-      { client: t.client, db, taskQueue: t.taskQueue, actor: 'secretariat-user' },
+      { client: t.client, db, taskQueue: t.taskQueue, actor: 'secretariat-user', workingDayMs: WORKING_DAY },
       { planCode: 'sd-internet-plus-2016-2018', itemCode: 'A10-3', lead: 'govoffice', cooperating: ['drc'], startDate: '2016-01-04', finalDeadline: '2018-12-31', cadence: 'quarterly' },
     );
     const h = t.client.workflow.getHandle(workflowId);

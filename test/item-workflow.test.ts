@@ -50,7 +50,7 @@ describe('the item workflow', () => {
 
   async function assign(itemCode: string, extra: Record<string, unknown> = {}) {
     const { workflowId, runId } = await assignItem(
-      { client: t.client, db, taskQueue: t.taskQueue, actor: 'secretariat-user' },
+      { client: t.client, db, taskQueue: t.taskQueue, actor: 'secretariat-user', workingDayMs: WORKING_DAY },
       { planCode: PLAN, itemCode, lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30', ...extra },
     );
     const handle = t.client.workflow.getHandle(workflowId);

@@ -57,7 +57,7 @@ describe('a worker killed mid-ladder', () => {
   test('SIGKILL after the first reminder, restart: 3 reminders and 3 rungs, each exactly once', async () => {
     const first = startWorker();
     const { workflowId } = await assignItem(
-      { client, db, taskQueue, actor: 'secretariat-user' },
+      { client, db, taskQueue, actor: 'secretariat-user', workingDayMs: WORKING_DAY },
       { planCode: 'sd-internet-plus-2016-2018', itemCode: 'A05-1', lead: 'health', cooperating: ['hrss'], startDate: '2016-03-28', finalDeadline: '2016-06-30' },
     );
     const handle = client.workflow.getHandle(workflowId);

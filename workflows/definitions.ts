@@ -31,7 +31,18 @@ export interface ItemPolicy {
   reminderOffsetsWorkingDays: number[];
   acknowledgeWithinWorkingDays: number;
   escalation: Rung[];
+  /**
+   * A period that ended before the item was assigned, or whose due date passed
+   * before it opened, is due this many working days after it opens (default
+   * CATCH_UP_WORKING_DAYS). Absent on items assigned before the rule existed.
+   */
+  catchUpWorkingDays?: number;
 }
+
+export const CATCH_UP_WORKING_DAYS = 5;
+
+/** How many update answers an item remembers across continue-as-new (see ItemState.answered). */
+export const REMEMBERED_ANSWERS = 20;
 
 export interface ItemWorkflowInput {
   itemKey: string;
@@ -46,6 +57,12 @@ export interface ItemWorkflowInput {
   finalDeadline: string;
   policy: ItemPolicy;
   assignedBy: string;
+  /**
+   * The business date the item was assigned on (交办): the acknowledgement window
+   * and the catch-up rule count from it, never from the plan's start date.
+   * Absent on items assigned before this field existed: then it is startDate.
+   */
+  assignedOn?: string;
   /** Present when the workflow continues as new: the state it carries over. */
   carried?: ItemState;
 }
@@ -85,6 +102,12 @@ export interface PeriodState {
   dueOn: string;
   extendedDueOn?: string;
   dueAt: number;
+  /** The end of the original due date: the original clock of "on time". */
+  originalDueAt?: number;
+  /** The business date the period opened on (planned); the catch-up rule counts from it. */
+  openedOn?: string;
+  /** The due date came from the catch-up rule, not from the period's end. */
+  catchUp?: boolean;
   status: PeriodStatus;
   reminders: ReminderEvent[];
   rungs: RungEvent[];
@@ -96,6 +119,14 @@ export interface PeriodState {
 export interface AckState {
   dueOn: string;
   dueAt: number;
+  rungs: RungEvent[];
+}
+
+/** The final deadline (完成时限): reminders before it, and its own ladder (逾期未办结) after it. */
+export interface FinalState {
+  dueOn: string;
+  dueAt: number;
+  reminders: ReminderEvent[];
   rungs: RungEvent[];
 }
 
@@ -116,6 +147,7 @@ export interface ItemState {
   assignedAt: number;
   ack?: AckState;
   period?: PeriodState;
+  final?: FinalState;
   nextPeriodSeq: number;
   /** The end of the last accepted period; the next one starts the day after. */
   lastPeriodEnd?: string;
@@ -126,6 +158,8 @@ export interface ItemState {
   completionRequest?: { summary: string; requestedBy: string; previousStatus: ItemStatus };
   grade?: Grade;
   instructions: number;
+  /** The answers to the last updates, by update id, so a caller's retry that lands on a later run gets the same answer. */
+  answered?: { id: string; answer: unknown }[];
   /** Why the item cannot move on by itself, e.g. "calendar for 2027 not loaded". */
   blocked?: string;
   runs: number;
@@ -199,6 +233,8 @@ export interface PeriodView {
   extendedDueOn?: string;
 }
 
+/** Sent with the workflow's start (update-with-start): answers once the assignment record exists, so the caller reads its own write. */
+export const assignmentUpdate = defineUpdate<{ status: ItemStatus; acknowledgeBy?: string }, []>('assignment');
 export const acknowledgeUpdate = defineUpdate<ItemStatus, [AcknowledgeInput]>('acknowledge');
 export const submitReportUpdate = defineUpdate<ReportReceipt, [SubmitReportInput]>('submitReport');
 export const reviewReportUpdate = defineUpdate<PeriodView, [ReviewInput]>('reviewReport');

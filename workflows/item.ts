@@ -11,16 +11,23 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  currentUpdateInfo,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ItemEvent } from '../activities/items';
+import { finalLevel, isOpen, markFired, nextDeadline, nextDue, type Due } from '../domain/ladder';
+import { onTimeVerdict } from '../domain/on-time';
+import { TEXT_LIMITS, textProblem, type TextLimit } from '../domain/text';
 import * as d from './definitions';
+import { Lock } from './lock';
 
 const acts = proxyActivities<Activities>({
   // Short database writes: a worker that dies mid-activity is noticed within this.
@@ -29,49 +36,55 @@ const acts = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-const TEXT_MAX = 5000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function reject(message: string): never {
   throw ApplicationFailure.create({ message, type: 'InvalidRequest', nonRetryable: true });
 }
-function requireText(value: unknown, field: string, max = TEXT_MAX): void {
-  if (typeof value !== 'string' || !value.trim()) reject(`${field} is required`);
-  if ((value as string).length > max) reject(`${field} is longer than ${max} characters`);
+function requireText(value: unknown, field: string, limit: TextLimit): void {
+  const problem = textProblem(value, TEXT_LIMITS[limit]);
+  if (problem) reject(`${field} ${problem}`);
 }
 function requireDate(value: unknown, field: string): void {
   if (typeof value !== 'string' || !DATE.test(value)) reject(`${field} must be a date as YYYY-MM-DD`);
 }
 function requireActor(input: d.Actor): void {
-  requireText(input?.actor, 'actor', 200);
+  requireText(input?.actor, 'actor', 'name');
 }
 function failureType(err: unknown): string | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
-
-function isOpen(s: d.ItemState): boolean {
-  return d.OPEN_STATUSES.includes(s.status);
+/** An activity that failed for good: retrying cannot help (bad data, unknown department, a notice that cannot be built). */
+function failedForGood(err: unknown): err is ActivityFailure {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable === true;
 }
 
-type Due = { kind: 'reminder'; event: d.ReminderEvent } | { kind: 'rung'; subject: 'report' | 'acknowledgement'; event: d.RungEvent };
-
-/** The earliest reminder or rung that has not fired and still applies. */
-function nextDue(s: d.ItemState): Due | undefined {
-  const due: Due[] = [];
-  if (s.status === 'assigned' && s.ack) {
-    for (const event of s.ack.rungs) if (!event.fired) due.push({ kind: 'rung', subject: 'acknowledgement', event });
-  }
-  const p = s.period;
-  // A report awaiting review pauses the ladder; an accepted one ends it.
-  if ((s.status === 'acknowledged' || s.status === 'in_progress') && p && (p.status === 'open' || p.status === 'returned')) {
-    for (const event of p.reminders) if (!event.fired) due.push({ kind: 'reminder', event });
-    for (const event of p.rungs) if (!event.fired) due.push({ kind: 'rung', subject: 'report', event });
-  }
-  return due.sort((a, b) => a.event.at - b.event.at)[0];
+/**
+ * The behaviour changes since the first release, each guarded by its own
+ * patch, as in Temporal's patching sample. They are read once, when a run
+ * starts: a run that replays a history recorded before a change keeps the old
+ * behaviour to its end, and takes the new one at its next continue-as-new.
+ */
+function behaviours() {
+  return {
+    /** Handlers and the main loop change state under one lock. */
+    lock: patched('handlers-under-one-lock'),
+    /** The mirror is written before waiting for handlers, so none is abandoned at continue-as-new. */
+    syncThenDrain: patched('sync-then-drain'),
+    /** A write answers only once the mirror shows it. */
+    readYourWrites: patched('handlers-sync-mirror'),
+    /** The final deadline is chased: reminders, then its own ladder (逾期未办结). */
+    finalDeadline: patched('final-deadline-ladder'),
+    /** An effect that failed for good is recorded and passed over; the item goes on. */
+    surviveFailures: patched('survive-failed-effects'),
+    /** Catch-up due dates for periods the department never had time for. */
+    catchUp: patched('catch-up-due-dates'),
+  };
 }
 
 export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemState> {
+  const flags = behaviours();
   const first = input.carried === undefined;
   const s: d.ItemState = input.carried ?? {
     itemKey: input.itemKey,
@@ -86,17 +99,23 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     instructions: 0,
     runs: 1,
   };
-  const anchor = { date: input.startDate, at: s.assignedAt };
-  const policy = input.policy;
+  // The clock's anchor: the day of assignment began at assignedAt (the start date on items from before assignedOn).
+  const anchor = { date: input.assignedOn ?? input.startDate, at: s.assignedAt };
+  const policy: d.ItemPolicy = flags.catchUp ? { catchUpWorkingDays: d.CATCH_UP_WORKING_DAYS, ...input.policy } : input.policy;
+  const lock = new Lock();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => (flags.lock ? lock.run(fn) : fn());
 
   // Updates may arrive before the assignment row exists; their effects wait for it.
   let recorded = !first;
   const ready = () => condition(() => recorded);
+  let mirrored = !first;
 
   // Every handler bumps the version; the main loop wakes on it.
   let version = 0;
   let retimeWanted = false;
   let calendarVersion = 0;
+  // The calendar version an item was blocked under: a newer one is worth another try. A carried block is retried at once.
+  let blockedUnder = s.blocked ? -1 : 0;
   let dirty = true;
   const changed = () => {
     version += 1;
@@ -105,6 +124,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
   const event = (e: DistributiveOmit<ItemEvent, 'itemKey' | 'title' | 'anchor'>) =>
     acts.recordItemEvent({ ...e, itemKey: input.itemKey, title: input.title, anchor } as ItemEvent);
   const parties = () => [s.lead, ...s.cooperating];
+  const openLevel = () => (flags.finalDeadline ? finalLevel(s) : 0);
 
   const requireOpen = () => {
     if (!isOpen(s)) reject(`the item is ${s.status}`);
@@ -120,40 +140,125 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     return s.period as d.PeriodState;
   };
 
+  // ---- the mirror ----
+
+  const publish = () => {
+    let nextDueAt: number | undefined;
+    if (flags.finalDeadline) nextDueAt = nextDeadline(s)?.at;
+    else {
+      const p = s.period && s.period.status !== 'accepted' ? s.period : undefined;
+      nextDueAt = s.status === 'assigned' ? s.ack?.dueAt : p?.dueAt;
+    }
+    upsertSearchAttributes([
+      { key: d.statusSA, value: s.status },
+      { key: d.leadSA, value: s.lead },
+      { key: d.escalationLevelSA, value: s.escalationLevel },
+      { key: d.nextDueSA, value: nextDueAt !== undefined && isOpen(s) ? new Date(nextDueAt) : null },
+    ]);
+  };
+  /** Writes the state to PostgreSQL; under the lock (new runs), so mirror writes land in the order of the states they carry. */
+  const sync = async () => {
+    if (!dirty) return;
+    dirty = false;
+    publish();
+    try {
+      await acts.syncItem(s);
+    } catch (err) {
+      if (!flags.surviveFailures || !failedForGood(err)) throw err;
+      log.error('mirror write failed for good; the next change writes it again', { error: err.cause?.message });
+    }
+  };
+
+  /**
+   * One update handler. Its validator refuses what cannot succeed before
+   * anything is recorded. Under the lock (new runs) the handler checks again,
+   * since another handler or the main loop may have moved the state while it
+   * waited, and answers only once the mirror shows its effect.
+   */
+  const handle = <Ret, I>(def: UpdateDefinition<Ret, [I]>, validate: (req: I) => void, run: (req: I) => Promise<Ret>) => {
+    setHandler(
+      def,
+      async (req: I) => {
+        await ready();
+        if (!flags.lock) return run(req);
+        return lock.run(async () => {
+          const before = answeredEarlier();
+          if (before) return before.answer as Ret;
+          validate(req);
+          const answer = await run(req);
+          remember(answer);
+          if (flags.readYourWrites) await sync();
+          return answer;
+        });
+      },
+      { validator: (req: I) => (flags.lock && answeredEarlier() ? undefined : validate(req)) },
+    );
+  };
+  // Temporal dedupes an update id within a run only: a caller retrying after a timeout may reach the next run.
+  // The last answers travel with the state across continue-as-new, so the retry gets the first answer back.
+  const answeredEarlier = () => {
+    const id = currentUpdateInfo()?.id;
+    return id === undefined ? undefined : s.answered?.find((a) => a.id === id);
+  };
+  const remember = (answer: unknown) => {
+    const id = currentUpdateInfo()?.id;
+    if (id !== undefined) s.answered = [...(s.answered ?? []), { id, answer }].slice(-d.REMEMBERED_ANSWERS);
+  };
+
   setHandler(d.stateQuery, () => s);
   setHandler(d.calendarChangedSignal, () => {
     retimeWanted = true;
     calendarVersion += 1;
     changed();
   });
+  setHandler(d.assignmentUpdate, async () => {
+    await condition(() => recorded && mirrored);
+    return { status: s.status, acknowledgeBy: s.ack?.dueOn };
+  });
 
-  setHandler(
+  handle(
     d.acknowledgeUpdate,
+    (req) => {
+      requireActor(req);
+      if (s.status !== 'assigned') reject(`the item is ${s.status}; only an assigned item is acknowledged`);
+      requireLead(req.department);
+    },
     async (req) => {
-      await ready();
       await event({ kind: 'acknowledged', department: req.department, actor: req.actor, requestId: req.requestId });
       s.status = 'acknowledged';
-      s.escalationLevel = 0;
+      s.escalationLevel = openLevel();
       changed();
       return s.status;
     },
-    {
-      validator: (req) => {
-        requireActor(req);
-        if (s.status !== 'assigned') reject(`the item is ${s.status}; only an assigned item is acknowledged`);
-        requireLead(req.department);
-      },
-    },
   );
 
-  setHandler(
+  handle(
     d.submitReportUpdate,
+    (req) => {
+      requireActor(req);
+      requireReporting();
+      const p = currentPeriod();
+      if (p.status === 'accepted' || p.status === 'closed') reject(`period ${p.seq} is ${p.status}`);
+      if (req.periodSeq !== p.seq) reject(`periodSeq ${req.periodSeq} is not the open period (${p.seq})`);
+      if (req.department !== s.lead && !s.cooperating.includes(req.department)) reject(`department ${req.department} is neither lead nor co-operating on this item`);
+      requireText(req.progress, 'progress', 'long');
+      if (!Number.isInteger(req.percentDone) || req.percentDone < 0 || req.percentDone > 100) reject('percentDone must be a whole number from 0 to 100');
+      if (req.problems !== undefined) requireText(req.problems, 'problems', 'long');
+      if (req.nextSteps !== undefined) requireText(req.nextSteps, 'nextSteps', 'long');
+      if (req.attachments !== undefined) {
+        if (!Array.isArray(req.attachments) || req.attachments.length > 20) reject('attachments must be a list of at most 20 links');
+        req.attachments.forEach((a: unknown, i: number) => {
+          if (typeof a !== 'string' || !/^https?:\/\/\S{1,1000}$/.test(a)) reject(`attachments[${i}] must be an http(s) link`);
+        });
+      }
+    },
     async (req) => {
-      await ready();
       const p = currentPeriod();
       const kind = req.department === s.lead ? 'consolidated' : 'input';
-      // Reserved before the await, so two reports filed at once get distinct versions.
-      const version = kind === 'consolidated' ? ++p.consolidatedVersions : p.inputs.filter((i) => i.department === req.department).length + 1;
+      const inputVersion = () => p.inputs.filter((i) => i.department === req.department).length + 1;
+      // Old runs reserve the version before the await, so two reports filed at once get distinct versions;
+      // under the lock nothing runs meanwhile, and a report that fails to record leaves no trace.
+      const version = kind === 'consolidated' ? (flags.lock ? p.consolidatedVersions + 1 : ++p.consolidatedVersions) : inputVersion();
       const receipt: d.ReportReceipt = {
         receiptId: uuid4(),
         periodSeq: p.seq,
@@ -163,9 +268,11 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
         receivedAt: Date.now(),
         ...(kind === 'consolidated' ? { inputs: latestInputs(p) } : {}),
       };
-      if (kind === 'input') p.inputs.push(receipt);
+      if (kind === 'input' && !flags.lock) p.inputs.push(receipt);
       await event({ kind: 'report', receipt, report: req, lead: s.lead, secretariat: input.secretariat, actor: req.actor, requestId: req.requestId });
+      if (kind === 'input' && flags.lock) p.inputs.push(receipt);
       if (kind === 'consolidated') {
+        p.consolidatedVersions = version;
         p.consolidated = receipt;
         p.status = 'submitted';
       }
@@ -173,64 +280,51 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       changed();
       return receipt;
     },
-    {
-      validator: (req) => {
-        requireActor(req);
-        requireReporting();
-        const p = currentPeriod();
-        if (p.status === 'accepted' || p.status === 'closed') reject(`period ${p.seq} is ${p.status}`);
-        if (req.periodSeq !== p.seq) reject(`periodSeq ${req.periodSeq} is not the open period (${p.seq})`);
-        if (req.department !== s.lead && !s.cooperating.includes(req.department)) reject(`department ${req.department} is neither lead nor co-operating on this item`);
-        requireText(req.progress, 'progress');
-        if (!Number.isInteger(req.percentDone) || req.percentDone < 0 || req.percentDone > 100) reject('percentDone must be a whole number from 0 to 100');
-        if (req.problems !== undefined) requireText(req.problems, 'problems');
-        if (req.nextSteps !== undefined) requireText(req.nextSteps, 'nextSteps');
-        if (req.attachments !== undefined) {
-          if (!Array.isArray(req.attachments) || req.attachments.length > 20) reject('attachments must be a list of at most 20 links');
-          req.attachments.forEach((a: unknown, i: number) => {
-            if (typeof a !== 'string' || !/^https?:\/\/\S{1,1000}$/.test(a)) reject(`attachments[${i}] must be an http(s) link`);
-          });
-        }
-      },
-    },
   );
 
-  setHandler(
+  handle(
     d.reviewReportUpdate,
+    (req) => {
+      requireActor(req);
+      const p = currentPeriod();
+      if (p.status !== 'submitted') reject(`period ${p.seq} has no report awaiting review (it is ${p.status})`);
+      if (req.decision !== 'accept' && req.decision !== 'return') reject('decision must be accept or return');
+      if (req.decision === 'return') requireDate(req.newDueOn, 'newDueOn');
+      if (req.comment !== undefined) requireText(req.comment, 'comment', 'comment');
+    },
     async (req) => {
-      await ready();
       const p = currentPeriod();
       if (req.decision === 'accept') {
-        const onTime = (p.consolidated?.receivedAt ?? Infinity) <= p.dueAt;
-        await event({ kind: 'review', periodSeq: p.seq, version: p.consolidatedVersions, decision: 'accept', comment: req.comment, lead: s.lead, onTime, actor: req.actor, requestId: req.requestId });
+        const verdict = onTimeVerdict(p);
+        await event({ kind: 'review', periodSeq: p.seq, version: p.consolidatedVersions, decision: 'accept', comment: req.comment, lead: s.lead, ...verdict, actor: req.actor, requestId: req.requestId });
         p.status = 'accepted';
         s.acceptedPeriods += 1;
-        s.escalationLevel = 0;
+        s.escalationLevel = openLevel();
       } else {
         const { dueOn } = await acts.checkDueDate({ anchor, dueOn: req.newDueOn as string });
-        const retimed = await acts.retimeReportingPeriod({ anchor, policy, period: p, dueOn });
+        const retimed = await acts.retimeReportingPeriod({ anchor, policy, period: p, dueOn, assignedOn: input.assignedOn });
         await event({ kind: 'review', periodSeq: p.seq, version: p.consolidatedVersions, decision: 'return', comment: req.comment, newDueOn: dueOn, lead: s.lead, actor: req.actor, requestId: req.requestId });
         s.period = { ...retimed, status: 'returned', consolidated: p.consolidated, inputs: p.inputs, consolidatedVersions: p.consolidatedVersions };
       }
       changed();
       return periodView(s.period as d.PeriodState);
     },
-    {
-      validator: (req) => {
-        requireActor(req);
-        const p = currentPeriod();
-        if (p.status !== 'submitted') reject(`period ${p.seq} has no report awaiting review (it is ${p.status})`);
-        if (req.decision !== 'accept' && req.decision !== 'return') reject('decision must be accept or return');
-        if (req.decision === 'return') requireDate(req.newDueOn, 'newDueOn');
-        if (req.comment !== undefined) requireText(req.comment, 'comment');
-      },
-    },
   );
 
-  setHandler(
+  handle(
     d.requestExtensionUpdate,
+    (req) => {
+      requireActor(req);
+      requireReporting();
+      requireLead(req.department);
+      const p = currentPeriod();
+      if (p.status === 'accepted') reject(`period ${p.seq} is already accepted`);
+      if (s.pendingExtension) reject('an extension request is already waiting for a decision');
+      requireDate(req.requestedDueOn, 'requestedDueOn');
+      if (req.requestedDueOn <= p.dueOn) reject(`requestedDueOn must be after the current due date ${p.dueOn}`);
+      requireText(req.reason, 'reason', 'comment');
+    },
     async (req) => {
-      await ready();
       const p = currentPeriod();
       const { dueOn } = await acts.checkDueDate({ anchor, dueOn: req.requestedDueOn });
       const request: d.ExtensionRequest = { extensionId: `extension:${input.itemKey}:p${p.seq}:${uuid4()}`, periodSeq: p.seq, requestedDueOn: dueOn, reason: req.reason, requestedBy: req.actor };
@@ -239,30 +333,24 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       changed();
       return request;
     },
-    {
-      validator: (req) => {
-        requireActor(req);
-        requireReporting();
-        requireLead(req.department);
-        const p = currentPeriod();
-        if (p.status === 'accepted') reject(`period ${p.seq} is already accepted`);
-        if (s.pendingExtension) reject('an extension request is already waiting for a decision');
-        requireDate(req.requestedDueOn, 'requestedDueOn');
-        if (req.requestedDueOn <= p.dueOn) reject(`requestedDueOn must be after the current due date ${p.dueOn}`);
-        requireText(req.reason, 'reason');
-      },
-    },
   );
 
-  setHandler(
+  handle(
     d.decideExtensionUpdate,
+    (req) => {
+      requireActor(req);
+      if (!s.pendingExtension) reject('there is no extension request waiting for a decision');
+      if (req.extensionId !== s.pendingExtension?.extensionId) reject(`extensionId ${req.extensionId} is not the pending request`);
+      if (typeof req.approve !== 'boolean') reject('approve must be true or false');
+      if (req.dueOn !== undefined) requireDate(req.dueOn, 'dueOn');
+      if (req.comment !== undefined) requireText(req.comment, 'comment', 'comment');
+    },
     async (req) => {
-      await ready();
       const pending = s.pendingExtension as d.ExtensionRequest;
       if (req.approve) {
         const { dueOn } = await acts.checkDueDate({ anchor, dueOn: req.dueOn ?? pending.requestedDueOn });
         const p = currentPeriod();
-        const retimed = await acts.retimeReportingPeriod({ anchor, policy, period: p, dueOn });
+        const retimed = await acts.retimeReportingPeriod({ anchor, policy, period: p, dueOn, assignedOn: input.assignedOn });
         await event({ kind: 'extension-decided', extensionId: pending.extensionId, approve: true, dueOn, comment: req.comment, lead: s.lead, actor: req.actor, requestId: req.requestId });
         s.period = { ...retimed, extendedDueOn: dueOn, status: p.status, inputs: p.inputs, consolidated: p.consolidated, consolidatedVersions: p.consolidatedVersions };
       } else {
@@ -272,22 +360,18 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       changed();
       return periodView(currentPeriod());
     },
-    {
-      validator: (req) => {
-        requireActor(req);
-        if (!s.pendingExtension) reject('there is no extension request waiting for a decision');
-        if (req.extensionId !== s.pendingExtension?.extensionId) reject(`extensionId ${req.extensionId} is not the pending request`);
-        if (typeof req.approve !== 'boolean') reject('approve must be true or false');
-        if (req.dueOn !== undefined) requireDate(req.dueOn, 'dueOn');
-        if (req.comment !== undefined) requireText(req.comment, 'comment');
-      },
-    },
   );
 
-  setHandler(
+  handle(
     d.reassignLeadUpdate,
+    (req) => {
+      requireActor(req);
+      requireOpen();
+      requireText(req.newLead, 'newLead', 'name');
+      if (req.newLead === s.lead) reject(`${req.newLead} is already the lead department`);
+      requireText(req.reason, 'reason', 'comment');
+    },
     async (req) => {
-      await ready();
       const from = s.lead;
       await event({ kind: 'reassigned', from, to: req.newLead, reason: req.reason, actor: req.actor, requestId: req.requestId });
       s.lead = req.newLead;
@@ -295,64 +379,56 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       changed();
       return { lead: s.lead, cooperating: s.cooperating };
     },
-    {
-      validator: (req) => {
-        requireActor(req);
-        requireOpen();
-        requireText(req.newLead, 'newLead', 64);
-        if (req.newLead === s.lead) reject(`${req.newLead} is already the lead department`);
-        requireText(req.reason, 'reason');
-      },
-    },
   );
 
-  setHandler(
+  handle(
     d.instructUpdate,
+    (req) => {
+      requireActor(req);
+      requireOpen();
+      requireText(req.text, 'text', 'comment');
+    },
     async (req) => {
-      await ready();
       const instructionKey = `instruction:${input.itemKey}:${uuid4()}`;
       await event({ kind: 'instruction', instructionKey, text: req.text, recipients: parties(), actor: req.actor, requestId: req.requestId });
       s.instructions += 1;
       changed();
       return { instructionKey };
     },
-    {
-      validator: (req) => {
-        requireActor(req);
-        requireOpen();
-        requireText(req.text, 'text', 2000);
-      },
-    },
   );
 
-  setHandler(
+  handle(
     d.requestCompletionUpdate,
+    (req) => {
+      requireActor(req);
+      requireReporting();
+      requireLead(req.department);
+      requireText(req.summary, 'summary', 'long');
+    },
     async (req) => {
-      await ready();
       await event({ kind: 'completion-requested', summary: req.summary, department: req.department, secretariat: input.secretariat, actor: req.actor, requestId: req.requestId });
       s.completionRequest = { summary: req.summary, requestedBy: req.actor, previousStatus: s.status };
       s.status = 'completion_requested';
       changed();
       return s.status;
     },
-    {
-      validator: (req) => {
-        requireActor(req);
-        requireReporting();
-        requireLead(req.department);
-        requireText(req.summary, 'summary');
-      },
-    },
   );
 
-  setHandler(
+  handle(
     d.decideCompletionUpdate,
+    (req) => {
+      requireActor(req);
+      if (s.status !== 'completion_requested') reject(`the item is ${s.status}; there is no completion request to decide`);
+      if (typeof req.approve !== 'boolean') reject('approve must be true or false');
+      if (req.approve && !['excellent', 'good', 'pass', 'fail'].includes(req.grade as string)) reject('grade must be one of excellent, good, pass, fail');
+      if (req.comment !== undefined) requireText(req.comment, 'comment', 'comment');
+    },
     async (req) => {
-      await ready();
       await event({ kind: 'completion-decided', approve: req.approve, grade: req.grade, comment: req.comment, lead: s.lead, actor: req.actor, requestId: req.requestId });
       if (req.approve) {
         s.status = 'completed';
         s.grade = req.grade;
+        if (flags.finalDeadline) s.escalationLevel = 0;
         if (s.period && s.period.status !== 'accepted') s.period.status = 'closed';
       } else {
         s.status = s.completionRequest?.previousStatus ?? 'in_progress';
@@ -361,21 +437,16 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       changed();
       return s.status;
     },
-    {
-      validator: (req) => {
-        requireActor(req);
-        if (s.status !== 'completion_requested') reject(`the item is ${s.status}; there is no completion request to decide`);
-        if (typeof req.approve !== 'boolean') reject('approve must be true or false');
-        if (req.approve && !['excellent', 'good', 'pass', 'fail'].includes(req.grade as string)) reject('grade must be one of excellent, good, pass, fail');
-        if (req.comment !== undefined) requireText(req.comment, 'comment');
-      },
-    },
   );
 
-  setHandler(
+  handle(
     d.cancelUpdate,
+    (req) => {
+      requireActor(req);
+      requireOpen();
+      requireText(req.reason, 'reason', 'comment');
+    },
     async (req) => {
-      await ready();
       await event({ kind: 'cancelled', reason: req.reason, recipients: parties(), actor: req.actor, requestId: req.requestId });
       s.status = 'cancelled';
       s.escalationLevel = 0;
@@ -383,48 +454,34 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       changed();
       return s.status;
     },
-    {
-      validator: (req) => {
-        requireActor(req);
-        requireOpen();
-        requireText(req.reason, 'reason');
-      },
-    },
   );
 
   // ---- the main loop ----
 
-  const publish = () => {
-    const p = s.period && s.period.status !== 'accepted' ? s.period : undefined;
-    const nextDueAt = s.status === 'assigned' ? s.ack?.dueAt : p?.dueAt;
-    upsertSearchAttributes([
-      { key: d.statusSA, value: s.status },
-      { key: d.leadSA, value: s.lead },
-      { key: d.escalationLevelSA, value: s.escalationLevel },
-      { key: d.nextDueSA, value: nextDueAt !== undefined && isOpen(s) ? new Date(nextDueAt) : null },
-    ]);
-  };
-  const sync = async () => {
-    if (!dirty) return;
-    dirty = false;
-    publish();
-    await acts.syncItem(s);
-  };
-
-  /** Runs a deadline computation; a year with no calendar blocks the item until an administrator loads it. */
+  /**
+   * Runs a deadline computation. A year with no calendar blocks the item until
+   * an administrator loads it. Old runs wait for that here; new runs return and
+   * wait in the main loop, without holding the lock, so the item can still be
+   * cancelled or reassigned meanwhile.
+   */
   const plan = async <T>(compute: () => Promise<T>): Promise<T | undefined> => {
     // Taken before the attempt: a calendar loaded while it fails still unblocks the item.
     const calendarSeen = calendarVersion;
     try {
       return await compute();
     } catch (err) {
-      if (failureType(err) !== 'CalendarNotLoaded') throw err;
+      const calendar = failureType(err) === 'CalendarNotLoaded';
+      if (!calendar && !(flags.surviveFailures && failedForGood(err))) throw err;
       const reason = (err instanceof ActivityFailure ? err.cause?.message : undefined) ?? 'calendar not loaded';
       log.warn('item blocked', { reason });
       if (s.blocked !== reason) {
         s.blocked = reason;
         dirty = true;
-        await event({ kind: 'blocked', reason, secretariat: input.secretariat, actor: 'system' });
+        await effect(() => event({ kind: 'blocked', reason, secretariat: input.secretariat, actor: 'system' }));
+      }
+      if (flags.lock) {
+        blockedUnder = calendarSeen;
+        return undefined;
       }
       await condition(() => calendarVersion !== calendarSeen || !isOpen(s));
       s.blocked = undefined;
@@ -432,32 +489,31 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     }
   };
 
-  const fire = async (due: Due) => {
-    if (due.kind === 'reminder') {
-      const p = s.period as d.PeriodState;
-      await event({ kind: 'reminder', periodSeq: p.seq, offset: due.event.offset, dueOn: p.dueOn, lead: s.lead, actor: 'system', businessDate: due.event.on });
-    } else {
-      const subject = due.subject;
-      const dueOn = subject === 'acknowledgement' ? (s.ack as d.AckState).dueOn : (s.period as d.PeriodState).dueOn;
-      const periodSeq = subject === 'acknowledgement' ? 0 : (s.period as d.PeriodState).seq;
-      await event({ kind: 'escalation', subject, periodSeq, rung: due.event, dueOn, lead: s.lead, secretariat: input.secretariat, actor: 'system', businessDate: due.event.on });
-      s.escalationLevel = Math.max(s.escalationLevel, due.event.level);
+  /** A system effect (a notice, a rung's record): one that fails for good is logged and passed over, on new runs. */
+  const effect = async (run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (err) {
+      if (!flags.surviveFailures || !failedForGood(err)) throw err;
+      log.error('effect failed for good and was passed over', { error: err.cause?.message, type: failureType(err) });
     }
-    markFired(due);
-    dirty = true;
   };
 
-  // A handler may have re-timed the period while the activity ran: mark the event in the current state.
-  const markFired = (due: Due) => {
-    due.event.fired = true;
+  const fire = async (due: Due) => {
     if (due.kind === 'reminder') {
-      const same = s.period?.reminders.find((r) => r.offset === due.event.offset && r.on === due.event.on);
-      if (same) same.fired = true;
+      const { seq, dueOn } = due.subject === 'final' ? { seq: 0, dueOn: (s.final as d.FinalState).dueOn } : (s.period as d.PeriodState);
+      await effect(() =>
+        event({ kind: 'reminder', ...(due.subject === 'final' ? { subject: 'final' } : {}), periodSeq: seq, offset: due.event.offset, dueOn, lead: s.lead, actor: 'system', businessDate: due.event.on }),
+      );
     } else {
-      const rungs = due.subject === 'acknowledgement' ? s.ack?.rungs : s.period?.rungs;
-      const same = rungs?.find((r) => r.rung === due.event.rung);
-      if (same) same.fired = true;
+      const subject = due.subject;
+      const dueOn = subject === 'acknowledgement' ? (s.ack as d.AckState).dueOn : subject === 'final' ? (s.final as d.FinalState).dueOn : (s.period as d.PeriodState).dueOn;
+      const periodSeq = subject === 'report' ? (s.period as d.PeriodState).seq : 0;
+      await effect(() => event({ kind: 'escalation', subject, periodSeq, rung: due.event, dueOn, lead: s.lead, secretariat: input.secretariat, actor: 'system', businessDate: due.event.on }));
+      s.escalationLevel = Math.max(s.escalationLevel, due.event.level);
     }
+    markFired(s, due);
+    dirty = true;
   };
 
   const retime = async () => {
@@ -469,17 +525,36 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     }
     const p = s.period;
     if (p && p.status !== 'accepted' && p.status !== 'closed') {
-      const next = await plan(() => acts.retimeReportingPeriod({ anchor, policy, period: p }));
-      if (next) s.period = { ...next, status: s.period?.status ?? p.status };
+      const next = await plan(() => acts.retimeReportingPeriod({ anchor, policy, period: p, assignedOn: input.assignedOn }));
+      // Under the lock nothing replaced the period meanwhile; old runs keep what they did.
+      if (next) s.period = flags.lock ? { ...next, status: p.status, inputs: p.inputs, consolidated: p.consolidated, consolidatedVersions: p.consolidatedVersions } : { ...next, status: s.period?.status ?? p.status };
     }
+    if (s.final && flags.finalDeadline) s.final = await planFinal(s.final);
     dirty = true;
+  };
+
+  let finalTriedUnder = -1;
+  const planFinal = async (final?: d.FinalState): Promise<d.FinalState | undefined> => {
+    try {
+      return await acts.planFinalDeadline({ anchor, policy, finalDeadline: input.finalDeadline, final });
+    } catch (err) {
+      if (failureType(err) !== 'CalendarNotLoaded' && !(flags.surviveFailures && failedForGood(err))) throw err;
+      return final;
+    }
   };
 
   const continueAsNewIfDue = async (boundary: boolean) => {
     if (!boundary && !workflowInfo().continueAsNewSuggested) return;
-    // No update or signal is lost: let every running handler finish first.
-    await condition(allHandlersFinished);
-    await sync();
+    if (flags.syncThenDrain) {
+      // Mirror first, then let every running handler finish; one that ran meanwhile may have changed the state, so repeat.
+      do {
+        await exclusive(sync);
+        await condition(allHandlersFinished);
+      } while (dirty);
+    } else {
+      await condition(allHandlersFinished);
+      await sync();
+    }
     await continueAsNew<typeof itemWorkflow>({ ...input, carried: { ...s, runs: s.runs + 1 } });
   };
 
@@ -492,24 +567,34 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     ]);
   }
 
+  const reporting = () => s.status === 'acknowledged' || s.status === 'in_progress';
+  const unblocked = () => !s.blocked || (flags.lock && calendarVersion !== blockedUnder);
   // Work the loop can do now without waiting for anyone.
   const pendingWork = () =>
     retimeWanted ||
-    (s.status === 'assigned' && !s.ack && !s.blocked) ||
-    ((s.status === 'acknowledged' || s.status === 'in_progress') && !s.period && !s.periodsDone && !s.blocked) ||
+    (s.status === 'assigned' && !s.ack && unblocked()) ||
+    (flags.finalDeadline && !s.final && isOpen(s) && finalTriedUnder !== calendarVersion) ||
+    (reporting() && !s.period && !s.periodsDone && unblocked()) ||
     (s.period?.status === 'accepted' && s.status !== 'completion_requested');
 
-  while (isOpen(s)) {
-    // Taken before any await: a handler that runs meanwhile wakes the wait below.
-    const seen = version;
+  /** One step of planning; true when a period boundary was crossed. */
+  const step = async (): Promise<boolean> => {
     if (retimeWanted) await retime();
-
+    if (s.blocked && calendarVersion !== blockedUnder) s.blocked = undefined;
+    // Blocked: nothing is planned until the calendar changes; the rest goes on.
+    const canPlan = !s.blocked;
     if (s.status === 'assigned' && !s.ack) {
+      if (!canPlan) return false;
       s.ack = await plan(() => acts.planAcknowledgement({ anchor, policy }));
       dirty = true;
-    } else if ((s.status === 'acknowledged' || s.status === 'in_progress') && !s.period && !s.periodsDone) {
+    } else if (flags.finalDeadline && !s.final && isOpen(s) && finalTriedUnder !== calendarVersion) {
+      // A final deadline in a year not loaded yet blocks nothing: it is planned once the calendar reaches it.
+      finalTriedUnder = calendarVersion;
+      s.final = await planFinal();
+      dirty = true;
+    } else if (reporting() && !s.period && !s.periodsDone && canPlan) {
       const startsOn = s.nextPeriodSeq === 1 ? input.startDate : shiftDay(s.lastPeriodEnd as string);
-      s.period = await plan(() => acts.planReportingPeriod({ anchor, policy, seq: s.nextPeriodSeq, startsOn, finalDeadline: input.finalDeadline }));
+      s.period = await plan(() => acts.planReportingPeriod({ anchor, policy, seq: s.nextPeriodSeq, startsOn, finalDeadline: input.finalDeadline, assignedOn: input.assignedOn }));
       dirty = true;
     } else if (s.period?.status === 'accepted' && s.status !== 'completion_requested') {
       s.lastPeriodEnd = s.period.endsOn;
@@ -518,20 +603,68 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       await sync();
       s.period = undefined;
       dirty = true;
-      await continueAsNewIfDue(!s.periodsDone);
+      return !s.periodsDone;
+    }
+    return false;
+  };
+
+  while (isOpen(s)) {
+    // Taken before any await: a handler that runs meanwhile wakes the wait below.
+    const seen = version;
+    if (flags.lock) {
+      const boundary = await lock.run(step);
+      if (boundary) await continueAsNewIfDue(true);
+      await lock.run(sync);
+      mirrored = true;
+    } else {
+      // Old runs: the steps as first released, continue-as-new inside the period transition.
+      if (retimeWanted) await retime();
+      if (s.status === 'assigned' && !s.ack) {
+        s.ack = await plan(() => acts.planAcknowledgement({ anchor, policy }));
+        dirty = true;
+      } else if (reporting() && !s.period && !s.periodsDone) {
+        const startsOn = s.nextPeriodSeq === 1 ? input.startDate : shiftDay(s.lastPeriodEnd as string);
+        s.period = await plan(() => acts.planReportingPeriod({ anchor, policy, seq: s.nextPeriodSeq, startsOn, finalDeadline: input.finalDeadline }));
+        dirty = true;
+      } else if (s.period?.status === 'accepted' && s.status !== 'completion_requested') {
+        s.lastPeriodEnd = s.period.endsOn;
+        s.periodsDone = s.period.last;
+        s.nextPeriodSeq = s.period.seq + 1;
+        await sync();
+        s.period = undefined;
+        dirty = true;
+        await continueAsNewIfDue(!s.periodsDone);
+      }
+      await sync();
+      mirrored = true;
     }
 
-    await sync();
     const due = nextDue(s);
     const wake = () => version !== seen || pendingWork() || !isOpen(s);
     const woken = due ? await condition(wake, Math.max(0, due.event.at - Date.now())) : (await condition(wake), true);
-    if (!woken && due) await fire(due);
+    if (!woken && due) {
+      if (flags.lock) {
+        await lock.run(async () => {
+          // A handler may have settled it while the loop waited for the lock: fire only what is still due.
+          const still = nextDue(s);
+          if (still && still.event.at <= Date.now()) await fire(still);
+        });
+      } else await fire(due);
+    }
     await continueAsNewIfDue(false);
   }
 
-  await condition(allHandlersFinished);
-  dirty = true;
-  await sync();
+  if (flags.syncThenDrain) {
+    dirty = true;
+    do {
+      await exclusive(sync);
+      await condition(allHandlersFinished);
+    } while (dirty);
+  } else {
+    await condition(allHandlersFinished);
+    dirty = true;
+    await sync();
+  }
   return s;
 }
 

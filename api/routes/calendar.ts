@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { arrangementFileSchema, loadCalendarYear, readCalendar } from '../../db/calendar/store';
-import { CalendarNotLoadedError } from '../../db/calendar/working-calendar';
+import { CalendarNotLoadedError } from '../../domain/calendar';
 import { formatPath, isoDate } from '../../db/catalog/plan-schema';
 import { HttpError, invalid } from '../errors';
 import { route } from '../route';

@@ -1,19 +1,23 @@
 import crypto from 'node:crypto';
 import type { WorkflowUpdateOptions } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import type { Request } from 'express';
 import { z } from 'zod';
-import { code, isoDate } from '../../db/catalog/plan-schema';
+import { code, httpLink, isoDate } from '../../db/catalog/plan-schema';
 import * as d from '../../workflows/definitions';
 import type { Principal } from '../auth/tokens';
 import { HttpError } from '../errors';
 import { countWorkflowOperation } from '../metrics';
 import { route, type ApiDeps } from '../route';
+import { text } from '../schemas';
 import { assignItem, assignRequestSchema } from '../services/assignments';
+import { busyIfGaveUp, withinWait } from '../services/bounded-wait';
 import { loadItem, requireParty, type ItemAccess } from '../services/item-access';
 import { throughWorkflow } from '../services/workflow-errors';
 
 const itemParams = z.object({ plan: code, item: code }).strict();
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+/** The id the extension request answered with: `extension:<item key>:p<seq>:<uuid>`. */
+const extensionId = z.string().max(300).regex(/^[A-Za-z0-9._:-]+$/, 'must be the extensionId of the pending request');
 
 async function itemFor(deps: ApiDeps, principal: Principal, params: { plan: string; item: string }, opts: { leadOnly?: boolean } = {}): Promise<ItemAccess> {
   const item = await loadItem(deps.db, params.plan, params.item);
@@ -29,25 +33,67 @@ function departmentOf(principal: Principal): string {
 
 const actor = (principal: Principal, requestId: string) => ({ actor: principal.username, requestId });
 
-/** Idempotency-Key: the same key and body give the first answer again; the same key with another body is refused. */
-async function idempotent(deps: ApiDeps, principal: Principal, key: string | undefined, routeName: string, body: unknown, run: () => Promise<unknown>): Promise<unknown> {
-  if (!key) return run();
-  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(key)) throw new HttpError(400, 'bad_idempotency_key', 'Idempotency-Key must be 1-200 letters, digits, ".", "_", ":" or "-"');
-  const sha = crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex');
-  const seen = (await deps.db('idempotency_keys').where({ user_id: principal.userId, key }).first()) as { route: string; request_sha256: string; response: unknown } | undefined;
-  if (seen) {
-    if (seen.route !== routeName || seen.request_sha256 !== sha) throw new HttpError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for another request');
-    return seen.response;
-  }
-  const answer = await run();
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+/** `idempotency_keys.status` of a key taken by a request not answered yet (it may have been answered 503). */
+const IN_FLIGHT = 0;
+
+interface KeyRow {
+  route: string;
+  request_sha256: string;
+  status: number;
+  response: unknown;
+}
+
+/**
+ * Takes the key for this request before the write runs, so the same key with
+ * another body is refused (409) even while the first request is still in flight.
+ * Answers the stored answer when the key was answered already.
+ */
+async function takeKey(deps: ApiDeps, principal: Principal, key: string, routeName: string, body: unknown): Promise<KeyRow> {
+  if (!IDEMPOTENCY_KEY.test(key)) throw new HttpError(400, 'bad_idempotency_key', 'Idempotency-Key must be 1-200 letters, digits, ".", "_", ":" or "-"');
+  const sha = crypto.createHash('sha256').update(JSON.stringify(body ?? {})).digest('hex');
   await deps.db('idempotency_keys')
-    .insert({ user_id: principal.userId, key, route: routeName, request_sha256: sha, status: 200, response: JSON.stringify(answer) })
+    .insert({ user_id: principal.userId, key, route: routeName, request_sha256: sha, status: IN_FLIGHT, response: JSON.stringify(null) })
     .onConflict(['user_id', 'key'])
     .ignore();
+  const row = (await deps.db('idempotency_keys').where({ user_id: principal.userId, key }).first('route', 'request_sha256', 'status', 'response')) as KeyRow;
+  if (row.route !== routeName || row.request_sha256 !== sha) throw new HttpError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for another request');
+  return row;
+}
+
+/**
+ * Idempotency-Key, honoured on every item write: the same key and body give the
+ * first answer again; the same key with another body is refused. `run` gets a
+ * Temporal update id made from the user, route, key and body, so a retry after a 503
+ * attaches to the update still waiting in the workflow instead of sending a
+ * second one. Only a success is kept; a refusal (4xx) frees the key, since the
+ * workflow applied nothing, while a 503 keeps it taken for the retry.
+ */
+async function idempotent<T>(
+  deps: ApiDeps,
+  principal: Principal,
+  key: string | undefined,
+  routeName: string,
+  body: unknown,
+  run: (updateId?: string) => Promise<T>,
+): Promise<T> {
+  if (!key) return run();
+  const row = await takeKey(deps, principal, key, routeName, body);
+  if (row.status !== IN_FLIGHT) return row.response as T;
+  const where = { user_id: principal.userId, key };
+  let answer: T;
+  try {
+    // The body's hash too: a key freed by a refusal and reused for another body must not meet the refused update.
+    answer = await run(`${routeName}:${principal.userId}:${key}:${row.request_sha256.slice(0, 16)}`);
+  } catch (err) {
+    if (err instanceof HttpError && err.status < 500) await deps.db('idempotency_keys').where({ ...where, status: IN_FLIGHT }).delete();
+    throw err;
+  }
+  await deps.db('idempotency_keys').where(where).update({ status: 200, response: JSON.stringify(answer) });
   return answer;
 }
 
-/** One update of the item's workflow: counted, and its refusal turned into the API's answer. */
+/** One update of the item's workflow: counted, bounded by UPDATE_WAIT_MS (then 503), and its refusal turned into the API's answer. */
 function runUpdate<Ret, Args extends [unknown, ...unknown[]]>(
   deps: ApiDeps,
   item: ItemAccess,
@@ -55,7 +101,23 @@ function runUpdate<Ret, Args extends [unknown, ...unknown[]]>(
   options: WorkflowUpdateOptions & { args: Args },
 ): Promise<Ret> {
   countWorkflowOperation(def.name);
-  return throughWorkflow(() => deps.client.workflow.getHandle(item.itemKey).executeUpdate(def, options));
+  return throughWorkflow(() => withinWait(deps.client, deps.updateWaitMs, () => deps.client.workflow.getHandle(item.itemKey).executeUpdate(def, options)));
+}
+
+interface WriteContext {
+  deps: ApiDeps;
+  principal: Principal;
+  req: Request;
+  body?: unknown;
+  resource: ItemAccess;
+}
+
+/** An item write: one workflow update, under the request's Idempotency-Key. */
+function itemWrite<Ret, Args extends [unknown, ...unknown[]]>(ctx: WriteContext, action: string, def: UpdateDefinition<Ret, Args>, args: Args): Promise<Ret> {
+  const { deps, principal, req, resource: item } = ctx;
+  return idempotent(deps, principal, req.header('idempotency-key'), `${action}:${item.itemKey}`, ctx.body, (updateId) =>
+    runUpdate(deps, item, def, { args, ...(updateId ? { updateId } : {}) }),
+  );
 }
 
 export const itemRoutes = [
@@ -68,12 +130,16 @@ export const itemRoutes = [
     status: 201,
     params: itemParams,
     body: assignRequestSchema.omit({ planCode: true, itemCode: true }),
-    handler: async ({ deps, params, body, principal, requestId }) => {
-      const { workflowId, input } = await assignItem(
-        { client: deps.client, db: deps.db, taskQueue: deps.taskQueue, actor: principal.username, requestId },
-        { ...body, planCode: params.plan, itemCode: params.item },
-      );
-      return { workflowId, lead: input.lead, cooperating: input.cooperating, startDate: input.startDate, finalDeadline: input.finalDeadline, policy: input.policy };
+    handler: async ({ deps, params, body, principal, requestId, req }) => {
+      const assign = async () => {
+        const { workflowId, input } = await assignItem(
+          { client: deps.client, db: deps.db, taskQueue: deps.taskQueue, actor: principal.username, requestId, workingDayMs: deps.workingDayMs },
+          { ...body, planCode: params.plan, itemCode: params.item },
+        );
+        return { workflowId, lead: input.lead, cooperating: input.cooperating, startDate: input.startDate, finalDeadline: input.finalDeadline, policy: input.policy };
+      };
+      const routeName = `assign:${d.itemWorkflowId(params.plan, params.item)}`;
+      return idempotent(deps, principal, req.header('idempotency-key'), routeName, body, () => withinWait(deps.client, deps.updateWaitMs, assign));
     },
   }),
   route({
@@ -84,20 +150,27 @@ export const itemRoutes = [
     access: ['secretariat'],
     params: z.object({ plan: code }).strict(),
     body: z.object({ items: z.array(assignRequestSchema.omit({ planCode: true })).min(1).max(100) }).strict(),
-    handler: async ({ deps, params, body, principal, requestId }) => {
-      const results = [];
-      for (const [i, one] of body.items.entries()) {
-        try {
-          const { workflowId } = await assignItem(
-            { client: deps.client, db: deps.db, taskQueue: deps.taskQueue, actor: principal.username, requestId },
-            { ...one, planCode: params.plan },
-          );
-          results.push({ index: i, itemCode: one.itemCode, status: 201, workflowId });
-        } catch (err) {
-          if (!(err instanceof HttpError)) throw err;
-          results.push({ index: i, itemCode: one.itemCode, status: err.status, error: { code: err.code, message: err.message, details: err.details } });
+    handler: async ({ deps, params, body, principal, requestId, res }) => {
+      // One deadline for the whole request: items Temporal has not taken by then answer 503 each, and the rest stand.
+      const waitMs = deps.updateWaitMs;
+      const results = await withinWait(deps.client, waitMs, async () => {
+        const out = [];
+        for (const [i, one] of body.items.entries()) {
+          try {
+            const { workflowId } = await assignItem(
+              { client: deps.client, db: deps.db, taskQueue: deps.taskQueue, actor: principal.username, requestId, workingDayMs: deps.workingDayMs },
+              { ...one, planCode: params.plan },
+            );
+            out.push({ index: i, itemCode: one.itemCode, status: 201, workflowId });
+          } catch (caught) {
+            const err = busyIfGaveUp(caught, waitMs);
+            if (!(err instanceof HttpError)) throw err;
+            if (err.headers) res.set(err.headers);
+            out.push({ index: i, itemCode: one.itemCode, status: err.status, error: { code: err.code, message: err.message, details: err.details } });
+          }
         }
-      }
+        return out;
+      });
       return { results };
     },
   }),
@@ -109,8 +182,8 @@ export const itemRoutes = [
     access: ['department'],
     params: itemParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params, { leadOnly: true }),
-    handler: async ({ deps, principal, requestId, resource: item }) => {
-      const status = await runUpdate(deps, item, d.acknowledgeUpdate, { args: [{ ...actor(principal, requestId), department: departmentOf(principal) }] });
+    handler: async (ctx) => {
+      const status = await itemWrite(ctx, 'acknowledge', d.acknowledgeUpdate, [{ ...actor(ctx.principal, ctx.requestId), department: departmentOf(ctx.principal) }]);
       return { status };
     },
   }),
@@ -118,7 +191,7 @@ export const itemRoutes = [
     method: 'post',
     path: '/plans/:plan/items/:item/reports',
     tag: 'item actions',
-    summary: 'File a progress report (co-operating input, or the lead consolidated report); honours Idempotency-Key',
+    summary: 'File a progress report (co-operating input, or the lead consolidated report)',
     access: ['department'],
     status: 201,
     params: itemParams,
@@ -126,21 +199,15 @@ export const itemRoutes = [
     body: z
       .object({
         periodSeq: z.number().int().min(1).max(1000),
-        progress: text(5000),
+        progress: text('long'),
         percentDone: z.number().int().min(0).max(100),
-        problems: text(5000).optional(),
-        nextSteps: text(5000).optional(),
-        attachments: z.array(z.string().url().max(1000).regex(/^https?:\/\//, 'must be an http(s) link')).max(20).optional(),
+        problems: text('long').optional(),
+        nextSteps: text('long').optional(),
+        attachments: z.array(httpLink(1000)).max(20).optional(),
       })
       .strict(),
-    handler: async ({ deps, body, principal, requestId, req, resource: item }) => {
-      const key = req.header('idempotency-key');
-      return idempotent(deps, principal, key, `report:${item.itemKey}`, body, () =>
-        runUpdate(deps, item, d.submitReportUpdate, {
-            args: [{ ...actor(principal, requestId), department: departmentOf(principal), ...body }],
-            ...(key ? { updateId: `report:${principal.userId}:${key}` } : {}),
-          }),
-      );
+    handler: async (ctx) => {
+      return itemWrite(ctx, 'report', d.submitReportUpdate, [{ ...actor(ctx.principal, ctx.requestId), department: departmentOf(ctx.principal), ...ctx.body }]);
     },
   }),
   route({
@@ -152,11 +219,11 @@ export const itemRoutes = [
     params: itemParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
     body: z
-      .object({ decision: z.enum(['accept', 'return']), comment: text(2000).optional(), newDueOn: isoDate.optional() })
+      .object({ decision: z.enum(['accept', 'return']), comment: text('comment').optional(), newDueOn: isoDate.optional() })
       .strict()
       .refine((b) => b.decision === 'accept' || b.newDueOn !== undefined, { path: ['newDueOn'], message: 'is required when returning a report' }),
-    handler: async ({ deps, body, principal, requestId, resource: item }) => {
-      return runUpdate(deps, item, d.reviewReportUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
+    handler: async (ctx) => {
+      return itemWrite(ctx, 'review', d.reviewReportUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...ctx.body }]);
     },
   }),
   route({
@@ -168,9 +235,9 @@ export const itemRoutes = [
     status: 201,
     params: itemParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params, { leadOnly: true }),
-    body: z.object({ requestedDueOn: isoDate, reason: text(2000) }).strict(),
-    handler: async ({ deps, body, principal, requestId, resource: item }) => {
-      return runUpdate(deps, item, d.requestExtensionUpdate, { args: [{ ...actor(principal, requestId), department: departmentOf(principal), ...body }] });
+    body: z.object({ requestedDueOn: isoDate, reason: text('comment') }).strict(),
+    handler: async (ctx) => {
+      return itemWrite(ctx, 'extension-request', d.requestExtensionUpdate, [{ ...actor(ctx.principal, ctx.requestId), department: departmentOf(ctx.principal), ...ctx.body }]);
     },
   }),
   route({
@@ -181,9 +248,9 @@ export const itemRoutes = [
     access: ['secretariat'],
     params: itemParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
-    body: z.object({ extensionId: text(300), approve: z.boolean(), dueOn: isoDate.optional(), comment: text(2000).optional() }).strict(),
-    handler: async ({ deps, body, principal, requestId, resource: item }) => {
-      return runUpdate(deps, item, d.decideExtensionUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
+    body: z.object({ extensionId, approve: z.boolean(), dueOn: isoDate.optional(), comment: text('comment').optional() }).strict(),
+    handler: async (ctx) => {
+      return itemWrite(ctx, 'extension-decision', d.decideExtensionUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...ctx.body }]);
     },
   }),
   route({
@@ -194,12 +261,13 @@ export const itemRoutes = [
     access: ['secretariat'],
     params: itemParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
-    body: z.object({ newLead: code, reason: text(2000) }).strict(),
-    handler: async ({ deps, body, principal, requestId, resource: item }) => {
+    body: z.object({ newLead: code, reason: text('comment') }).strict(),
+    handler: async (ctx) => {
+      const { deps, body } = ctx;
       if ((await deps.db('departments').where({ code: body.newLead }).first('id')) === undefined) {
         throw new HttpError(422, 'invalid_request', `newLead: unknown department "${body.newLead}"`, [{ field: 'newLead', message: `unknown department "${body.newLead}"` }]);
       }
-      return runUpdate(deps, item, d.reassignLeadUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
+      return itemWrite(ctx, 'reassign', d.reassignLeadUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...body }]);
     },
   }),
   route({
@@ -211,9 +279,9 @@ export const itemRoutes = [
     status: 201,
     params: itemParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
-    body: z.object({ text: text(2000) }).strict(),
-    handler: async ({ deps, body, principal, requestId, resource: item }) => {
-      return runUpdate(deps, item, d.instructUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
+    body: z.object({ text: text('comment') }).strict(),
+    handler: async (ctx) => {
+      return itemWrite(ctx, 'instruction', d.instructUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...ctx.body }]);
     },
   }),
   route({
@@ -224,9 +292,9 @@ export const itemRoutes = [
     access: ['department'],
     params: itemParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params, { leadOnly: true }),
-    body: z.object({ summary: text(5000) }).strict(),
-    handler: async ({ deps, body, principal, requestId, resource: item }) => {
-      const status = await runUpdate(deps, item, d.requestCompletionUpdate, { args: [{ ...actor(principal, requestId), department: departmentOf(principal), ...body }] });
+    body: z.object({ summary: text('long') }).strict(),
+    handler: async (ctx) => {
+      const status = await itemWrite(ctx, 'completion-request', d.requestCompletionUpdate, [{ ...actor(ctx.principal, ctx.requestId), department: departmentOf(ctx.principal), ...ctx.body }]);
       return { status };
     },
   }),
@@ -239,11 +307,11 @@ export const itemRoutes = [
     params: itemParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
     body: z
-      .object({ approve: z.boolean(), grade: z.enum(['excellent', 'good', 'pass', 'fail']).optional(), comment: text(2000).optional() })
+      .object({ approve: z.boolean(), grade: z.enum(['excellent', 'good', 'pass', 'fail']).optional(), comment: text('comment').optional() })
       .strict()
       .refine((b) => !b.approve || b.grade !== undefined, { path: ['grade'], message: 'is required when approving completion' }),
-    handler: async ({ deps, body, principal, requestId, resource: item }) => {
-      const status = await runUpdate(deps, item, d.decideCompletionUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
+    handler: async (ctx) => {
+      const status = await itemWrite(ctx, 'completion-decision', d.decideCompletionUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...ctx.body }]);
       return { status };
     },
   }),
@@ -255,9 +323,9 @@ export const itemRoutes = [
     access: ['secretariat'],
     params: itemParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
-    body: z.object({ reason: text(2000) }).strict(),
-    handler: async ({ deps, body, principal, requestId, resource: item }) => {
-      const status = await runUpdate(deps, item, d.cancelUpdate, { args: [{ ...actor(principal, requestId), ...body }] });
+    body: z.object({ reason: text('comment') }).strict(),
+    handler: async (ctx) => {
+      const status = await itemWrite(ctx, 'cancel', d.cancelUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...ctx.body }]);
       return { status };
     },
   }),

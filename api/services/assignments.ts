@@ -1,9 +1,10 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { z } from 'zod';
-import { shanghaiDate } from '../../activities/clock';
+import { shanghaiDate } from '../../domain/clock';
 import { code, formatPath, isoDate, policySchema } from '../../db/catalog/plan-schema';
 import type { Db } from '../../db/connection';
 import {
+  assignmentUpdate,
   actionSA,
   escalationLevelSA,
   ITEM_WORKFLOW_TYPE,
@@ -11,6 +12,7 @@ import {
   leadSA,
   planSA,
   statusSA,
+  CATCH_UP_WORKING_DAYS,
   type ItemPolicy,
   type ItemWorkflowInput,
 } from '../../workflows/definitions';
@@ -27,6 +29,7 @@ export const assignRequestSchema = z
     dueOffsetWorkingDays: z.number().int().min(0).max(60).optional(),
     reminderOffsetsWorkingDays: z.array(z.number().int().min(0).max(60)).max(10).optional(),
     acknowledgeWithinWorkingDays: z.number().int().min(0).max(60).optional(),
+    catchUpWorkingDays: z.number().int().min(0).max(60).optional(),
     escalation: policySchema.shape.escalation.unwrap().optional(),
     startDate: isoDate.optional(),
     finalDeadline: isoDate.optional(),
@@ -40,8 +43,25 @@ export interface AssignContext {
   taskQueue: string;
   actor: string;
   requestId?: string;
-  /** Today's date in Asia/Shanghai, the default start date. */
+  /**
+   * Today's business date: the day of assignment, from which the acknowledgement
+   * window and the catch-up rule count, and the default start date. Unset: today
+   * in Asia/Shanghai, or on a compressed clock (workingDayMs) the start date,
+   * where the item's timeline begins at its assignment.
+   */
   today?: string;
+  workingDayMs?: number;
+}
+
+/**
+ * The assignment record outlives the workflow (Temporal forgets a closed one
+ * after its retention period), so it is what says an item was assigned;
+ * REJECT_DUPLICATE on the start remains the guard for two concurrent assigns.
+ */
+async function refuseIfAssigned(db: Db, planCode: string, itemCode: string): Promise<void> {
+  const workflowId = itemWorkflowId(planCode, itemCode);
+  const row = await db('assignments').where({ workflow_id: workflowId }).first('id');
+  if (row) throw new HttpError(409, 'already_assigned', `item ${planCode}/${itemCode} is already assigned (workflow ${workflowId})`);
 }
 
 /**
@@ -54,6 +74,7 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
   const parsed = assignRequestSchema.safeParse(body);
   if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ field: formatPath(i.path), message: i.message })));
   const req = parsed.data;
+  await refuseIfAssigned(ctx.db, req.planCode, req.itemCode);
 
   const item = (await ctx.db('items as i')
     .join('plans as p', 'p.id', 'i.plan_id')
@@ -85,6 +106,7 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
     if (req.cooperating.indexOf(c) !== i) problems.push({ field: `cooperating[${i}]`, message: `"${c}" is listed twice` });
   });
   const startDate = req.startDate ?? ctx.today ?? shanghaiDate(Date.now());
+  const assignedOn = ctx.today ?? (ctx.workingDayMs ? startDate : shanghaiDate(Date.now()));
   const finalDeadline = req.finalDeadline ?? item.period_end;
   if (finalDeadline < startDate) problems.push({ field: 'finalDeadline', message: `must not be before the start date ${startDate}` });
   const policy: ItemPolicy = {
@@ -93,6 +115,7 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
     reminderOffsetsWorkingDays: req.reminderOffsetsWorkingDays ?? item.policy.reminderOffsetsWorkingDays,
     acknowledgeWithinWorkingDays: req.acknowledgeWithinWorkingDays ?? item.policy.acknowledgeWithinWorkingDays,
     escalation: req.escalation ?? item.policy.escalation,
+    catchUpWorkingDays: req.catchUpWorkingDays ?? item.policy.catchUpWorkingDays ?? CATCH_UP_WORKING_DAYS,
   };
   policy.escalation.forEach((r, i) => {
     const prev = policy.escalation[i - 1];
@@ -113,23 +136,29 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
     finalDeadline,
     policy,
     assignedBy: ctx.actor,
+    assignedOn,
   };
+  // Update-with-start: the answer comes once the workflow has written the assignment record,
+  // so the lead department can 签收 the moment the secretariat sees 201.
+  const startWorkflowOperation = new WithStartWorkflowOperation(ITEM_WORKFLOW_TYPE, {
+    taskQueue: ctx.taskQueue,
+    workflowId: input.itemKey,
+    args: [input],
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowIdConflictPolicy: 'FAIL',
+    typedSearchAttributes: [
+      { key: planSA, value: input.planCode },
+      { key: actionSA, value: input.actionCode },
+      { key: leadSA, value: input.lead },
+      { key: statusSA, value: 'assigned' },
+      { key: escalationLevelSA, value: 0 },
+    ],
+    memo: { requestId: ctx.requestId },
+  });
   try {
-    const handle = await ctx.client.workflow.start(ITEM_WORKFLOW_TYPE, {
-      taskQueue: ctx.taskQueue,
-      workflowId: input.itemKey,
-      args: [input],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      workflowIdConflictPolicy: 'FAIL',
-      typedSearchAttributes: [
-        { key: planSA, value: input.planCode },
-        { key: actionSA, value: input.actionCode },
-        { key: leadSA, value: input.lead },
-        { key: statusSA, value: 'assigned' },
-        { key: escalationLevelSA, value: 0 },
-      ],
-      memo: { requestId: ctx.requestId },
-    });
+    await ctx.client.workflow.executeUpdateWithStart(assignmentUpdate, { startWorkflowOperation });
+    // The handle update-with-start makes does carry the run it started, though its type does not say so.
+    const handle = (await startWorkflowOperation.workflowHandle()) as WorkflowHandleWithFirstExecutionRunId;
     return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, input };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {

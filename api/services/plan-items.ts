@@ -1,6 +1,6 @@
 import { colourOf, type Colour } from '../../activities/digest';
 import { calendarCache } from '../../db/calendar/store';
-import type { WorkingCalendar } from '../../db/calendar/working-calendar';
+import type { WorkingCalendar } from '../../domain/calendar';
 import type { Db } from '../../db/connection';
 import { OPEN_STATUSES } from '../../workflows/definitions';
 

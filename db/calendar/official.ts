@@ -1,5 +1,5 @@
 import chineseDays from 'chinese-days';
-import { isWeekday, shiftDays } from './working-calendar';
+import { isWeekday, shiftDays } from '../../domain/calendar';
 
 /** The years whose State Council arrangement the `chinese-days` package really holds. */
 export const OFFICIAL_YEARS = { first: 2004, last: 2026 } as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textProblem } from '../../domain/text';
 
 /**
  * The plan file format `coord-plan/v1` (docs/plan-format.md). A plan is data:
@@ -12,7 +13,26 @@ export const code = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-", starting with a letter or digit');
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+/**
+ * Free text, checked by the same rule as the item workflow's validators (domain/text.ts):
+ * not empty, at most `max` characters, no control characters other than tab and
+ * newline (a NUL would fail in PostgreSQL, on every retry). Trimmed first unless
+ * `trim` is false (a password or a secret is taken as typed). The length bounds
+ * stay zod checks so that JSON Schema and OpenAPI show them.
+ */
+export function boundedText(max: number, { trim = true, min = 1 }: { trim?: boolean; min?: number } = {}) {
+  const base = trim ? z.string().trim() : z.string();
+  return base
+    .min(min, { message: min > 1 ? `must be at least ${min} characters` : 'must not be empty', abort: true })
+    .max(max, { message: `must be at most ${max} characters`, abort: true })
+    .superRefine((value, ctx) => {
+      const problem = textProblem(value, max);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+}
+
+/** An http(s) link. The URL parser alone lets control characters through (it escapes them), so the text rule applies as well. */
+export const httpLink = (max: number) => boundedText(max).url({ protocol: /^https?$/, message: 'must be an http(s) link' });
 
 export const isoDate = z
   .string()
@@ -33,12 +53,14 @@ export const policySchema = z
     dueOffsetWorkingDays: workingDays(60).default(5),
     reminderOffsetsWorkingDays: z.array(workingDays(60)).max(10).default([3, 1, 0]),
     acknowledgeWithinWorkingDays: workingDays(60).default(3),
+    /** A period the department never had time for (ended before assignment, or due before it opened) is due this many working days after it opens. */
+    catchUpWorkingDays: workingDays(60).default(5),
     escalation: z
       .array(
         z
           .object({
             rung: z.enum(rungs),
-            label: text(50),
+            label: boundedText(50),
             overdueWorkingDays: workingDays(120).min(1),
           })
           .strict(),
@@ -70,7 +92,7 @@ const proposalSchema = z
 const itemSchema = z
   .object({
     code,
-    title: text(500),
+    title: boundedText(500),
     proposal: proposalSchema,
   })
   .strict();
@@ -81,13 +103,13 @@ const planObject = z
     plan: z
       .object({
         code,
-        title: text(300),
-        issuer: text(200),
-        coordinatingOffice: text(300),
+        title: boundedText(300),
+        issuer: boundedText(200),
+        coordinatingOffice: boundedText(300),
         secretariat: code,
         periodStart: isoDate,
         periodEnd: isoDate,
-        overallGoal: text(4000),
+        overallGoal: boundedText(4000),
       })
       .strict(),
     policy: policySchema.default(policySchema.parse({})),
@@ -96,8 +118,8 @@ const planObject = z
         z
           .object({
             code,
-            name: text(200),
-            shortName: text(100).optional(),
+            name: boundedText(200),
+            shortName: boundedText(100).optional(),
             kind: z.enum(['secretariat', 'department', 'agency']).default('department'),
           })
           .strict(),
@@ -108,8 +130,8 @@ const planObject = z
         z
           .object({
             code,
-            title: text(300),
-            focus: text(2000),
+            title: boundedText(300),
+            focus: boundedText(2000),
             tasks: z.array(itemSchema).min(1),
           })
           .strict(),
@@ -120,7 +142,7 @@ const planObject = z
         z
           .object({
             code,
-            title: text(300),
+            title: boundedText(300),
             items: z.array(itemSchema).min(1),
           })
           .strict(),
