@@ -3,10 +3,10 @@ import { onTimeCountsBy } from '../db/on-time';
 import { boardFigures, NO_PERIODS, type BoardFigures } from '../domain/on-time';
 import type { WorkingCalendar } from '../domain/calendar';
 import type { Logger } from '../platform/logger';
-import { createClock, shanghaiDate } from '../domain/clock';
+import { shanghaiDate } from '../domain/clock';
+import { colourOf } from '../domain/colour';
+import { colourColumns } from '../db/colour';
 import type { NotificationActivities } from './notifications';
-
-export type Colour = 'red' | 'yellow' | 'green';
 
 interface OpenItem {
   workflow_id: string;
@@ -19,27 +19,9 @@ interface OpenItem {
   escalation_level: number;
   next_due_on: string | null;
   next_due_at: Date | null;
-  start_date: string;
+  clock_date: string;
   assigned_at: Date;
-}
-
-const DUE_SOON_WORKING_DAYS = 3;
-
-/**
- * 红黄绿灯: red when overdue or escalated, yellow when the next report is due
- * within three working days, green otherwise. "Today" is each item's own
- * business date (its clock may be compressed in tests and demos).
- */
-export function colourOf(item: Pick<OpenItem, 'escalation_level' | 'next_due_on' | 'next_due_at' | 'start_date' | 'assigned_at'>, cal: WorkingCalendar, now: number, workingDayMs?: number): Colour {
-  if (item.escalation_level > 0) return 'red';
-  if (!item.next_due_on || !item.next_due_at) return 'green';
-  if (item.next_due_at.getTime() < now) return 'red';
-  const clock = createClock(cal, { date: item.start_date, at: item.assigned_at.getTime() }, workingDayMs);
-  try {
-    return cal.workingDaysBetween(clock.dateAt(now), item.next_due_on) <= DUE_SOON_WORKING_DAYS ? 'yellow' : 'green';
-  } catch {
-    return 'yellow';
-  }
+  final_deadline: string;
 }
 
 export interface Digest {
@@ -89,8 +71,7 @@ export function createDigestActivities(deps: {
           'a.escalation_level',
           db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
           'a.next_due_at',
-          db.raw(`to_char(a.start_date, 'YYYY-MM-DD') as start_date`),
-          'a.assigned_at',
+          ...colourColumns(db),
         )) as OpenItem[];
 
       const totals: Digest['totals'] = { items: items.length, byStatus: {}, red: 0, yellow: 0, green: 0 };

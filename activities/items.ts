@@ -35,6 +35,8 @@ export type ItemEvent = ItemRef & {
   anchor: ClockAnchor;
   /** The working day the event belongs to, where it has its own (a reminder's, a rung's). */
   businessDate?: string;
+  /** The round of a reopened item (2, 3, ...): its one-time events are keyed apart from the earlier rounds'. */
+  round?: number;
 } & (
     | { kind: 'acknowledged'; department: string }
     | { kind: 'report'; receipt: ReportReceipt; report: SubmitReportInput; lead: string; secretariat: string }
@@ -76,6 +78,11 @@ async function departmentId(trx: Knex | Knex.Transaction, code: string): Promise
   return row.id;
 }
 
+/** The key suffix of a reopened item's round; nothing for the first, so earlier keys stay as they were. */
+function roundKey(ev: { round?: number }): string {
+  return ev.round && ev.round > 1 ? `:r${ev.round}` : '';
+}
+
 async function audit(trx: Knex | Knex.Transaction, ev: { actor: string; requestId?: string; itemKey: string }, action: string, payload: object, key?: string): Promise<void> {
   // Keyed audit rows make a retried activity leave one trace, not two.
   if (key) {
@@ -105,11 +112,70 @@ export function createItemActivities({
   const notify = async (departmentCode: string, kind: NotificationKind, key: string, ev: ItemRef & { businessDate: string }, title: string, body: string, payload?: Record<string, unknown>) =>
     notifications.notify({ key, departmentCode, kind, itemKey: ev.itemKey, businessDate: ev.businessDate, title, body, payload });
 
+  /**
+   * A completed or cancelled item reopened: the same assignment record starts
+   * its next round (once, however often the activity is retried), and the
+   * departments are told. Earlier periods, reports and audit stay.
+   */
+  const recordReopening = async (req: { input: ItemWorkflowInput; assignedAt: number }, businessDate: string): Promise<void> => {
+    const { input } = req;
+    const reopen = input.reopen as NonNullable<ItemWorkflowInput['reopen']>;
+    await db.transaction(async (trx) => {
+      const updated = (await trx('assignments')
+        .where({ workflow_id: input.itemKey })
+        .where('round', '<', reopen.round)
+        .update({
+          round: reopen.round,
+          status: 'assigned',
+          lead_department_id: await departmentId(trx, input.lead),
+          start_date: input.startDate,
+          assigned_on: input.assignedOn ?? null,
+          final_deadline: input.finalDeadline,
+          policy: JSON.stringify(input.policy),
+          assigned_by: input.assignedBy,
+          assigned_at: new Date(req.assignedAt),
+          reopened_at: new Date(req.assignedAt),
+          reopen_reason: reopen.reason,
+          next_due_on: null,
+          next_due_at: null,
+          escalation_level: 0,
+          grade: null,
+          acknowledged_at: null,
+          completed_at: null,
+          cancelled_at: null,
+          updated_at: trx.fn.now(),
+        })
+        .returning('id')) as { id: number }[];
+      if (!updated.length) return;
+      const id = updated[0]!.id;
+      await trx('assignment_cooperators').where({ assignment_id: id }).delete();
+      for (const code of input.cooperating) {
+        await trx('assignment_cooperators').insert({ assignment_id: id, department_id: await departmentId(trx, code) });
+      }
+      await audit(trx, { actor: input.assignedBy, itemKey: input.itemKey, requestId: input.requestId }, 'item.reopen', {
+        round: reopen.round,
+        reason: reopen.reason,
+        lead: input.lead,
+        cooperating: input.cooperating,
+        startDate: input.startDate,
+        finalDeadline: input.finalDeadline,
+        firstPeriodSeq: reopen.firstPeriodSeq,
+      });
+    });
+    const ev = { itemKey: input.itemKey, title: input.title, businessDate };
+    const body = `${input.title}\n本事项重新交办。理由:${reopen.reason}\n牵头单位:${input.lead}\n配合单位:${input.cooperating.join('、') || '无'}\n完成时限:${chineseDate(input.finalDeadline)}。请于${input.policy.acknowledgeWithinWorkingDays}个工作日内签收。`;
+    for (const [code, role] of [[input.lead, '牵头'], ...input.cooperating.map((c) => [c, '配合'])] as [string, string][]) {
+      await notify(code, 'assignment', `assign:${input.itemKey}:r${reopen.round}:${code}`, ev, `【重新交办】${input.title}(${role})`, body);
+    }
+    log.info({ workflowId: input.itemKey, round: reopen.round }, 'reopening recorded');
+  };
+
   return {
     /** The assignment row, its co-operating departments, the audit, and the notices to the departments. */
     async recordAssignment(req: { input: ItemWorkflowInput; assignedAt: number }): Promise<void> {
       const { input } = req;
-      const businessDate = await today({ date: input.startDate, at: req.assignedAt });
+      const businessDate = await today({ date: input.assignedOn ?? input.startDate, at: req.assignedAt });
+      if (input.reopen) return recordReopening(req, businessDate);
       await db.transaction(async (trx) => {
         const item = (await trx('items as i')
           .join('plans as p', 'p.id', 'i.plan_id')
@@ -124,6 +190,7 @@ export function createItemActivities({
             cadence: input.policy.cadence,
             due_offset_working_days: input.policy.dueOffsetWorkingDays,
             start_date: input.startDate,
+            assigned_on: input.assignedOn ?? null,
             final_deadline: input.finalDeadline,
             policy: JSON.stringify(input.policy),
             status: 'assigned',
@@ -138,7 +205,7 @@ export function createItemActivities({
         for (const code of input.cooperating) {
           await trx('assignment_cooperators').insert({ assignment_id: id, department_id: await departmentId(trx, code) });
         }
-        await audit(trx, { actor: input.assignedBy, itemKey: input.itemKey }, 'item.assign', {
+        await audit(trx, { actor: input.assignedBy, itemKey: input.itemKey, requestId: input.requestId }, 'item.assign', {
           lead: input.lead,
           cooperating: input.cooperating,
           cadence: input.policy.cadence,
@@ -208,7 +275,7 @@ export function createItemActivities({
           await db.transaction(async (trx) => {
             // Acknowledging ends the acknowledgement chase: its rungs are no longer open on the board.
             await trx('escalations').where({ assignment_id: await assignmentId(trx, ev.itemKey), subject: 'acknowledgement' }).whereNull('resolved_at').update({ resolved_at: trx.fn.now() });
-            await audit(trx, ev, 'item.acknowledge', { department: ev.department }, `ack`);
+            await audit(trx, ev, 'item.acknowledge', { department: ev.department }, `ack${roundKey(ev)}`);
           });
           return;
 
@@ -275,7 +342,7 @@ export function createItemActivities({
           await notify(
             ev.lead,
             'reminder',
-            final ? `reminder:${ev.itemKey}:final:${ev.dueOn}:d${ev.offset}` : `reminder:${ev.itemKey}:p${ev.periodSeq}:${ev.dueOn}:d${ev.offset}`,
+            final ? `reminder:${ev.itemKey}${roundKey(ev)}:final:${ev.dueOn}:d${ev.offset}` : `reminder:${ev.itemKey}:p${ev.periodSeq}:${ev.dueOn}:d${ev.offset}`,
             ev,
             `【提醒】${ev.title}`,
             ev.offset === 0 ? `${what}今天(${chineseDate(ev.dueOn)})到期。` : `${what}将于${chineseDate(ev.dueOn)}到期,还有${ev.offset}个工作日。`,
@@ -285,7 +352,8 @@ export function createItemActivities({
         }
 
         case 'escalation': {
-          const key = `escalation:${ev.itemKey}:${ev.subject}:p${ev.periodSeq}:${ev.rung.rung}`;
+          // Periods are numbered across rounds; the acknowledgement and the final deadline come again in each.
+          const key = `escalation:${ev.itemKey}${ev.subject === 'report' ? '' : roundKey(ev)}:${ev.subject}:p${ev.periodSeq}:${ev.rung.rung}`;
           await db.transaction(async (trx) => {
             const id = await assignmentId(trx, ev.itemKey);
             await trx('escalations')
@@ -381,9 +449,9 @@ export function createItemActivities({
             const id = await assignmentId(trx, ev.itemKey);
             await trx('assignments').where({ id }).update({ cancel_reason: ev.reason });
             await trx('escalations').where({ assignment_id: id }).whereNull('resolved_at').update({ resolved_at: trx.fn.now() });
-            await audit(trx, ev, 'item.cancel', { reason: ev.reason }, 'cancel');
+            await audit(trx, ev, 'item.cancel', { reason: ev.reason }, `cancel${roundKey(ev)}`);
           });
-          for (const to of ev.recipients) await notify(to, 'cancellation', `cancel:${ev.itemKey}:${to}`, ev, `【撤销】${ev.title}`, `本交办事项已撤销。理由:${ev.reason}`);
+          for (const to of ev.recipients) await notify(to, 'cancellation', `cancel:${ev.itemKey}${roundKey(ev)}:${to}`, ev, `【撤销】${ev.title}`, `本交办事项已撤销。理由:${ev.reason}`);
           return;
 
         case 'blocked':

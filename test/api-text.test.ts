@@ -13,7 +13,7 @@ import { PASSWORD, USERS, type Who } from './helpers/api-users';
 import { createCatalogDatabase } from './helpers/db';
 import { silentLog } from './helpers/plans';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
-import { eventually } from './helpers/wait';
+import { eventually, sleep } from './helpers/wait';
 
 const PLAN = 'sd-internet-plus-2016-2018';
 const ITEM = `${API_BASE}/plans/${PLAN}/items/A01-1`;
@@ -48,6 +48,7 @@ const FIELDS: FieldCase[] = [
   { who: 'lead-dept', method: 'post', path: `${ITEM}/completion-request`, field: 'summary', body: (v) => ({ summary: v }) },
   { who: 'secretariat', method: 'post', path: `${ITEM}/completion-decision`, field: 'comment', body: (v) => ({ approve: false, comment: v }) },
   { who: 'secretariat', method: 'post', path: `${ITEM}/cancel`, field: 'reason', body: (v) => ({ reason: v }) },
+  { who: 'secretariat', method: 'post', path: `${ITEM}/reopen`, field: 'reason', body: (v) => ({ reason: v }) },
   { who: 'admin', method: 'put', path: `${API_BASE}/calendar/2027`, field: 'days[0].name', body: (v) => ({ days: [{ date: '2027-01-01', working: false, name: v }] }) },
   { who: 'admin', method: 'post', path: `${API_BASE}/users`, field: 'username', body: (v) => ({ username: `new${v}user`, password: 'long enough pw', role: 'leadership' }) },
   { who: 'admin', method: 'post', path: `${API_BASE}/users`, field: 'password', body: (v) => ({ username: 'newuser', password: `long ${v} enough pw`, role: 'leadership' }) },
@@ -99,6 +100,19 @@ describe('HTTP API: free text is refused with control characters or over its lim
     await eventually(() => db('assignments').where({ workflow_id: d.itemWorkflowId(PLAN, 'A01-1') }).first(), (a) => a !== undefined, 10_000, 'assignment row');
     expect((await as('lead-dept', 'post', `${ITEM}/acknowledge`)).status).toBe(200);
     await eventually(() => t.client.workflow.getHandle(d.itemWorkflowId(PLAN, 'A01-1')).query(d.stateQuery), (s) => s.period?.seq === 1, 10_000, 'period 1');
+    // Let the workflow settle (the period's mirror write, its timer), so only our requests could grow its history.
+    let length = -1;
+    await eventually(
+      async () => {
+        const before = length;
+        await sleep(300);
+        length = (await t.client.workflow.getHandle(d.itemWorkflowId(PLAN, 'A01-1')).fetchHistory()).events?.length ?? 0;
+        return before === length;
+      },
+      (settled) => settled,
+      10_000,
+      'a settled history',
+    );
   });
   afterAll(async () => {
     await t?.client.workflow.getHandle(d.itemWorkflowId(PLAN, 'A01-1')).terminate('test over').catch(() => undefined);

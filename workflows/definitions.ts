@@ -63,6 +63,14 @@ export interface ItemWorkflowInput {
    * Absent on items assigned before this field existed: then it is startDate.
    */
   assignedOn?: string;
+  /** The request that assigned (or reopened) the item, for the audit trail. */
+  requestId?: string;
+  /**
+   * Present when a completed or cancelled item is reopened (a new run on the
+   * same assignment record): the round (2 for the first reopening), why, and
+   * the first period of the new round, numbered after the earlier ones.
+   */
+  reopen?: { round: number; reason: string; firstPeriodSeq: number };
   /** Present when the workflow continues as new: the state it carries over. */
   carried?: ItemState;
 }

@@ -92,7 +92,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     lead: input.lead,
     cooperating: [...input.cooperating],
     assignedAt: Date.now(),
-    nextPeriodSeq: 1,
+    nextPeriodSeq: input.reopen?.firstPeriodSeq ?? 1,
     periodsDone: false,
     acceptedPeriods: 0,
     escalationLevel: 0,
@@ -122,7 +122,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     dirty = true;
   };
   const event = (e: DistributiveOmit<ItemEvent, 'itemKey' | 'title' | 'anchor'>) =>
-    acts.recordItemEvent({ ...e, itemKey: input.itemKey, title: input.title, anchor } as ItemEvent);
+    acts.recordItemEvent({ ...e, itemKey: input.itemKey, title: input.title, anchor, ...(input.reopen ? { round: input.reopen.round } : {}) } as ItemEvent);
   const parties = () => [s.lead, ...s.cooperating];
   const openLevel = () => (flags.finalDeadline ? finalLevel(s) : 0);
 
@@ -593,7 +593,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       s.final = await planFinal();
       dirty = true;
     } else if (reporting() && !s.period && !s.periodsDone && canPlan) {
-      const startsOn = s.nextPeriodSeq === 1 ? input.startDate : shiftDay(s.lastPeriodEnd as string);
+      const startsOn = s.lastPeriodEnd === undefined ? input.startDate : shiftDay(s.lastPeriodEnd);
       s.period = await plan(() => acts.planReportingPeriod({ anchor, policy, seq: s.nextPeriodSeq, startsOn, finalDeadline: input.finalDeadline, assignedOn: input.assignedOn }));
       dirty = true;
     } else if (s.period?.status === 'accepted' && s.status !== 'completion_requested') {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { code, isoDate } from '../../db/catalog/plan-schema';
-import type { Colour } from '../../activities/digest';
+import type { Colour } from '../../domain/colour';
+import { colourColumns } from '../../db/colour';
 import { HttpError } from '../errors';
 import { coloursOf, planItemsJoined, type ItemRow } from '../services/plan-items';
 import { route } from '../route';
@@ -90,8 +91,7 @@ export const catalogRoutes = [
         db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
         'a.next_due_at',
         db.raw('coalesce(a.escalation_level, 0)::int as escalation_level'),
-        db.raw(`to_char(a.start_date, 'YYYY-MM-DD') as start_date`),
-        'a.assigned_at',
+        ...colourColumns(db),
       );
       // The colour (红黄绿灯) depends on the calendar, not on a column: with a colour filter the
       // page is cut after colouring; without one only the page is coloured.

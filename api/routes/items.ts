@@ -10,7 +10,7 @@ import { HttpError } from '../errors';
 import { countWorkflowOperation } from '../metrics';
 import { route, type ApiDeps } from '../route';
 import { text } from '../schemas';
-import { assignItem, assignRequestSchema } from '../services/assignments';
+import { assignItem, assignRequestSchema, reopenItem, reopenRequestSchema } from '../services/assignments';
 import { busyIfGaveUp, withinWait } from '../services/bounded-wait';
 import { loadItem, requireParty, type ItemAccess } from '../services/item-access';
 import { throughWorkflow } from '../services/workflow-errors';
@@ -140,6 +140,29 @@ export const itemRoutes = [
       };
       const routeName = `assign:${d.itemWorkflowId(params.plan, params.item)}`;
       return idempotent(deps, principal, req.header('idempotency-key'), routeName, body, () => withinWait(deps.client, deps.updateWaitMs, assign));
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/plans/:plan/items/:item/reopen',
+    tag: 'assignment',
+    summary: 'Reopen a completed or cancelled item (重新交办): a new round on the same record',
+    access: ['secretariat'],
+    status: 201,
+    params: itemParams,
+    body: reopenRequestSchema,
+    handler: async ({ deps, params, body, principal, requestId, req }) => {
+      const reopen = async () => {
+        const { workflowId, runId, input } = await reopenItem(
+          { client: deps.client, db: deps.db, taskQueue: deps.taskQueue, actor: principal.username, requestId, workingDayMs: deps.workingDayMs },
+          params.plan,
+          params.item,
+          body,
+        );
+        return { workflowId, runId, round: input.reopen?.round, lead: input.lead, cooperating: input.cooperating, startDate: input.startDate, finalDeadline: input.finalDeadline };
+      };
+      const routeName = `reopen:${d.itemWorkflowId(params.plan, params.item)}`;
+      return idempotent(deps, principal, req.header('idempotency-key'), routeName, body, () => withinWait(deps.client, deps.updateWaitMs, reopen));
     },
   }),
   route({

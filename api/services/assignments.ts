@@ -16,7 +16,8 @@ import {
   type ItemPolicy,
   type ItemWorkflowInput,
 } from '../../workflows/definitions';
-import { HttpError, invalid } from '../errors';
+import { HttpError, invalid, type FieldProblem } from '../errors';
+import { text } from '../schemas';
 
 
 export const assignRequestSchema = z
@@ -64,6 +65,19 @@ async function refuseIfAssigned(db: Db, planCode: string, itemCode: string): Pro
   if (row) throw new HttpError(409, 'already_assigned', `item ${planCode}/${itemCode} is already assigned (workflow ${workflowId})`);
 }
 
+/** Unknown, doubled or lead-and-co-operating departments, each with the field that names it. */
+async function departmentProblems(db: Db, lead: string, cooperating: string[]): Promise<FieldProblem[]> {
+  const problems: FieldProblem[] = [];
+  const known = new Set(((await db('departments').whereIn('code', [lead, ...cooperating]).select('code')) as { code: string }[]).map((r) => r.code));
+  if (!known.has(lead)) problems.push({ field: 'lead', message: `unknown department "${lead}"` });
+  cooperating.forEach((c, i) => {
+    if (!known.has(c)) problems.push({ field: `cooperating[${i}]`, message: `unknown department "${c}"` });
+    if (c === lead) problems.push({ field: `cooperating[${i}]`, message: `"${c}" is already the lead department` });
+    if (cooperating.indexOf(c) !== i) problems.push({ field: `cooperating[${i}]`, message: `"${c}" is listed twice` });
+  });
+  return problems;
+}
+
 /**
  * The secretariat assigns one item: validated against the catalog, then one
  * workflow started under the item's business key, so a second assignment of
@@ -96,15 +110,7 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
   if (!item) throw new HttpError(404, 'not_found', `item ${req.planCode}/${req.itemCode} is not in the catalog`);
   if (item.retired_at) throw new HttpError(409, 'retired', `item ${req.planCode}/${req.itemCode} was retired from the plan`);
 
-  const problems: { field: string; message: string }[] = [];
-  const departments = [req.lead, ...req.cooperating];
-  const known = new Set(((await ctx.db('departments').whereIn('code', departments).select('code')) as { code: string }[]).map((r) => r.code));
-  if (!known.has(req.lead)) problems.push({ field: 'lead', message: `unknown department "${req.lead}"` });
-  req.cooperating.forEach((c, i) => {
-    if (!known.has(c)) problems.push({ field: `cooperating[${i}]`, message: `unknown department "${c}"` });
-    if (c === req.lead) problems.push({ field: `cooperating[${i}]`, message: `"${c}" is already the lead department` });
-    if (req.cooperating.indexOf(c) !== i) problems.push({ field: `cooperating[${i}]`, message: `"${c}" is listed twice` });
-  });
+  const problems = await departmentProblems(ctx.db, req.lead, req.cooperating);
   const startDate = req.startDate ?? ctx.today ?? shanghaiDate(Date.now());
   const assignedOn = ctx.today ?? (ctx.workingDayMs ? startDate : shanghaiDate(Date.now()));
   const finalDeadline = req.finalDeadline ?? item.period_end;
@@ -137,14 +143,23 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
     policy,
     assignedBy: ctx.actor,
     assignedOn,
+    requestId: ctx.requestId,
   };
-  // Update-with-start: the answer comes once the workflow has written the assignment record,
-  // so the lead department can 签收 the moment the secretariat sees 201.
+  return startItem(ctx, input, 'REJECT_DUPLICATE');
+}
+
+/**
+ * Starts the item's workflow with the assignment update (update-with-start):
+ * the answer comes once the workflow has written the assignment record, so the
+ * lead department can 签收 the moment the secretariat sees 201. A workflow of
+ * the same id still running is 409.
+ */
+async function startItem(ctx: AssignContext, input: ItemWorkflowInput, reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE'): Promise<{ workflowId: string; runId: string; input: ItemWorkflowInput }> {
   const startWorkflowOperation = new WithStartWorkflowOperation(ITEM_WORKFLOW_TYPE, {
     taskQueue: ctx.taskQueue,
     workflowId: input.itemKey,
     args: [input],
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowIdReusePolicy: reuse,
     workflowIdConflictPolicy: 'FAIL',
     typedSearchAttributes: [
       { key: planSA, value: input.planCode },
@@ -162,8 +177,82 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
     return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, input };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new HttpError(409, 'already_assigned', `item ${req.planCode}/${req.itemCode} is already assigned (workflow ${input.itemKey})`);
+      throw new HttpError(409, 'already_assigned', `item ${input.planCode}/${input.itemCode} is already assigned and its workflow ${input.itemKey} is running`);
     }
     throw err;
   }
+}
+
+export const reopenRequestSchema = z
+  .object({
+    reason: text('comment'),
+    lead: code.optional(),
+    cooperating: z.array(code).max(30).optional(),
+    startDate: isoDate.optional(),
+    finalDeadline: isoDate.optional(),
+  })
+  .strict();
+
+/**
+ * The secretariat reopens a completed or cancelled item (重新交办): a new run of
+ * its workflow on the same assignment record, counted as the next round. The
+ * earlier periods, reports and audit stay; the new round's periods are
+ * numbered after them and start on `startDate` (default today).
+ */
+export async function reopenItem(ctx: AssignContext, planCode: string, itemCode: string, body: z.output<typeof reopenRequestSchema>): Promise<{ workflowId: string; runId: string; input: ItemWorkflowInput }> {
+  const workflowId = itemWorkflowId(planCode, itemCode);
+  const row = (await ctx.db('assignments as a')
+    .join('items as i', 'i.id', 'a.item_id')
+    .join('plans as p', 'p.id', 'i.plan_id')
+    .leftJoin('actions as act', 'act.id', 'i.action_id')
+    .leftJoin('safeguard_measures as m', 'm.id', 'i.measure_id')
+    .join('departments as lead', 'lead.id', 'a.lead_department_id')
+    .join('departments as sec', 'sec.id', 'p.secretariat_department_id')
+    .where('a.workflow_id', workflowId)
+    .first(
+      'a.id',
+      'a.status',
+      'a.round',
+      'a.policy',
+      'i.title',
+      'lead.code as lead',
+      'sec.code as secretariat',
+      ctx.db.raw(`to_char(a.final_deadline, 'YYYY-MM-DD') as final_deadline`),
+      ctx.db.raw('coalesce(act.code, m.code) as group_code'),
+    )) as
+    | { id: number; status: string; round: number; policy: ItemPolicy; title: string; lead: string; secretariat: string; final_deadline: string; group_code: string }
+    | undefined;
+  if (!row) throw new HttpError(404, 'not_assigned', `item ${planCode}/${itemCode} was never assigned: assign it instead`);
+  if (row.status !== 'completed' && row.status !== 'cancelled') throw new HttpError(409, 'conflict', `the item is ${row.status}; only a completed or cancelled item is reopened`);
+
+  const cooperating =
+    body.cooperating ??
+    ((await ctx.db('assignment_cooperators as c').join('departments as d', 'd.id', 'c.department_id').where('c.assignment_id', row.id).orderBy('d.code').pluck('d.code')) as string[]);
+  const lead = body.lead ?? row.lead;
+  const problems = await departmentProblems(ctx.db, lead, cooperating.filter((c) => c !== lead || body.cooperating !== undefined));
+  const today = ctx.today ?? shanghaiDate(Date.now());
+  const startDate = body.startDate ?? today;
+  const finalDeadline = body.finalDeadline ?? row.final_deadline;
+  if (finalDeadline < startDate) problems.push({ field: 'finalDeadline', message: `must not be before the start date ${startDate} (the earlier final deadline was ${row.final_deadline})` });
+  if (problems.length) throw invalid(problems);
+
+  const lastSeq = Number(((await ctx.db('periods').where({ assignment_id: row.id }).max({ seq: 'seq' }).first()) as { seq: number | null }).seq ?? 0);
+  const input: ItemWorkflowInput = {
+    itemKey: workflowId,
+    planCode,
+    actionCode: row.group_code,
+    itemCode,
+    title: row.title,
+    lead,
+    cooperating: cooperating.filter((c) => c !== lead),
+    secretariat: row.secretariat,
+    startDate,
+    finalDeadline,
+    policy: row.policy,
+    assignedBy: ctx.actor,
+    assignedOn: ctx.today ?? (ctx.workingDayMs ? startDate : today),
+    requestId: ctx.requestId,
+    reopen: { round: row.round + 1, reason: body.reason, firstPeriodSeq: lastSeq + 1 },
+  };
+  return startItem(ctx, input, 'ALLOW_DUPLICATE');
 }

@@ -1,4 +1,5 @@
-import { colourOf, type Colour } from '../../activities/digest';
+import { colourOf, type Colour } from '../../domain/colour';
+import { colourColumns } from '../../db/colour';
 import { calendarCache } from '../../db/calendar/store';
 import type { WorkingCalendar } from '../../domain/calendar';
 import type { Db } from '../../db/connection';
@@ -33,8 +34,9 @@ export interface ItemRow {
   escalation_level: number;
   next_due_on: string | null;
   next_due_at: Date | null;
-  start_date: string;
+  clock_date: string;
   assigned_at: Date;
+  final_deadline: string;
 }
 
 /** Every current item of the plans (assigned or not), with its assignment where there is one. */
@@ -55,8 +57,7 @@ export function planItemRows(db: Db, planCode?: string): Promise<ItemRow[]> {
       db.raw('coalesce(a.escalation_level, 0)::int as escalation_level'),
       db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
       'a.next_due_at',
-      db.raw(`to_char(a.start_date, 'YYYY-MM-DD') as start_date`),
-      'a.assigned_at',
+      ...colourColumns(db),
     );
   if (planCode) q.where('p.code', planCode);
   return q as unknown as Promise<ItemRow[]>;

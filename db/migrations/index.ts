@@ -5,6 +5,8 @@ import * as items from './003_item_records';
 import * as notifications from './004_notifications';
 import * as users from './005_users';
 import * as periodsOnTimeOriginal from './006_periods_on_time_original';
+import * as assignmentsAssignedOn from './007_assignments_assigned_on';
+import * as assignmentsReopen from './008_assignments_reopen';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +24,8 @@ const migrations: Array<[string, Migration]> = [
   ['004_notifications', notifications],
   ['005_users', users],
   ['006_periods_on_time_original', periodsOnTimeOriginal],
+  ['007_assignments_assigned_on', assignmentsAssignedOn],
+  ['008_assignments_reopen', assignmentsReopen],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -8,11 +8,13 @@ export const historiesDir = path.join(projectRoot, 'test', 'histories');
 
 /**
  * With RECORD_HISTORIES=1 (`npm run histories:record`), saves a workflow's
- * history for the replay test. The committed files are what CI replays, so a
+ * history for the replay test, under a name not recorded before. The committed files are what CI replays, so a
  * change to workflow code that breaks determinism fails the build.
  */
 export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
+  // Items already running replay these: a recorded history is kept, never re-recorded away. A new one takes a new name.
+  if (fs.existsSync(path.join(historiesDir, `${name}.json`))) return;
   const history = await handle.fetchHistory();
   // A run that has only just continued as new holds nothing worth replaying.
   if ((history.events?.length ?? 0) < 5) throw new Error(`history of ${name} has only ${history.events?.length ?? 0} events`);

@@ -1,0 +1,38 @@
+import type { WorkingCalendar } from './calendar';
+import { createClock } from './clock';
+
+/**
+ * 红黄绿灯, one rule for the board, the lists and the digest. Red: escalated,
+ * overdue, or past the final deadline (完成时限) and not 办结. Yellow: the next
+ * deadline is within DUE_SOON_WORKING_DAYS working days. Green otherwise.
+ * "Today" is each item's own business date: its clock may be compressed in
+ * tests and demos.
+ */
+export type Colour = 'red' | 'yellow' | 'green';
+
+export const DUE_SOON_WORKING_DAYS = 3;
+
+export interface ColourInput {
+  escalation_level: number;
+  next_due_on: string | null;
+  next_due_at: Date | null;
+  /** The date the item's clock is anchored on: the day of assignment (the start date on older items). */
+  clock_date: string;
+  assigned_at: Date;
+  final_deadline: string;
+}
+
+export function colourOf(item: ColourInput, cal: WorkingCalendar, now: number, workingDayMs?: number): Colour {
+  if (item.escalation_level > 0) return 'red';
+  if (item.next_due_at && item.next_due_at.getTime() < now) return 'red';
+  const clock = createClock(cal, { date: item.clock_date, at: item.assigned_at.getTime() }, workingDayMs);
+  try {
+    const today = clock.dateAt(now);
+    if (today > item.final_deadline) return 'red';
+    if (!item.next_due_on) return 'green';
+    return cal.workingDaysBetween(today, item.next_due_on) <= DUE_SOON_WORKING_DAYS ? 'yellow' : 'green';
+  } catch {
+    // A year with no calendar: the item is blocked, which needs attention.
+    return 'yellow';
+  }
+}
