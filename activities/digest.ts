@@ -4,11 +4,11 @@ import { boardFigures, NO_PERIODS, type BoardFigures } from '../domain/on-time';
 import type { WorkingCalendar } from '../domain/calendar';
 import type { Logger } from '../platform/logger';
 import { shanghaiDate } from '../domain/clock';
-import { colourOf } from '../domain/colour';
+import { colourOf, type ColourInput } from '../domain/colour';
 import { colourColumns } from '../db/colour';
 import type { NotificationActivities } from './notifications';
 
-interface OpenItem {
+interface OpenItem extends ColourInput {
   workflow_id: string;
   title: string;
   action_code: string | null;
@@ -16,12 +16,6 @@ interface OpenItem {
   lead_code: string;
   lead_name: string;
   status: string;
-  escalation_level: number;
-  next_due_on: string | null;
-  next_due_at: Date | null;
-  clock_date: string;
-  assigned_at: Date;
-  final_deadline: string;
 }
 
 export interface Digest {

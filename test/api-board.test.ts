@@ -4,7 +4,6 @@ import request from 'supertest';
 import { createActivities } from '../activities';
 import { API_BASE, createApp } from '../api/app';
 import { signingKey } from '../api/auth/tokens';
-import { createUser } from '../api/auth/users';
 import { assignItem } from '../api/services/assignments';
 import type { Db } from '../db/connection';
 import * as d from '../workflows/definitions';
@@ -12,7 +11,7 @@ import { createCatalogDatabase } from './helpers/db';
 import { silentLog } from './helpers/plans';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
 import { eventually } from './helpers/wait';
-import { PASSWORD, USERS, type Who } from './helpers/api-users';
+import { signInAll, type Who } from './helpers/api-users';
 
 const PLAN = 'sd-internet-plus-2016-2018';
 const ITEM = `${API_BASE}/plans/${PLAN}/items`;
@@ -48,12 +47,7 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
     // Two-second working days: an item left unacknowledged is chased (催办) within seconds.
     t = await temporalHarness(db, 'api-board', { workingDayMs: 2_000 });
     app = createApp({ log: silentLog, readiness: {}, api: { db, client: t.client, taskQueue: t.taskQueue, log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600 } });
-    for (const [who, u] of Object.entries(USERS)) {
-      await createUser(db, { ...u, password: PASSWORD }, { actor: 'test' });
-      const res = await request(app).post(`${API_BASE}/auth/login`).send({ username: u.username, password: PASSWORD });
-      expect(res.status).toBe(200);
-      tokens[who as Who] = res.body.token;
-    }
+    Object.assign(tokens, await signInAll(app, db));
     await assign('A01-1');
     await assign('A01-2');
     await eventually(() => db('assignments').count({ n: '*' }).first(), (r) => Number((r as { n: string }).n) === 2, 10_000, 'assignment rows');

@@ -2,14 +2,13 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { API_BASE, createApp } from '../api/app';
 import { signingKey } from '../api/auth/tokens';
-import { createUser } from '../api/auth/users';
 import { apiRoutes } from '../api/routes';
 import type { RouteSpec } from '../api/route';
 import { assignItem } from '../api/services/assignments';
 import type { Db } from '../db/connection';
 import { TEXT_LIMITS } from '../domain/text';
 import * as d from '../workflows/definitions';
-import { PASSWORD, USERS, type Who } from './helpers/api-users';
+import { PASSWORD, signInAll, type Who } from './helpers/api-users';
 import { createCatalogDatabase } from './helpers/db';
 import { silentLog } from './helpers/plans';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
@@ -90,12 +89,7 @@ describe('HTTP API: free text is refused with control characters or over its lim
     ({ db } = await createCatalogDatabase('api_text'));
     t = await temporalHarness(db, 'api-text', { workingDayMs: 60_000 });
     app = createApp({ log: silentLog, readiness: {}, api: { db, client: t.client, taskQueue: t.taskQueue, log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600 } });
-    for (const [who, u] of Object.entries(USERS)) {
-      await createUser(db, { ...u, password: PASSWORD }, { actor: 'test' });
-      const res = await request(app).post(`${API_BASE}/auth/login`).send({ username: u.username, password: PASSWORD });
-      expect(res.status).toBe(200);
-      tokens[who as Who] = res.body.token;
-    }
+    Object.assign(tokens, await signInAll(app, db));
     await assignItem({ client: t.client, db, taskQueue: t.taskQueue, actor: 'sec1', workingDayMs: 60_000 }, { planCode: PLAN, itemCode: 'A01-1', lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30' });
     await eventually(() => db('assignments').where({ workflow_id: d.itemWorkflowId(PLAN, 'A01-1') }).first(), (a) => a !== undefined, 10_000, 'assignment row');
     expect((await as('lead-dept', 'post', `${ITEM}/acknowledge`)).status).toBe(200);

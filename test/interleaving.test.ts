@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import { refusalReason } from '../api/services/workflow-errors';
 import { assignItem } from '../api/services/assignments';
 import type { Db } from '../db/connection';
 import { createLogger } from '../platform/logger';
@@ -36,16 +36,6 @@ function random(seed: number): () => number {
   };
 }
 
-/** The innermost application failure: the workflow's own reason for a refusal. */
-function reasonOf(err: unknown): ApplicationFailure | undefined {
-  let cur: unknown = err;
-  let found: ApplicationFailure | undefined;
-  while (cur instanceof Error) {
-    if (cur instanceof ApplicationFailure) found = cur;
-    cur = (cur as TemporalFailure).cause;
-  }
-  return found;
-}
 
 const REFUSALS = new Set(['InvalidRequest', 'InvalidDueDate', 'InvalidDate']);
 
@@ -128,7 +118,7 @@ describe('randomised interleaving of updates, signals and the ladder', () => {
       try {
         await ops[name]!(await state());
       } catch (err) {
-        const why = reasonOf(err);
+        const why = refusalReason(err);
         if (err instanceof WorkflowUpdateFailedError && why?.type && REFUSALS.has(why.type)) return;
         if (err instanceof WorkflowNotFoundError && log.closed) return;
         log.unexpected.push(`${name}: ${err instanceof Error ? `${err.name}: ${err.message}; ${why?.message ?? ''}` : String(err)}`);

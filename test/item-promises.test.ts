@@ -1,16 +1,16 @@
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import type { Express } from 'express';
 import request from 'supertest';
 import { API_BASE, createApp } from '../api/app';
 import { signingKey } from '../api/auth/tokens';
-import { createUser } from '../api/auth/users';
 import { HttpError } from '../api/errors';
+import { refusalReason } from '../api/services/workflow-errors';
 import { assignItem } from '../api/services/assignments';
 import { coloursOf, planItemRows } from '../api/services/plan-items';
 import type { Db } from '../db/connection';
 import * as d from '../workflows/definitions';
-import { PASSWORD, USERS, type Who } from './helpers/api-users';
+import { signInAll, type Who } from './helpers/api-users';
 import { createCatalogDatabase } from './helpers/db';
 import { silentLog } from './helpers/plans';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
@@ -26,22 +26,13 @@ const WORKING_DAY = 200;
 const PLAN = 'sd-internet-plus-2016-2018';
 const ITEMS = `${API_BASE}/plans/${PLAN}/items`;
 
-function reasonOf(err: unknown): ApplicationFailure | undefined {
-  let cur: unknown = err;
-  let found: ApplicationFailure | undefined;
-  while (cur instanceof Error) {
-    if (cur instanceof ApplicationFailure) found = cur;
-    cur = (cur as TemporalFailure).cause;
-  }
-  return found;
-}
 async function refusal(p: Promise<unknown>): Promise<ApplicationFailure | undefined> {
   const err = await p.then(
     () => undefined,
     (e: unknown) => e,
   );
   if (!(err instanceof WorkflowUpdateFailedError)) throw new Error(`expected the update to fail, got ${String(err)}`);
-  return reasonOf(err);
+  return refusalReason(err);
 }
 
 describe('the item keeps its promise', () => {
@@ -59,10 +50,7 @@ describe('the item keeps its promise', () => {
       readiness: {},
       api: { db, client: t.client, taskQueue: t.taskQueue, log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600, workingDayMs: WORKING_DAY },
     });
-    for (const [who, u] of Object.entries(USERS)) {
-      await createUser(db, { ...u, password: PASSWORD }, { actor: 'test' });
-      tokens[who as Who] = (await request(app).post(`${API_BASE}/auth/login`).send({ username: u.username, password: PASSWORD })).body.token;
-    }
+    Object.assign(tokens, await signInAll(app, db));
   });
   afterAll(async () => {
     for (const h of handles) await h.terminate('test over').catch(() => undefined);

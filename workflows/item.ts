@@ -577,14 +577,14 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     (reporting() && !s.period && !s.periodsDone && unblocked()) ||
     (s.period?.status === 'accepted' && s.status !== 'completion_requested');
 
-  /** One step of planning; true when a period boundary was crossed. */
-  const step = async (): Promise<boolean> => {
+  /** One step of planning. After a period's transition: whether a period boundary was crossed (more periods follow). */
+  const step = async (): Promise<boolean | undefined> => {
     if (retimeWanted) await retime();
     if (s.blocked && calendarVersion !== blockedUnder) s.blocked = undefined;
     // Blocked: nothing is planned until the calendar changes; the rest goes on.
     const canPlan = !s.blocked;
     if (s.status === 'assigned' && !s.ack) {
-      if (!canPlan) return false;
+      if (!canPlan) return undefined;
       s.ack = await plan(() => acts.planAcknowledgement({ anchor, policy }));
       dirty = true;
     } else if (flags.finalDeadline && !s.final && isOpen(s) && finalTriedUnder !== calendarVersion) {
@@ -605,39 +605,23 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       dirty = true;
       return !s.periodsDone;
     }
-    return false;
+    return undefined;
   };
 
   while (isOpen(s)) {
     // Taken before any await: a handler that runs meanwhile wakes the wait below.
     const seen = version;
     if (flags.lock) {
-      const boundary = await lock.run(step);
-      if (boundary) await continueAsNewIfDue(true);
+      const crossed = await lock.run(step);
+      if (crossed) await continueAsNewIfDue(true);
       await lock.run(sync);
-      mirrored = true;
     } else {
-      // Old runs: the steps as first released, continue-as-new inside the period transition.
-      if (retimeWanted) await retime();
-      if (s.status === 'assigned' && !s.ack) {
-        s.ack = await plan(() => acts.planAcknowledgement({ anchor, policy }));
-        dirty = true;
-      } else if (reporting() && !s.period && !s.periodsDone) {
-        const startsOn = s.nextPeriodSeq === 1 ? input.startDate : shiftDay(s.lastPeriodEnd as string);
-        s.period = await plan(() => acts.planReportingPeriod({ anchor, policy, seq: s.nextPeriodSeq, startsOn, finalDeadline: input.finalDeadline }));
-        dirty = true;
-      } else if (s.period?.status === 'accepted' && s.status !== 'completion_requested') {
-        s.lastPeriodEnd = s.period.endsOn;
-        s.periodsDone = s.period.last;
-        s.nextPeriodSeq = s.period.seq + 1;
-        await sync();
-        s.period = undefined;
-        dirty = true;
-        await continueAsNewIfDue(!s.periodsDone);
-      }
+      // Old runs, as first released: after a period's transition, continue as new if more follow, or if suggested.
+      const crossed = await step();
+      if (crossed !== undefined) await continueAsNewIfDue(crossed);
       await sync();
-      mirrored = true;
     }
+    mirrored = true;
 
     const due = nextDue(s);
     const wake = () => version !== seen || pendingWork() || !isOpen(s);

@@ -1,4 +1,4 @@
-import { colourOf, type Colour } from '../../domain/colour';
+import { colourOf, type Colour, type ColourInput } from '../../domain/colour';
 import { colourColumns } from '../../db/colour';
 import { calendarCache } from '../../db/calendar/store';
 import type { WorkingCalendar } from '../../domain/calendar';
@@ -20,7 +20,7 @@ export function planItemsJoined(db: Db) {
     .whereNull('i.retired_at');
 }
 
-export interface ItemRow {
+export interface ItemRow extends ColourInput {
   plan: string;
   item_id: number;
   code: string;
@@ -31,12 +31,6 @@ export interface ItemRow {
   lead_code: string | null;
   lead_name: string | null;
   status: string | null;
-  escalation_level: number;
-  next_due_on: string | null;
-  next_due_at: Date | null;
-  clock_date: string;
-  assigned_at: Date;
-  final_deadline: string;
 }
 
 /** Every current item of the plans (assigned or not), with its assignment where there is one. */

@@ -3,7 +3,7 @@ import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { HttpError } from '../errors';
 
 /** The innermost application failure of a failed update: the workflow's own reason. */
-function reason(err: unknown): ApplicationFailure | undefined {
+export function refusalReason(err: unknown): ApplicationFailure | undefined {
   let cur: unknown = err;
   let found: ApplicationFailure | undefined;
   while (cur instanceof Error) {
@@ -23,7 +23,7 @@ export async function throughWorkflow<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'not_assigned', 'the item is not assigned (no workflow runs for it)');
     if (err instanceof WorkflowUpdateFailedError) {
-      const why = reason(err);
+      const why = refusalReason(err);
       const message = why?.message ?? err.message;
       if (why?.type === 'InvalidDueDate' || why?.type === 'InvalidDate' || why?.type === 'CalendarNotLoaded') throw new HttpError(422, 'invalid_date', message);
       if (why?.type === 'UnknownDepartment') throw new HttpError(422, 'unknown_department', message);

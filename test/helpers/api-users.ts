@@ -1,3 +1,9 @@
+import type { Express } from 'express';
+import request from 'supertest';
+import { API_BASE } from '../../api/app';
+import { createUser } from '../../api/auth/users';
+import type { Db } from '../../db/connection';
+
 /** The callers the API tests sign in as: every role, and departments that are lead, co-operating or neither on A01-1. */
 export const PASSWORD = 'correct horse battery';
 
@@ -12,3 +18,15 @@ export const USERS: Record<Exclude<Who, 'anonymous'>, { username: string; role: 
   'coop-dept': { username: 'sti1', role: 'department', department: 'sti' },
   'other-dept': { username: 'agri1', role: 'department', department: 'agri' },
 };
+
+/** Creates every test user and signs each in: their bearer tokens, by caller. */
+export async function signInAll(app: Express, db: Db): Promise<Partial<Record<Who, string>>> {
+  const tokens: Partial<Record<Who, string>> = {};
+  for (const [who, u] of Object.entries(USERS)) {
+    await createUser(db, { ...u, password: PASSWORD }, { actor: 'test' });
+    const res = await request(app).post(`${API_BASE}/auth/login`).send({ username: u.username, password: PASSWORD });
+    if (res.status !== 200) throw new Error(`sign-in of ${u.username} answered ${res.status}: ${res.text}`);
+    tokens[who as Who] = res.body.token;
+  }
+  return tokens;
+}
