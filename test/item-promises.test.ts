@@ -154,6 +154,14 @@ describe('the item keeps its promise', () => {
     await record(h, 'item-past-start-caught-up');
   });
 
+  test('a final deadline already past on the day of assignment is refused, naming the field; nothing starts', async () => {
+    const err = await assign('A01-5', { finalDeadline: '2016-04-15' }, '2016-04-18').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).status).toBe(422);
+    expect(((err as HttpError).details as { field: string }[]).map((p) => p.field)).toEqual(['finalDeadline']);
+    expect(await db('assignments').where({ workflow_id: d.itemWorkflowId(PLAN, 'A01-5') }).first()).toBeUndefined();
+  });
+
   test('a period accepted after the next one was due: the next one gets a catch-up due date, not the whole ladder at once', async () => {
     const h = await assign('A01-4');
     await ack(h);
@@ -206,22 +214,53 @@ describe('the item keeps its promise', () => {
     await record(h, 'item-final-deadline-ladder');
   });
 
-  test('read your own writes through the API: 签收 right after 交办, and the item shows an approved extension at once', async () => {
-    const assigned = await api('secretariat', 'post', `${ITEMS}/A02-3/assign`).send({ lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30' });
-    expect(assigned.status).toBe(201);
-    handles.push(t.client.workflow.getHandle(assigned.body.workflowId));
-    expect(await api('lead-dept', 'post', `${ITEMS}/A02-3/acknowledge`).send()).toMatchObject({ status: 200, body: { status: 'acknowledged' } });
-    expect((await api('lead-dept', 'get', `${ITEMS}/A02-3`)).body.status).toBe('acknowledged');
+  test('read your own writes through the API: each write answers once the item detail shows it', async () => {
+    const item = `${ITEMS}/A02-3`;
+    const detail = async () => (await api('secretariat', 'get', item)).body;
+    const day = (v: string | null) => (v ? new Date(v).toISOString().slice(0, 10) : v);
+    const post = async (who: Exclude<Who, 'anonymous'>, path: string, body: object, status = 200) => {
+      const res = await api(who, 'post', `${item}/${path}`).send(body);
+      expect([path, res.status, res.body?.error]).toEqual([path, status, undefined]);
+      return res.body;
+    };
 
-    const h = t.client.workflow.getHandle(assigned.body.workflowId);
-    await eventually(() => state(h), (s) => s.period?.seq === 1, 10_000, 'period 1');
-    const asked = await api('lead-dept', 'post', `${ITEMS}/A02-3/extension-requests`).send({ requestedDueOn: '2016-04-22', reason: '数据尚未汇总' });
-    expect(asked.status).toBe(201);
-    const decided = await api('secretariat', 'post', `${ITEMS}/A02-3/extension-decision`).send({ extensionId: asked.body.extensionId, approve: true });
-    expect(decided.status).toBe(200);
-    const detail = (await api('lead-dept', 'get', `${ITEMS}/A02-3`)).body;
-    expect(new Date(detail.periods[0].extended_due_on).toISOString().slice(0, 10)).toBe('2016-04-22');
-    expect(new Date(detail.periods[0].due_on).toISOString().slice(0, 10)).toBe('2016-04-22');
+    const assigned = await post('secretariat', 'assign', { lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30' }, 201);
+    handles.push(t.client.workflow.getHandle(assigned.workflowId));
+    expect(await detail()).toMatchObject({ status: 'assigned', lead: 'eic', cooperating: ['sti'] });
+    expect(day((await detail()).assignment.next_due_on)).toBe('2016-03-31');
+    // 签收 at once: the lead department's access exists as soon as 交办 answered.
+    await post('lead-dept', 'acknowledge', {});
+    expect((await detail()).status).toBe('acknowledged');
+
+    const h = t.client.workflow.getHandle(assigned.workflowId);
+    await eventually(() => state(h), (x) => x.period?.seq === 1, 10_000, 'period 1');
+    const input = await post('coop-dept', 'reports', { periodSeq: 1, progress: '配合进展', percentDone: 20 }, 201);
+    expect((await detail()).reports.map((r: { receipt_id: string }) => r.receipt_id)).toContain(input.receiptId);
+    await post('lead-dept', 'reports', { periodSeq: 1, progress: '汇总进展', percentDone: 30 }, 201);
+    expect((await detail()).periods[0].status).toBe('submitted');
+
+    await post('secretariat', 'review', { decision: 'return', newDueOn: '2016-04-20', comment: '请补充数据' });
+    expect((await detail()).periods[0]).toMatchObject({ status: 'returned' });
+    expect(day((await detail()).periods[0].due_on)).toBe('2016-04-20');
+    const asked = await post('lead-dept', 'extension-requests', { requestedDueOn: '2016-04-22', reason: '数据尚未汇总' }, 201);
+    expect(await db('extension_requests').where({ key: asked.extensionId }).first('decision')).toEqual({ decision: null });
+    await post('secretariat', 'extension-decision', { extensionId: asked.extensionId, approve: true });
+    expect(day((await detail()).periods[0].extended_due_on)).toBe('2016-04-22');
+    expect(day((await detail()).periods[0].due_on)).toBe('2016-04-22');
+    await post('lead-dept', 'reports', { periodSeq: 1, progress: '补充后的汇总进展', percentDone: 40 }, 201);
+    await post('secretariat', 'review', { decision: 'accept' });
+    expect((await detail()).periods[0].status).toBe('accepted');
+
+    const { instructionKey } = await post('leadership', 'instructions', { text: '抓紧推进' }, 201);
+    expect(await db('instructions').where({ key: instructionKey }).first('text')).toEqual({ text: '抓紧推进' });
+    await post('secretariat', 'reassign', { newLead: 'sti', reason: '职能调整' });
+    expect(await detail()).toMatchObject({ lead: 'sti', cooperating: [] });
+    await post('coop-dept', 'completion-request', { summary: '任务完成' });
+    expect((await detail()).status).toBe('completion_requested');
+    await post('secretariat', 'completion-decision', { approve: false, comment: '尚需完善' });
+    expect((await detail()).status).toBe('in_progress');
+    await post('secretariat', 'cancel', { reason: '任务调整' });
+    expect((await detail()).status).toBe('cancelled');
   });
 
   test('updates that meet the continue-as-new at a period boundary are all answered, and carried to the next run', async () => {
@@ -231,12 +270,16 @@ describe('the item keeps its promise', () => {
       await eventually(() => state(h), (s) => s.period?.seq === 1, 10_000, 'period 1');
       await report(h, 1);
       // The boundary: acceptance makes the loop open period 2 in a new run; 批示 land before, during and after it.
-      const instruct = (delay: number) => sleep(delay).then(() => h.executeUpdate(d.instructUpdate, { args: [{ actor: 'leader1', text: `第${delay}毫秒的批示` }] }));
+      const instruct = (delay: number) =>
+        sleep(delay).then(() => h.executeUpdate(d.instructUpdate, { updateId: `${code}:instruct:${delay}`, args: [{ actor: 'leader1', text: `第${delay}毫秒的批示` }] }));
       const [accepted, ...instructed] = await Promise.all([accept(h), instruct(0), instruct(5), instruct(20), instruct(60), instruct(150)]);
       expect(accepted.status).toBe('accepted');
       expect(instructed.every((x) => x.instructionKey.startsWith('instruction:'))).toBe(true);
       const s = await eventually(() => state(h), (x) => x.runs >= 2 && x.period?.seq === 2, 10_000, 'period 2 in the next run');
       expect(s.instructions).toBe(5);
+      // A caller retrying one of them (same update id) after the continue-as-new gets the first answer, not a sixth 批示.
+      expect(await instruct(0)).toEqual(instructed[0]);
+      expect((await state(h)).instructions).toBe(5);
       expect(await db('instructions as i').join('assignments as a', 'a.id', 'i.assignment_id').where('a.workflow_id', h.workflowId).count({ n: '*' }).first()).toEqual({ n: '5' });
       if (code === 'A03-1') await record(h, 'item-boundary-updates');
     }

@@ -162,7 +162,8 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     dirty = false;
     publish();
     try {
-      await acts.syncItem(s);
+      // The remembered answers stay in the workflow: the mirror has no use for them.
+      await acts.syncItem(flags.lock ? { ...s, answered: undefined } : s);
     } catch (err) {
       if (!flags.surviveFailures || !failedForGood(err)) throw err;
       log.error('mirror write failed for good; the next change writes it again', { error: err.cause?.message });

@@ -115,6 +115,7 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
   const assignedOn = ctx.today ?? (ctx.workingDayMs ? startDate : shanghaiDate(Date.now()));
   const finalDeadline = req.finalDeadline ?? item.period_end;
   if (finalDeadline < startDate) problems.push({ field: 'finalDeadline', message: `must not be before the start date ${startDate}` });
+  else if (finalDeadline < assignedOn) problems.push({ field: 'finalDeadline', message: `must not be before the day of assignment ${assignedOn}: no department can meet a deadline already past` });
   const policy: ItemPolicy = {
     cadence: req.cadence ?? item.policy.cadence,
     dueOffsetWorkingDays: req.dueOffsetWorkingDays ?? item.policy.dueOffsetWorkingDays,
@@ -233,7 +234,10 @@ export async function reopenItem(ctx: AssignContext, planCode: string, itemCode:
   const today = ctx.today ?? shanghaiDate(Date.now());
   const startDate = body.startDate ?? today;
   const finalDeadline = body.finalDeadline ?? row.final_deadline;
-  if (finalDeadline < startDate) problems.push({ field: 'finalDeadline', message: `must not be before the start date ${startDate} (the earlier final deadline was ${row.final_deadline})` });
+  const assignedOn = ctx.today ?? (ctx.workingDayMs ? startDate : today);
+  if (finalDeadline < startDate || finalDeadline < assignedOn) {
+    problems.push({ field: 'finalDeadline', message: `must not be before the start date ${startDate} or the day of reopening ${assignedOn} (the earlier final deadline was ${row.final_deadline})` });
+  }
   if (problems.length) throw invalid(problems);
 
   const lastSeq = Number(((await ctx.db('periods').where({ assignment_id: row.id }).max({ seq: 'seq' }).first()) as { seq: number | null }).seq ?? 0);
@@ -250,7 +254,7 @@ export async function reopenItem(ctx: AssignContext, planCode: string, itemCode:
     finalDeadline,
     policy: row.policy,
     assignedBy: ctx.actor,
-    assignedOn: ctx.today ?? (ctx.workingDayMs ? startDate : today),
+    assignedOn,
     requestId: ctx.requestId,
     reopen: { round: row.round + 1, reason: body.reason, firstPeriodSeq: lastSeq + 1 },
   };
