@@ -55,7 +55,8 @@ describe('HTTP API: bounded waits, Idempotency-Key, assigning twice', () => {
     t = await temporalHarness(db, 'api-writes', { workingDayMs: 60_000 });
     connection = await Connection.connect({ address: testRun().temporalAddress });
     client = new Client({ connection, namespace: testNamespace('api-writes') });
-    const deps: ApiDeps = { db, client, taskQueue: t.taskQueue, log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600 };
+    // The API on the worker's compressed clock, as a demo runs: the 2016 plan's dates are its timeline.
+    const deps: ApiDeps = { db, client, taskQueue: t.taskQueue, log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600, workingDayMs: 60_000 };
     app = createApp({ log: silentLog, readiness: {}, api: deps });
     impatientApp = createApp({ log: silentLog, readiness: {}, api: { ...deps, updateWaitMs: SHORT_WAIT_MS } });
     for (const [who, u] of Object.entries(USERS)) {
