@@ -9,10 +9,13 @@ import { mountRoutes, openApiDocument, type ApiDeps } from './route';
 import { apiRoutes } from './routes';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
+import { webConsole, type WebConsole } from './web-console';
 
 export interface AppDeps {
   log: Logger;
   readiness: Record<string, ReadinessCheck>;
+  /** The web console: its built files (web/dist, built fresh by the caller) and what it links to. */
+  web?: WebConsole;
   /** The /api/v1 routes, their OpenAPI document and docs; absent where only health is served. */
   api?: ApiDeps;
 }
@@ -51,6 +54,8 @@ export function createApp(deps: AppDeps): Express {
     app.use(docsRoutes(`${API_BASE}/openapi.json`));
     app.use(API_BASE, mountRoutes(apiRoutes, deps.api));
   }
+
+  if (deps.web) app.use(webConsole(deps.web));
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   const onError: ErrorRequestHandler = (err, req, res, _next) => {

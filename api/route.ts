@@ -50,6 +50,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   params?: P;
   query?: Q;
   body?: B;
+  /** What a success answers: part of the contract, listed in the OpenAPI document (and so in the console's typed client). */
+  response?: z.ZodType;
   status?: number;
   /** Checks access to the resource the path names (a department's own items) before the body is looked at. */
   authorize?(ctx: { deps: ApiDeps; principal: Principal; params: z.output<P> }): Promise<R>;
@@ -138,7 +140,10 @@ export function openApiDocument(routes: RouteSpec[], base: string): Record<strin
         ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(spec.body, { io: 'input', unrepresentable: 'any' }) } } } }
         : {}),
       responses: {
-        [String(spec.status ?? 200)]: { description: 'OK' },
+        [String(spec.status ?? 200)]: {
+          description: 'OK',
+          ...(spec.response ? { content: { 'application/json': { schema: z.toJSONSchema(spec.response, { io: 'output', unrepresentable: 'any' }) } } } : {}),
+        },
         default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
       },
     };

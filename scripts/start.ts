@@ -6,6 +6,7 @@
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { createApp } from '../api/app';
+import { ensureWebBuild, webDist } from '../platform/web-build';
 import { signingKey } from '../api/auth/tokens';
 import { createDemoUsers } from '../api/auth/users';
 import { readPlanFile } from '../db/catalog/plan-file';
@@ -135,10 +136,12 @@ async function main(): Promise<void> {
     const dispatcher = startDispatcherFromConfig(cfg, db, log);
     steps.push({ name: 'notification-dispatcher', stop: dispatcher.stop });
 
-    log.info('[5/6] HTTP server');
+    log.info('[5/6] web console and HTTP server');
+    await ensureWebBuild(log);
     const temporal = client;
     const app = createApp({
       log,
+      web: { dist: webDist, temporalUiUrl: uiUrl, namespace: cfg.TEMPORAL_NAMESPACE },
       readiness: { database: () => pingDb(db), temporal: () => pingTemporal(temporal) },
       api: { db, client: temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, log, signingKey: await signingKey(db), tokenTtlSeconds: cfg.TOKEN_TTL_SECONDS, workingDayMs: cfg.WORKING_DAY_MS, updateWaitMs: cfg.UPDATE_WAIT_MS },
     });
@@ -159,8 +162,10 @@ async function main(): Promise<void> {
       workflowExecutionTimeout: '1 minute',
     });
 
+    log.info({ console: `http://localhost:${port}/` }, `web console (中文): http://localhost:${port}/`);
     log.info(
       {
+        console: `http://localhost:${port}/`,
         api: `http://localhost:${port}/api/v1`,
         docs: `http://localhost:${port}/api/docs`,
         health: `http://localhost:${port}/healthz`,

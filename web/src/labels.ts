@@ -1,0 +1,56 @@
+/** The users' own words for every state, rung and role: the console never shows a code or an English word. */
+export const STATUS: Record<string, string> = {
+  unassigned: '未交办',
+  assigned: '已交办',
+  acknowledged: '已签收',
+  in_progress: '推进中',
+  completion_requested: '申请办结',
+  completed: '已办结',
+  cancelled: '已撤销',
+};
+
+export const PERIOD_STATUS: Record<string, string> = {
+  open: '待报送',
+  submitted: '待审核',
+  returned: '已退回',
+  accepted: '已通过',
+  closed: '已关闭',
+};
+
+export const RUNG: Record<string, string> = { cuiban: '催办', duban: '督办', 'leading-group': '上报领导小组' };
+
+export const SUBJECT: Record<string, string> = { acknowledgement: '签收', report: '进展报送', final: '完成时限' };
+
+export const ROLE: Record<string, string> = { admin: '系统管理员', secretariat: '领导小组办公室', leadership: '领导小组', department: '部门联络员' };
+
+export const CADENCE: Record<string, string> = { monthly: '每月', quarterly: '每季度', 'half-yearly': '每半年', yearly: '每年' };
+
+export const GRADE: Record<string, string> = { excellent: '优秀', good: '良好', pass: '合格', fail: '不合格' };
+
+export const COLOUR: Record<string, { text: string; color: string }> = {
+  red: { text: '红灯', color: '#cf1322' },
+  yellow: { text: '黄灯', color: '#d48806' },
+  green: { text: '绿灯', color: '#389e0d' },
+};
+
+export const NOTICE_KIND: Record<string, string> = {
+  assignment: '交办',
+  reminder: '提醒',
+  escalation: '催督办',
+  review: '审核',
+  extension: '延期',
+  reassignment: '改派',
+  instruction: '领导批示',
+  completion: '办结',
+  cancellation: '撤销',
+  digest: '周报',
+};
+
+export const REPORT_KIND: Record<string, string> = { input: '配合单位材料', consolidated: '牵头单位汇总报告' };
+
+export const ITEM_KIND: Record<string, string> = { task: '重点任务', safeguard: '保障措施' };
+
+/** A label, or a plain dash: never the code itself. */
+export function label(table: Record<string, string>, code: string | null | undefined): string {
+  return (code && table[code]) || '—';
+}
