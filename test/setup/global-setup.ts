@@ -15,6 +15,7 @@ import { startEmbeddedPostgres } from '../../db/embedded-postgres';
 import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { ensureTemporalCli } from '../../platform/temporal-cli';
+import { ensureWebBuild } from '../../platform/web-build';
 import { workflowsPath } from '../../platform/worker';
 import { ITEM_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { TEST_NAMESPACE_LABELS, testNamespace } from './namespaces';
@@ -50,6 +51,10 @@ export default async function globalSetup(): Promise<void> {
     adminUrl = pg.url;
     stopEmbedded = pg.stop;
   }
+
+  // Once for the run: test files that serve the console must not build it at the same time.
+  log.info('test setup: building the web console if missing or stale');
+  await ensureWebBuild(log);
 
   log.info('test setup: bundling workflows once for all test files');
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
