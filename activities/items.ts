@@ -4,6 +4,7 @@ import type { Db } from '../db/connection';
 import { verdictColumns } from '../db/on-time';
 import type { Logger } from '../platform/logger';
 import { nextDeadline } from '../domain/ladder';
+import { CADENCE_WORDS } from '../domain/words';
 import { RUNG_LABELS } from '../workflows/definitions';
 import type {
   Grade,
@@ -70,6 +71,13 @@ async function assignmentId(trx: Knex | Knex.Transaction, itemKey: string): Prom
   const row = (await trx('assignments').where({ workflow_id: itemKey }).first('id')) as { id: number } | undefined;
   if (!row) throw ApplicationFailure.nonRetryable(`no assignment recorded for ${itemKey}`, 'AssignmentMissing');
   return row.id;
+}
+
+/** Departments as the notices name them: the short name, else the full name (a code only if the department is unknown). */
+async function departmentNames(trx: Knex | Knex.Transaction, codes: string[]): Promise<(code: string) => string> {
+  const rows = (await trx('departments').whereIn('code', codes).select('code', 'name', 'short_name')) as { code: string; name: string; short_name: string | null }[];
+  const names = new Map(rows.map((r) => [r.code, r.short_name || r.name]));
+  return (code) => names.get(code) ?? code;
 }
 
 async function departmentId(trx: Knex | Knex.Transaction, code: string): Promise<number> {
@@ -163,7 +171,8 @@ export function createItemActivities({
       });
     });
     const ev = { itemKey: input.itemKey, title: input.title, businessDate };
-    const body = `${input.title}\n本事项重新交办。理由:${reopen.reason}\n牵头单位:${input.lead}\n配合单位:${input.cooperating.join('、') || '无'}\n完成时限:${chineseDate(input.finalDeadline)}。请于${input.policy.acknowledgeWithinWorkingDays}个工作日内签收。`;
+    const name = await departmentNames(db, [input.lead, ...input.cooperating]);
+    const body = `${input.title}\n本事项重新交办。理由:${reopen.reason}\n牵头单位:${name(input.lead)}\n配合单位:${input.cooperating.map(name).join('、') || '无'}\n完成时限:${chineseDate(input.finalDeadline)}。请于${input.policy.acknowledgeWithinWorkingDays}个工作日内签收。`;
     for (const [code, role] of [[input.lead, '牵头'], ...input.cooperating.map((c) => [c, '配合'])] as [string, string][]) {
       await notify(code, 'assignment', `assign:${input.itemKey}:r${reopen.round}:${code}`, ev, `【重新交办】${input.title}(${role})`, body);
     }
@@ -214,7 +223,8 @@ export function createItemActivities({
         });
       });
       const ev = { itemKey: input.itemKey, title: input.title, businessDate };
-      const body = `${input.title}\n牵头单位:${input.lead}\n配合单位:${input.cooperating.join('、') || '无'}\n报送周期:${input.policy.cadence},完成时限:${chineseDate(input.finalDeadline)}。请于${input.policy.acknowledgeWithinWorkingDays}个工作日内签收。`;
+      const name = await departmentNames(db, [input.lead, ...input.cooperating]);
+      const body = `${input.title}\n牵头单位:${name(input.lead)}\n配合单位:${input.cooperating.map(name).join('、') || '无'}\n报送周期:${CADENCE_WORDS[input.policy.cadence] ?? input.policy.cadence},完成时限:${chineseDate(input.finalDeadline)}。请于${input.policy.acknowledgeWithinWorkingDays}个工作日内签收。`;
       await notify(input.lead, 'assignment', `assign:${input.itemKey}:${input.lead}`, ev, `【交办】${input.title}(牵头)`, body);
       for (const code of input.cooperating) {
         await notify(code, 'assignment', `assign:${input.itemKey}:${code}`, ev, `【交办】${input.title}(配合)`, body);
@@ -304,7 +314,8 @@ export function createItemActivities({
             await audit(trx, ev, 'item.report', { receipt }, `report:${receipt.receiptId}`);
           });
           const to = receipt.kind === 'input' ? ev.lead : ev.secretariat;
-          const what = receipt.kind === 'input' ? `配合单位${receipt.department}报送了第${receipt.periodSeq}期进展` : `牵头单位报送了第${receipt.periodSeq}期进展(第${receipt.version}版)`;
+          const name = await departmentNames(db, [receipt.department]);
+          const what = receipt.kind === 'input' ? `配合单位${name(receipt.department)}报送了第${receipt.periodSeq}期进展` : `牵头单位报送了第${receipt.periodSeq}期进展(第${receipt.version}版)`;
           await notify(to, 'review', `report:${receipt.receiptId}`, ev, `【报送】${ev.title}`, `${what},完成${report.percentDone}%。\n${report.progress}`);
           return;
         }
@@ -379,7 +390,7 @@ export function createItemActivities({
           const title = `【${RUNG_LABELS[ev.rung.rung] ?? ev.rung.label}】${ev.title}`;
           await notify(ev.lead, 'escalation', key, ev, title, `${what}。(${ev.rung.label})`, { rung: ev.rung.rung, level: ev.rung.level });
           // From 督办 on the secretariat is party to it; the top rung puts the item before the leading group.
-          if (ev.rung.level >= 2) await notify(ev.secretariat, 'escalation', `${key}:secretariat`, ev, title, `${ev.lead}:${what}。(${ev.rung.label})`, { rung: ev.rung.rung, level: ev.rung.level });
+          if (ev.rung.level >= 2) await notify(ev.secretariat, 'escalation', `${key}:secretariat`, ev, title, `${(await departmentNames(db, [ev.lead]))(ev.lead)}:${what}。(${ev.rung.label})`, { rung: ev.rung.rung, level: ev.rung.level });
           return;
         }
 
@@ -399,7 +410,7 @@ export function createItemActivities({
               .ignore();
             await audit(trx, ev, 'item.extension.request', { periodSeq: ev.periodSeq, requestedDueOn: ev.requestedDueOn, reason: ev.reason }, ev.extensionId);
           });
-          await notify(ev.secretariat, 'extension', `${ev.extensionId}:request`, ev, `【延期申请】${ev.title}`, `${ev.department}申请将第${ev.periodSeq}期报送延期至${chineseDate(ev.requestedDueOn)}。理由:${ev.reason}`);
+          await notify(ev.secretariat, 'extension', `${ev.extensionId}:request`, ev, `【延期申请】${ev.title}`, `${(await departmentNames(db, [ev.department]))(ev.department)}申请将第${ev.periodSeq}期报送延期至${chineseDate(ev.requestedDueOn)}。理由:${ev.reason}`);
           return;
 
         case 'extension-decided':
@@ -412,11 +423,13 @@ export function createItemActivities({
           await notify(ev.lead, 'extension', `${ev.extensionId}:decision`, ev, `【延期${ev.approve ? '批准' : '不予批准'}】${ev.title}`, ev.approve ? `延期申请已批准,报送截止日调整为${chineseDate(ev.dueOn ?? ev.businessDate)}。` : `延期申请未获批准。${ev.comment ?? ''}`);
           return;
 
-        case 'reassigned':
+        case 'reassigned': {
           await audit(db, ev, 'item.reassign', { from: ev.from, to: ev.to, reason: ev.reason }, `reassign:${ev.requestId ?? `${ev.from}>${ev.to}`}`);
-          await notify(ev.to, 'reassignment', `reassign:${ev.itemKey}:${ev.from}>${ev.to}:to`, ev, `【改派】${ev.title}`, `本事项牵头单位由${ev.from}调整为贵单位。理由:${ev.reason}`);
-          await notify(ev.from, 'reassignment', `reassign:${ev.itemKey}:${ev.from}>${ev.to}:from`, ev, `【改派】${ev.title}`, `本事项牵头单位已调整为${ev.to}。理由:${ev.reason}`);
+          const name = await departmentNames(db, [ev.from, ev.to]);
+          await notify(ev.to, 'reassignment', `reassign:${ev.itemKey}:${ev.from}>${ev.to}:to`, ev, `【改派】${ev.title}`, `本事项牵头单位由${name(ev.from)}调整为贵单位。理由:${ev.reason}`);
+          await notify(ev.from, 'reassignment', `reassign:${ev.itemKey}:${ev.from}>${ev.to}:from`, ev, `【改派】${ev.title}`, `本事项牵头单位已调整为${name(ev.to)}。理由:${ev.reason}`);
           return;
+        }
 
         case 'instruction':
           await db.transaction(async (trx) => {

@@ -88,6 +88,8 @@ describe('the item workflow', () => {
     expect((await eventually(() => assignmentRow(h.workflowId), (a) => a !== undefined, 10_000, 'assignment row')).status).toBe('assigned');
     const assigned = await eventually(() => notices(h.workflowId, 'assignment'), (n) => n.length === 2, 10_000, 'assignment notices');
     expect(assigned.map((n) => n.title)).toEqual(['【交办】推广开放式研发设计(牵头)', '【交办】推广开放式研发设计(配合)']);
+    // Departments by their names and the cadence in words, never codes.
+    expect(assigned[0].body).toContain('牵头单位:省经济和信息化委\n配合单位:省科技厅\n报送周期:每季度');
 
     expect(await ack(h)).toBe('acknowledged');
     await eventually(() => state(h), (s) => s.period?.seq === 1, 10_000, 'period 1');
