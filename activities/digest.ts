@@ -60,7 +60,8 @@ export function createDigestActivities(deps: {
           'act.code as action_code',
           'act.title as action_title',
           'd.code as lead_code',
-          'd.short_name as lead_name',
+          // Every department has a name; not every one a short name.
+          db.raw('coalesce(d.short_name, d.name) as lead_name'),
           'a.status',
           'a.escalation_level',
           db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),

@@ -5,7 +5,7 @@ import type { Logger } from '../platform/logger';
 import helmet from 'helmet';
 import { HttpError } from './errors';
 import { metricsMiddleware, metricsRoutes } from './metrics';
-import { mountRoutes, openApiDocument, type ApiDeps } from './route';
+import { mountRoutes, openApiDocument, type ApiDeps, type RouteSpec } from './route';
 import { apiRoutes } from './routes';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
@@ -18,6 +18,8 @@ export interface AppDeps {
   web?: WebConsole;
   /** The /api/v1 routes, their OpenAPI document and docs; absent where only health is served. */
   api?: ApiDeps;
+  /** The /api/v1 routes; default all of them (tests of the app's machinery give their own). */
+  routes?: RouteSpec[];
 }
 
 export const API_BASE = '/api/v1';
@@ -47,12 +49,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.readiness));
   app.use(metricsRoutes(deps.api?.db));
   if (deps.api) {
-    const document = openApiDocument(apiRoutes, API_BASE);
+    const routes = deps.routes ?? apiRoutes;
+    const document = openApiDocument(routes, API_BASE);
     app.get(`${API_BASE}/openapi.json`, (_req, res) => {
       res.json(document);
     });
     app.use(docsRoutes(`${API_BASE}/openapi.json`));
-    app.use(API_BASE, mountRoutes(apiRoutes, deps.api));
+    app.use(API_BASE, mountRoutes(routes, deps.api));
   }
 
   if (deps.web) app.use(webConsole(deps.web));

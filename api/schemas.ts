@@ -1,5 +1,9 @@
-import { boundedText } from '../db/catalog/plan-schema';
+import { z } from 'zod';
+import type { Digest } from '../activities/digest';
+import { boundedText, cadences, rungs } from '../db/catalog/plan-schema';
 import { TEXT_LIMITS, type TextLimit } from '../domain/text';
+import type { ExtensionRequest, ItemPolicy, ItemStatus, PeriodStatus, PeriodView, ReportReceipt } from '../workflows/definitions';
+import { ROLES } from './auth/tokens';
 
 /**
  * A free-text field of a request, with one of the limits the item workflow's
@@ -11,3 +15,260 @@ export const text = (limit: TextLimit) => boundedText(TEXT_LIMITS[limit]);
 
 /** A password: taken as typed (not trimmed), but never with control characters. */
 export const password = (min: number) => boundedText(200, { trim: false, min });
+
+// ---- what the API answers (route `response` schemas, listed in the OpenAPI document) ----
+//
+// These describe the JSON on the wire. PostgreSQL timestamp and date columns arrive
+// as JS Dates and are serialised as ISO instants; columns the SQL formats with
+// to_char are plain dates. Objects are closed (additionalProperties: false in the
+// document), so a field the document does not list fails the response check.
+
+// Formats rather than zod's long ISO patterns: the document stays readable, and
+// the response check (ajv-formats) validates them natively.
+/** An instant, as JSON.stringify writes a Date. */
+export const instant = z.string().meta({ format: 'date-time' });
+/** A business date as YYYY-MM-DD (to_char in SQL, or the workflow's own dates). */
+export const day = z.string().meta({ format: 'date' });
+const int = z.number().int();
+const count = int.min(0);
+
+export const itemStatus = z.enum(['assigned', 'acknowledged', 'in_progress', 'completion_requested', 'completed', 'cancelled']) satisfies z.ZodType<ItemStatus>;
+/** An item's status in lists, where an item not assigned yet is `unassigned`. */
+export const listedStatus = z.enum(['unassigned', ...itemStatus.options]);
+export const periodStatus = z.enum(['open', 'submitted', 'returned', 'accepted', 'closed']) satisfies z.ZodType<PeriodStatus>;
+export const colour = z.enum(['red', 'yellow', 'green']);
+export const rung = z.enum(rungs);
+export const escalationSubject = z.enum(['acknowledgement', 'report', 'final']);
+export const role = z.enum(ROLES);
+
+/** The error answer of every route: a code, a message, and for a bad request the fields at fault. */
+export const errorResponse = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+/** What every item write that only moves the item on answers: its status now. */
+export const statusAnswer = z.object({ status: itemStatus });
+
+export const user = z.object({
+  id: int,
+  username: z.string(),
+  role,
+  department: z.string().nullable(),
+  displayName: z.string().nullable(),
+  disabled: z.boolean(),
+});
+
+export const department = z.object({
+  code: z.string(),
+  name: z.string(),
+  shortName: z.string().nullable(),
+  kind: z.string(),
+  /** Whether a webhook / an e-mail address is set; the secrets are never answered. */
+  webhook: z.boolean(),
+  email: z.boolean(),
+});
+
+export const itemPolicy = z.object({
+  cadence: z.enum(cadences),
+  dueOffsetWorkingDays: count,
+  reminderOffsetsWorkingDays: z.array(count),
+  acknowledgeWithinWorkingDays: count,
+  escalation: z.array(z.object({ rung, label: z.string(), overdueWorkingDays: count })),
+  catchUpWorkingDays: count.optional(),
+}) satisfies z.ZodType<ItemPolicy>;
+
+/** One row of the item list (catalog), assigned or not. */
+export const itemSummary = z.object({
+  code: z.string(),
+  kind: z.enum(['task', 'safeguard']),
+  title: z.string(),
+  /** The key action or safeguard measure the item belongs to. */
+  group: z.string(),
+  status: listedStatus,
+  lead: z.string().nullable(),
+  nextDue: day.nullable(),
+  escalationLevel: count,
+  /** 红黄绿灯, for open assigned items only. */
+  colour: colour.nullable(),
+});
+
+/** The `assignments` row as stored (snake_case columns). */
+export const assignmentRow = z.object({
+  id: int,
+  item_id: int,
+  workflow_id: z.string(),
+  lead_department_id: int,
+  cadence: z.enum(cadences),
+  due_offset_working_days: count,
+  start_date: instant,
+  final_deadline: instant,
+  policy: itemPolicy,
+  status: itemStatus,
+  next_due_on: instant.nullable(),
+  next_due_at: instant.nullable(),
+  escalation_level: count,
+  acknowledged_at: instant.nullable(),
+  completion_summary: z.string().nullable(),
+  grade: z.string().nullable(),
+  completed_at: instant.nullable(),
+  cancelled_at: instant.nullable(),
+  cancel_reason: z.string().nullable(),
+  assigned_by: z.string(),
+  assigned_at: instant,
+  updated_at: instant,
+  assigned_on: instant.nullable(),
+  round: int.min(1),
+  reopened_at: instant.nullable(),
+  reopen_reason: z.string().nullable(),
+});
+
+/** A reporting period (`periods` row as stored): original, in-force and extended due dates, on-time verdicts on both clocks. */
+export const periodRow = z.object({
+  id: int,
+  assignment_id: int,
+  seq: int.min(1),
+  starts_on: instant,
+  ends_on: instant,
+  original_due_on: instant,
+  due_on: instant,
+  extended_due_on: instant.nullable(),
+  due_at: instant,
+  status: periodStatus,
+  on_time: z.boolean().nullable(),
+  accepted_at: instant.nullable(),
+  updated_at: instant,
+  on_time_original: z.boolean().nullable(),
+});
+
+const reportInput = z.object({ department: z.string(), receiptId: z.string(), version: int });
+
+/** A filed report (`reports` row as stored), with its department's code. */
+export const reportRow = z.object({
+  id: int,
+  receipt_id: z.uuid(),
+  assignment_id: int,
+  period_seq: int,
+  department_id: int,
+  kind: z.enum(['input', 'consolidated']),
+  version: int,
+  progress: z.string(),
+  percent_done: int.min(0).max(100),
+  problems: z.string().nullable(),
+  next_steps: z.string().nullable(),
+  attachments: z.array(z.string()),
+  inputs: z.array(reportInput),
+  submitted_by: z.string(),
+  submitted_at: instant,
+  review: z.enum(['accepted', 'returned']).nullable(),
+  review_comment: z.string().nullable(),
+  reviewed_by: z.string().nullable(),
+  reviewed_at: instant.nullable(),
+  department: z.string(),
+});
+
+/** The receipt of a filed report, as the item workflow answers it. */
+export const reportReceipt = z.object({
+  receiptId: z.string(),
+  periodSeq: int,
+  department: z.string(),
+  kind: z.enum(['input', 'consolidated']),
+  version: int,
+  /** Epoch milliseconds. */
+  receivedAt: z.number(),
+  inputs: z.array(reportInput).optional(),
+}) satisfies z.ZodType<ReportReceipt>;
+
+/** The current period after a review or an extension decision. */
+export const periodView = z.object({
+  seq: int,
+  status: periodStatus,
+  originalDueOn: day,
+  dueOn: day,
+  extendedDueOn: day.optional(),
+}) satisfies z.ZodType<PeriodView>;
+
+export const extensionRequest = z.object({
+  extensionId: z.string(),
+  periodSeq: int,
+  requestedDueOn: day,
+  reason: z.string(),
+  requestedBy: z.string(),
+}) satisfies z.ZodType<ExtensionRequest>;
+
+/** Accepted periods and on-time rates on both clocks (domain/on-time.ts boardFigures). */
+const boardFigures = {
+  acceptedPeriods: count,
+  onTime: count,
+  onTimeRate: z.number().nullable(),
+  onTimeOriginal: count,
+  onTimeRateOriginal: z.number().nullable(),
+};
+
+const byStatus = z.record(z.string(), count);
+
+/** One row of the board summary, by action or by lead department. */
+export const boardTally = z.object({
+  code: z.string(),
+  title: z.string(),
+  items: count,
+  byStatus,
+  red: count,
+  yellow: count,
+  green: count,
+  openEscalations: count,
+  ...boardFigures,
+});
+
+export const scorecardRow = z.object({
+  department: z.string(),
+  name: z.string(),
+  acceptedPeriods: count,
+  onTimeOriginal: count,
+  onTimeRateOriginal: z.number().nullable(),
+  onTimeExtended: count,
+  onTimeRateExtended: z.number().nullable(),
+  returnedReports: count,
+  escalations: count,
+  extensions: count,
+});
+
+export const openEscalation = z.object({
+  plan: z.string(),
+  item: z.string(),
+  title: z.string(),
+  itemKey: z.string(),
+  lead: z.string(),
+  subject: escalationSubject,
+  periodSeq: int,
+  rung,
+  level: int,
+  since: instant,
+  businessDate: day,
+});
+
+export const timelineEvent = z.object({ at: instant, actor: z.string(), kind: z.string(), text: z.string() });
+
+const colourCounts = { items: count, red: count, yellow: count, green: count };
+
+/** The weekly digest as stored (activities/digest.ts). */
+export const digestBody = z.object({
+  key: z.string(),
+  weekOf: day,
+  generatedAt: instant,
+  totals: z.object({ ...colourCounts, byStatus }),
+  byAction: z.array(z.object({ code: z.string(), title: z.string(), ...colourCounts, byStatus })),
+  byDepartment: z.array(z.object({ code: z.string(), name: z.string(), ...colourCounts, ...boardFigures })),
+  openEscalations: z.array(
+    z.object({ itemKey: z.string(), title: z.string(), lead: z.string(), subject: escalationSubject, periodSeq: int, rung, level: int, businessDate: day }),
+  ),
+}) satisfies z.ZodType<Digest>;
+
+export const notification = z.object({
+  id: int,
+  kind: z.string(),
+  itemKey: z.string().nullable(),
+  title: z.string(),
+  body: z.string(),
+  createdAt: instant,
+  readAt: instant.nullable(),
+});

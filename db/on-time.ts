@@ -6,6 +6,9 @@ import { countBy, originalVerdict, type OnTimeCounts, type OnTimeVerdicts, type 
 export interface AcceptedPeriod extends OnTimeVerdicts {
   assignmentId: number;
   lead: string;
+  /** The item's plan code, and the last day of the period (YYYY-MM-DD), for counts per reporting period. */
+  plan: string;
+  endsOn: string;
 }
 
 /**
@@ -18,8 +21,17 @@ export async function acceptedPeriods(db: Db): Promise<AcceptedPeriod[]> {
   return (await db('periods as p')
     .join('assignments as a', 'a.id', 'p.assignment_id')
     .join('departments as d', 'd.id', 'a.lead_department_id')
+    .join('items as i', 'i.id', 'a.item_id')
+    .join('plans as pl', 'pl.id', 'i.plan_id')
     .where('p.status', 'accepted')
-    .select('p.assignment_id as assignmentId', 'd.code as lead', 'p.on_time_original as original', 'p.on_time as extended')) as AcceptedPeriod[];
+    .select(
+      'p.assignment_id as assignmentId',
+      'd.code as lead',
+      'pl.code as plan',
+      db.raw(`to_char(p.ends_on, 'YYYY-MM-DD') as "endsOn"`),
+      'p.on_time_original as original',
+      'p.on_time as extended',
+    )) as AcceptedPeriod[];
 }
 
 /** On-time counts per assignment id, or per lead department code (a reassigned item counts for its current lead). */

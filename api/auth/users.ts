@@ -47,6 +47,16 @@ export async function createUser(db: Db, user: NewUser, ctx: { actor: string; re
   });
 }
 
+/** Users as the API answers them (never a password hash), by user name; one user where `id` is given. */
+export function listUsers(db: Db, where: { id?: number } = {}) {
+  const q = db('users as u')
+    .leftJoin('departments as d', 'd.id', 'u.department_id')
+    .orderBy('u.username')
+    .select('u.id', 'u.username', 'u.role', 'd.code as department', 'u.display_name as displayName', db.raw('(u.disabled_at is not null) as disabled'));
+  if (where.id !== undefined) q.where('u.id', where.id);
+  return q as unknown as Promise<{ id: number; username: string; role: Role; department: string | null; displayName: string | null; disabled: boolean }[]>;
+}
+
 /**
  * On the first start: one admin, one secretariat user (the secretariat's
  * department), one leadership user and one liaison per department of the

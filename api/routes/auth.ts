@@ -3,10 +3,10 @@ import { boundedText, code } from '../../db/catalog/plan-schema';
 import { verifyPassword } from '../auth/passwords';
 import { createLoginLimiter } from '../auth/rate-limit';
 import { issueToken, revokeSession, ROLES } from '../auth/tokens';
-import { createUser } from '../auth/users';
+import { createUser, listUsers } from '../auth/users';
 import { HttpError } from '../errors';
 import { route } from '../route';
-import { password, text } from '../schemas';
+import { instant, password, role, text, user } from '../schemas';
 
 const limiter = createLoginLimiter({ maxFailures: 5, windowMs: 15 * 60_000 });
 
@@ -18,9 +18,12 @@ export const authRoutes = [
   route({
     method: 'post',
     path: '/auth/login',
+    operationId: 'signIn',
     tag: 'auth',
     summary: 'Sign in',
     access: 'public',
+    errors: { 401: 'Wrong username or password', 429: 'Too many failed sign-ins: Retry-After says when to try again' },
+    response: z.object({ token: z.string(), expiresAt: instant }),
     body: z.object({ username: boundedText(64, { trim: false }), password: password(1) }).strict(),
     handler: async ({ deps, body, req, res, requestId }) => {
       const key = `${req.ip}|${body.username}`;
@@ -45,7 +48,9 @@ export const authRoutes = [
   route({
     method: 'post',
     path: '/auth/logout',
+    operationId: 'signOut',
     tag: 'auth',
+    response: z.object({ ok: z.literal(true) }),
     summary: 'Sign out (revokes the token)',
     access: 'signed-in',
     handler: async ({ deps, principal, requestId }) => {
@@ -57,18 +62,32 @@ export const authRoutes = [
   route({
     method: 'get',
     path: '/auth/me',
+    operationId: 'whoAmI',
     tag: 'auth',
+    response: z.object({ username: z.string(), role, department: z.string().nullable() }),
     summary: 'Who am I',
     access: 'signed-in',
     handler: async ({ principal }) => ({ username: principal.username, role: principal.role, department: principal.department ?? null }),
   }),
   route({
+    method: 'get',
+    path: '/users',
+    operationId: 'listUsers',
+    tag: 'admin',
+    summary: 'List the users, with their roles and departments',
+    access: ['admin'],
+    response: z.object({ users: z.array(user) }),
+    handler: async ({ deps }) => ({ users: await listUsers(deps.db) }),
+  }),
+  route({
     method: 'post',
     path: '/users',
+    operationId: 'addUser',
     tag: 'admin',
     summary: 'Add a user',
     access: ['admin'],
     status: 201,
+    response: user,
     body: z
       .object({
         username: boundedText(64, { trim: false, min: 3 }),
@@ -80,7 +99,8 @@ export const authRoutes = [
       .strict(),
     handler: async ({ deps, body, principal, requestId }) => {
       const id = await createUser(deps.db, body, { actor: principal.username, requestId });
-      return { id, username: body.username, role: body.role, department: body.department ?? null };
+      const [created] = await listUsers(deps.db, { id });
+      return created;
     },
   }),
 ];

@@ -5,6 +5,7 @@ import type { Db } from '../../db/connection';
 import { onTimeCountsBy } from '../../db/on-time';
 import { addCounts, boardFigures, NO_PERIODS, scorecardFigures, type OnTimeCounts } from '../../domain/on-time';
 import { route } from '../route';
+import { boardTally, digestBody, instant, day, openEscalation, scorecardRow, timelineEvent } from '../schemas';
 import { loadItem, requireParty } from '../services/item-access';
 import { coloursOf, planItemRows } from '../services/plan-items';
 import { ownDepartment } from './inbox';
@@ -186,6 +187,8 @@ export const boardRoutes = [
   route({
     method: 'get',
     path: '/board/escalations',
+    operationId: 'listOpenEscalations',
+    response: z.object({ escalations: z.array(openEscalation) }),
     tag: 'board',
     summary: 'List open escalations (催办, 督办, 上报领导小组)',
     access: BOARD,
@@ -215,6 +218,8 @@ export const boardRoutes = [
   route({
     method: 'get',
     path: '/board/summary',
+    operationId: 'getBoardSummary',
+    response: z.object({ generatedAt: instant, byAction: z.array(boardTally), byDepartment: z.array(boardTally) }),
     tag: 'board',
     summary: 'Summarize items by action and by lead department: status, colour, on-time rate, open escalations',
     access: BOARD,
@@ -224,6 +229,8 @@ export const boardRoutes = [
   route({
     method: 'get',
     path: '/scorecard',
+    operationId: 'getScorecard',
+    response: z.object({ departments: z.array(scorecardRow) }),
     tag: 'board',
     summary: "Score departments: accepted periods, on-time rate on both clocks, returns, escalations, extensions (a department sees its own row)",
     access: ['secretariat', 'leadership', 'department'],
@@ -235,6 +242,9 @@ export const boardRoutes = [
   route({
     method: 'get',
     path: '/plans/:plan/items/:item/timeline',
+    operationId: 'getItemTimeline',
+    errors: { 404: 'No such item (or, to a department, not one of its items)' },
+    response: z.object({ itemKey: z.string(), title: z.string(), events: z.array(timelineEvent) }),
     tag: 'board',
     summary: "Show an item's timeline: audited actions and escalations in time order",
     access: 'signed-in',
@@ -251,6 +261,18 @@ export const boardRoutes = [
   route({
     method: 'get',
     path: '/digests',
+    operationId: 'listDigests',
+    response: z.object({
+      digests: z.array(
+        z.object({
+          key: z.string(),
+          weekOf: day,
+          generatedAt: instant,
+          // A digest is stored as it was built: rows from earlier versions keep the format of their time.
+          body: z.union([digestBody, z.record(z.string(), z.unknown()).meta({ description: 'A digest stored by an earlier version, in its own format' })]),
+        }),
+      ),
+    }),
     tag: 'board',
     summary: 'List the stored weekly digests, newest first',
     access: BOARD,

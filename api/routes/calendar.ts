@@ -4,6 +4,7 @@ import { CalendarNotLoadedError } from '../../domain/calendar';
 import { formatPath, isoDate } from '../../db/catalog/plan-schema';
 import { HttpError, invalid } from '../errors';
 import { route } from '../route';
+import { day, instant } from '../schemas';
 import { signalCalendarChanged } from '../services/calendar';
 
 const year = z.object({ year: z.coerce.number().int().min(1990).max(2100) }).strict();
@@ -19,6 +20,9 @@ export const calendarRoutes = [
   route({
     method: 'get',
     path: '/calendar/add-working-days',
+    operationId: 'addWorkingDays',
+    errors: { 422: 'Invalid input, a year whose calendar is not loaded (calendar_not_loaded), or a date that does not exist' },
+    response: z.object({ date: day }),
     tag: 'calendar',
     summary: 'The date N working days after (or before) a date',
     access: 'signed-in',
@@ -35,6 +39,16 @@ export const calendarRoutes = [
   route({
     method: 'get',
     path: '/calendar/:year',
+    operationId: 'getCalendarYear',
+    errors: { 404: 'The calendar of this year is not loaded' },
+    response: z.object({
+      year: z.number().int(),
+      source: z.string(),
+      loadedAt: instant,
+      loadedBy: z.string(),
+      /** Holidays and make-up working days; every other weekday works and every weekend rests. */
+      days: z.array(z.object({ date: day, working: z.boolean(), name: z.string() })),
+    }),
     tag: 'calendar',
     summary: "List a year's holidays and make-up working days",
     access: 'signed-in',
@@ -49,6 +63,15 @@ export const calendarRoutes = [
   route({
     method: 'put',
     path: '/calendar/:year',
+    operationId: 'loadCalendarYear',
+    response: z.object({
+      year: z.number().int(),
+      days: z.number().int().min(0),
+      /** False when the year was loaded already with the same days. */
+      changed: z.boolean(),
+      /** How many open items were told to re-time their deadlines. */
+      openItemsRetimed: z.number().int().min(0),
+    }),
     tag: 'calendar',
     summary: "Load a year's official arrangement (replaces it); open items re-time their deadlines",
     access: ['admin'],

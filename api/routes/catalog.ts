@@ -5,6 +5,7 @@ import { colourColumns } from '../../db/colour';
 import { HttpError } from '../errors';
 import { coloursOf, planItemsJoined, type ItemRow } from '../services/plan-items';
 import { route } from '../route';
+import { assignmentRow, day, itemSummary, listedStatus, periodRow, reportRow } from '../schemas';
 import { loadItem, requireParty } from '../services/item-access';
 
 interface ListedRow extends ItemRow {
@@ -19,7 +20,11 @@ export const catalogRoutes = [
   route({
     method: 'get',
     path: '/plans',
+    operationId: 'listPlans',
     tag: 'catalog',
+    response: z.object({
+      plans: z.array(z.object({ code: z.string(), title: z.string(), issuer: z.string(), coordinatingOffice: z.string(), periodEnd: day })),
+    }),
     summary: 'List plans',
     access: 'signed-in',
     handler: async ({ deps }) => ({
@@ -29,7 +34,13 @@ export const catalogRoutes = [
   route({
     method: 'get',
     path: '/plans/:plan/actions',
+    operationId: 'listActions',
     tag: 'catalog',
+    errors: { 404: 'No such plan' },
+    response: z.object({
+      actions: z.array(z.object({ code: z.string(), seq: z.number().int(), title: z.string(), focus: z.string() })),
+      safeguards: z.array(z.object({ code: z.string(), seq: z.number().int(), title: z.string() })),
+    }),
     summary: 'List the key actions and safeguard measures of a plan',
     access: 'signed-in',
     params: planParams,
@@ -45,7 +56,9 @@ export const catalogRoutes = [
   route({
     method: 'get',
     path: '/plans/:plan/items',
+    operationId: 'listItems',
     tag: 'catalog',
+    response: z.object({ total: z.number().int().min(0), page: z.number().int(), pageSize: z.number().int(), items: z.array(itemSummary) }),
     summary: 'List items (filter by action, department, status, colour, due range; paginated)',
     access: 'signed-in',
     params: planParams,
@@ -127,7 +140,22 @@ export const catalogRoutes = [
   route({
     method: 'get',
     path: '/plans/:plan/items/:item',
+    operationId: 'getItem',
     tag: 'catalog',
+    errors: { 404: 'No such item (or, to a department, not one of its items)' },
+    response: z.object({
+      code: z.string(),
+      title: z.string(),
+      itemKey: z.string(),
+      status: listedStatus,
+      lead: z.string().nullable(),
+      cooperating: z.array(z.string()),
+      /** The plan's proposed lead and co-operating departments. */
+      proposal: z.array(z.object({ code: z.string(), role: z.enum(['lead', 'cooperating']) })),
+      assignment: assignmentRow.nullable(),
+      periods: z.array(periodRow),
+      reports: z.array(reportRow),
+    }),
     summary: 'One item with its assignment, periods and reports',
     access: 'signed-in',
     params: z.object({ plan: code, item: code }).strict(),

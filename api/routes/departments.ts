@@ -3,12 +3,15 @@ import { code } from '../../db/catalog/plan-schema';
 import { channelsSchema, setDepartmentChannels } from '../../activities/notifications';
 import { HttpError } from '../errors';
 import { route } from '../route';
+import { department } from '../schemas';
 
 
 export const departmentRoutes = [
   route({
     method: 'get',
     path: '/departments',
+    operationId: 'listDepartments',
+    response: z.object({ departments: z.array(department) }),
     tag: 'admin',
     summary: 'The department directory, with which external channels each has (never the secrets)',
     access: 'signed-in',
@@ -22,6 +25,9 @@ export const departmentRoutes = [
   route({
     method: 'put',
     path: '/departments/:code/channels',
+    operationId: 'setDepartmentChannels',
+    errors: { 404: 'No such department' },
+    response: department.pick({ code: true, webhook: true, email: true }),
     tag: 'admin',
     summary: "Set a department's webhook (URL and signing secret) and e-mail address",
     access: ['admin'],

@@ -3,6 +3,7 @@ import type { Db } from '../../db/connection';
 import type { Principal } from '../auth/tokens';
 import { HttpError } from '../errors';
 import { route } from '../route';
+import { day, instant, notification } from '../schemas';
 
 /** The caller's department row; the route's access list has already made sure it is a department user. */
 export async function ownDepartment(db: Db, principal: Principal): Promise<{ id: number; code: string }> {
@@ -58,6 +59,28 @@ export const inboxRoutes = [
   route({
     method: 'get',
     path: '/inbox',
+    operationId: 'getInbox',
+    response: z.object({
+      department: z.string(),
+      pendingAcknowledgements: z.array(
+        z.object({ plan: z.string(), item: z.string(), title: z.string(), itemKey: z.string(), assignedAt: instant, assignedBy: z.string() }),
+      ),
+      reportsDue: z.array(
+        z.object({
+          plan: z.string(),
+          item: z.string(),
+          title: z.string(),
+          periodSeq: z.number().int(),
+          status: z.enum(['open', 'returned']),
+          role: z.enum(['lead', 'cooperating']),
+          /** The due date in force (extended where extended). */
+          dueOn: day,
+          originalDueOn: day,
+        }),
+      ),
+      /** Newest first, at most 200. */
+      notifications: z.array(notification),
+    }),
     tag: 'inbox',
     summary: "Show the department's inbox: acknowledgements pending, reports due, notifications",
     access: ['department'],
@@ -75,6 +98,9 @@ export const inboxRoutes = [
   route({
     method: 'post',
     path: '/inbox/notifications/:id/read',
+    operationId: 'markNotificationRead',
+    errors: { 404: 'No such notification for your department' },
+    response: z.object({ id: z.number().int(), readAt: instant }),
     tag: 'inbox',
     summary: 'Mark a notification of your department read',
     access: ['department'],

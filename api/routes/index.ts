@@ -2,10 +2,11 @@ import { authRoutes } from './auth';
 import { boardRoutes } from './board';
 import { calendarRoutes } from './calendar';
 import { catalogRoutes } from './catalog';
+import { consoleBoardRoutes } from './console-board';
 import { departmentRoutes } from './departments';
 import { inboxRoutes } from './inbox';
 import { itemRoutes } from './items';
 import { ledgerRoutes } from './ledger';
 
 /** Every /api/v1 route; the OpenAPI document is built from this list. */
-export const apiRoutes = [...authRoutes, ...catalogRoutes, ...itemRoutes, ...calendarRoutes, ...inboxRoutes, ...boardRoutes, ...ledgerRoutes, ...departmentRoutes];
+export const apiRoutes = [...authRoutes, ...catalogRoutes, ...itemRoutes, ...calendarRoutes, ...inboxRoutes, ...boardRoutes, ...ledgerRoutes, ...departmentRoutes, ...consoleBoardRoutes];

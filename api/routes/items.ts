@@ -9,13 +9,20 @@ import type { Principal } from '../auth/tokens';
 import { HttpError } from '../errors';
 import { countWorkflowOperation } from '../metrics';
 import { route, type ApiDeps } from '../route';
-import { text } from '../schemas';
+import { day, errorResponse, extensionRequest, itemPolicy, periodView, reportReceipt, statusAnswer, text } from '../schemas';
 import { assignItem, assignRequestSchema, reopenItem, reopenRequestSchema } from '../services/assignments';
 import { busyIfGaveUp, withinWait } from '../services/bounded-wait';
 import { loadItem, requireParty, type ItemAccess } from '../services/item-access';
 import { throughWorkflow } from '../services/workflow-errors';
 
 const itemParams = z.object({ plan: code, item: code }).strict();
+/** What an item write answers besides its own errors: 404 for an item not assigned (or not the department's), 409 for a refusal, 503 busy. */
+const WRITE_ERRORS = {
+  404: 'No such item, or not assigned (to a department: not one of its items)',
+  409: 'The item workflow refused the action in its current state (the message says why)',
+  503: 'Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key',
+};
+
 /** The id the extension request answered with: `extension:<item key>:p<seq>:<uuid>`. */
 const extensionId = z.string().max(300).regex(/^[A-Za-z0-9._:-]+$/, 'must be the extensionId of the pending request');
 
@@ -124,6 +131,9 @@ export const itemRoutes = [
   route({
     method: 'post',
     path: '/plans/:plan/items/:item/assign',
+    operationId: 'assignItem',
+    response: z.object({ workflowId: z.string(), lead: z.string(), cooperating: z.array(z.string()), startDate: day, finalDeadline: day, policy: itemPolicy }),
+    errors: { 404: 'No such item in the catalog', 409: 'Already assigned, or retired from the plan', 503: WRITE_ERRORS[503] },
     tag: 'assignment',
     summary: 'Assign an item to a lead and co-operating departments',
     access: ['secretariat'],
@@ -145,6 +155,9 @@ export const itemRoutes = [
   route({
     method: 'post',
     path: '/plans/:plan/items/:item/reopen',
+    operationId: 'reopenItem',
+    response: z.object({ workflowId: z.string(), runId: z.string(), round: z.number().int().min(2), lead: z.string(), cooperating: z.array(z.string()), startDate: day, finalDeadline: day }),
+    errors: { 404: 'Never assigned: assign it instead', 409: 'Only a completed or cancelled item is reopened', 503: WRITE_ERRORS[503] },
     tag: 'assignment',
     summary: 'Reopen a completed or cancelled item (重新交办): a new round on the same record',
     access: ['secretariat'],
@@ -168,6 +181,17 @@ export const itemRoutes = [
   route({
     method: 'post',
     path: '/plans/:plan/assignments',
+    operationId: 'assignItems',
+    response: z.object({
+      /** One per item, in the order given: 201 with its workflow, or the error that item met. */
+      results: z.array(
+        z.union([
+          z.object({ index: z.number().int(), itemCode: z.string(), status: z.literal(201), workflowId: z.string() }),
+          z.object({ index: z.number().int(), itemCode: z.string(), status: z.number().int().min(400), error: errorResponse.shape.error }),
+        ]),
+      ),
+    }),
+    errors: { 503: WRITE_ERRORS[503] },
     tag: 'assignment',
     summary: 'Assign several items at once',
     access: ['secretariat'],
@@ -200,6 +224,9 @@ export const itemRoutes = [
   route({
     method: 'post',
     path: '/plans/:plan/items/:item/acknowledge',
+    operationId: 'acknowledgeItem',
+    response: statusAnswer,
+    errors: WRITE_ERRORS,
     tag: 'item actions',
     summary: 'Acknowledge an assignment (签收)',
     access: ['department'],
@@ -213,6 +240,9 @@ export const itemRoutes = [
   route({
     method: 'post',
     path: '/plans/:plan/items/:item/reports',
+    operationId: 'fileReport',
+    response: reportReceipt,
+    errors: WRITE_ERRORS,
     tag: 'item actions',
     summary: 'File a progress report (co-operating input, or the lead consolidated report)',
     access: ['department'],
@@ -236,6 +266,9 @@ export const itemRoutes = [
   route({
     method: 'post',
     path: '/plans/:plan/items/:item/review',
+    operationId: 'reviewReport',
+    response: periodView,
+    errors: WRITE_ERRORS,
     tag: 'item actions',
     summary: 'Review the consolidated report: accept, or return with a new due date',
     access: ['secretariat'],
@@ -252,6 +285,9 @@ export const itemRoutes = [
   route({
     method: 'post',
     path: '/plans/:plan/items/:item/extension-requests',
+    operationId: 'requestExtension',
+    response: extensionRequest,
+    errors: WRITE_ERRORS,
     tag: 'item actions',
     summary: 'Ask for an extension (延期)',
     access: ['department'],
@@ -266,6 +302,9 @@ export const itemRoutes = [
   route({
     method: 'post',
     path: '/plans/:plan/items/:item/extension-decision',
+    operationId: 'decideExtension',
+    response: periodView,
+    errors: WRITE_ERRORS,
     tag: 'item actions',
     summary: 'Decide the pending extension request',
     access: ['secretariat'],
@@ -279,6 +318,9 @@ export const itemRoutes = [
   route({
     method: 'post',
     path: '/plans/:plan/items/:item/reassign',
+    operationId: 'reassignLead',
+    response: z.object({ lead: z.string(), cooperating: z.array(z.string()) }),
+    errors: WRITE_ERRORS,
     tag: 'item actions',
     summary: 'Move the lead to another department',
     access: ['secretariat'],
@@ -296,6 +338,9 @@ export const itemRoutes = [
   route({
     method: 'post',
     path: '/plans/:plan/items/:item/instructions',
+    operationId: 'instruct',
+    response: z.object({ instructionKey: z.string() }),
+    errors: WRITE_ERRORS,
     tag: 'item actions',
     summary: 'Issue an instruction (批示)',
     access: ['leadership'],
@@ -310,6 +355,9 @@ export const itemRoutes = [
   route({
     method: 'post',
     path: '/plans/:plan/items/:item/completion-request',
+    operationId: 'requestCompletion',
+    response: statusAnswer,
+    errors: WRITE_ERRORS,
     tag: 'item actions',
     summary: 'Ask for completion (申请办结)',
     access: ['department'],
@@ -324,6 +372,9 @@ export const itemRoutes = [
   route({
     method: 'post',
     path: '/plans/:plan/items/:item/completion-decision',
+    operationId: 'decideCompletion',
+    response: statusAnswer,
+    errors: WRITE_ERRORS,
     tag: 'item actions',
     summary: 'Decide completion, with a grade',
     access: ['secretariat'],
@@ -341,6 +392,9 @@ export const itemRoutes = [
   route({
     method: 'post',
     path: '/plans/:plan/items/:item/cancel',
+    operationId: 'cancelItem',
+    response: statusAnswer,
+    errors: WRITE_ERRORS,
     tag: 'item actions',
     summary: 'Cancel an item (撤销)',
     access: ['secretariat'],

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/connection';
 import { onTimeCountsBy } from '../../db/on-time';
 import { NO_PERIODS, type OnTimeCounts } from '../../domain/on-time';
-import { route } from '../route';
+import { binary, route } from '../route';
 import { coloursOf, planItemRows } from '../services/plan-items';
 
 const STATUS: Record<string, string> = {
@@ -107,6 +107,8 @@ export const ledgerRoutes = [
   route({
     method: 'get',
     path: '/ledger.xlsx',
+    operationId: 'downloadLedger',
+    response: binary('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
     tag: 'board',
     summary: 'Download the ledger (台账) of plan items as an Excel workbook',
     access: ['secretariat', 'leadership'],

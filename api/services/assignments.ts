@@ -1,4 +1,4 @@
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { shanghaiDate } from '../../domain/clock';
 import { code, formatPath, isoDate, policySchema } from '../../db/catalog/plan-schema';
@@ -172,10 +172,10 @@ async function startItem(ctx: AssignContext, input: ItemWorkflowInput, reuse: 'R
     memo: { requestId: ctx.requestId },
   });
   try {
-    await ctx.client.workflow.executeUpdateWithStart(assignmentUpdate, { startWorkflowOperation });
-    // The handle update-with-start makes does carry the run it started, though its type does not say so.
-    const handle = (await startWorkflowOperation.workflowHandle()) as WorkflowHandleWithFirstExecutionRunId;
-    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, input };
+    // The update's handle names the run it reached, the one just started; the workflow's handle does not.
+    const update = await ctx.client.workflow.startUpdateWithStart(assignmentUpdate, { startWorkflowOperation, waitForStage: 'ACCEPTED' });
+    await update.result();
+    return { workflowId: update.workflowId, runId: update.workflowRunId as string, input };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw new HttpError(409, 'already_assigned', `item ${input.planCode}/${input.itemCode} is already assigned and its workflow ${input.itemKey} is running`);

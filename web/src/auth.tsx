@@ -17,7 +17,7 @@ interface AuthState {
 const AuthContext = createContext<AuthState | undefined>(undefined);
 
 async function whoAmI(): Promise<Me> {
-  return (await unwrap(api.GET('/api/v1/auth/me'))) as unknown as Me;
+  return unwrap(api.GET('/api/v1/auth/me'));
 }
 
 export function AuthProvider({ children }: { children: ReactNode }) {
@@ -34,7 +34,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     me,
     ready,
     async signIn(username, password) {
-      const { token } = (await unwrap(api.POST('/api/v1/auth/login', { body: { username, password } }))) as unknown as { token: string };
+      const { token } = await unwrap(api.POST('/api/v1/auth/login', { body: { username, password } }));
       session.save(token);
       const who = await whoAmI();
       setMe(who);

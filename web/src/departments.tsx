@@ -15,7 +15,7 @@ const DepartmentsContext = createContext<{ list: Department[]; byCode: Map<strin
 
 /** The department directory, loaded once after sign-in: every page names departments by their Chinese names. */
 export function DepartmentsProvider({ children }: { children: ReactNode }) {
-  const { data, reload } = useLoad(async () => ((await unwrap(api.GET('/api/v1/departments'))) as unknown as { departments: Department[] }).departments);
+  const { data, reload } = useLoad(async () => (await unwrap(api.GET('/api/v1/departments'))).departments);
   const list = data ?? [];
   return <DepartmentsContext.Provider value={{ list, byCode: new Map(list.map((d) => [d.code, d])), reload }}>{children}</DepartmentsContext.Provider>;
 }

@@ -13,40 +13,7 @@ export interface paths {
          * Sign in
          * @description Public.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        password: string;
-                        username: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["signIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -66,33 +33,7 @@ export interface paths {
          * Sign out (revokes the token)
          * @description Any signed-in user.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["signOut"];
         delete?: never;
         options?: never;
         head?: never;
@@ -110,33 +51,7 @@ export interface paths {
          * Who am I
          * @description Any signed-in user.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["whoAmI"];
         put?: never;
         post?: never;
         delete?: never;
@@ -156,33 +71,47 @@ export interface paths {
          * List open escalations (催办, 督办, 上报领导小组)
          * @description Roles: secretariat, leadership.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
+        get: operations["listOpenEscalations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/board/matrix": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /**
+         * Colour (红黄绿灯) matrix: items per key action or safeguard measure and lead department, by colour
+         * @description Roles: secretariat, leadership.
+         */
+        get: operations["getBoardMatrix"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/board/on-time-by-period": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * On-time rate per reporting period (by the quarter or month the period ends), on the original and the extended clock
+         * @description Roles: secretariat, leadership.
+         */
+        get: operations["getBoardOnTimeByPeriod"];
         put?: never;
         post?: never;
         delete?: never;
@@ -202,35 +131,7 @@ export interface paths {
          * Summarize items by action and by lead department: status, colour, on-time rate, open escalations
          * @description Roles: secretariat, leadership.
          */
-        get: {
-            parameters: {
-                query?: {
-                    plan?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getBoardSummary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -250,78 +151,12 @@ export interface paths {
          * List a year's holidays and make-up working days
          * @description Any signed-in user.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    year: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getCalendarYear"];
         /**
          * Load a year's official arrangement (replaces it); open items re-time their deadlines
          * @description Roles: admin.
          */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    year: number;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        days: {
-                            date: string;
-                            name: string;
-                            working: boolean;
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        put: operations["loadCalendarYear"];
         post?: never;
         delete?: never;
         options?: never;
@@ -340,36 +175,7 @@ export interface paths {
          * The date N working days after (or before) a date
          * @description Any signed-in user.
          */
-        get: {
-            parameters: {
-                query: {
-                    days: number;
-                    from: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["addWorkingDays"];
         put?: never;
         post?: never;
         delete?: never;
@@ -389,33 +195,7 @@ export interface paths {
          * The department directory, with which external channels each has (never the secrets)
          * @description Any signed-in user.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listDepartments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -436,43 +216,7 @@ export interface paths {
          * Set a department's webhook (URL and signing secret) and e-mail address
          * @description Roles: admin.
          */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    code: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        email?: string | null;
-                        webhookSecret?: string | null;
-                        webhookUrl?: string | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        put: operations["setDepartmentChannels"];
         post?: never;
         delete?: never;
         options?: never;
@@ -491,35 +235,7 @@ export interface paths {
          * List the stored weekly digests, newest first
          * @description Roles: secretariat, leadership.
          */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listDigests"];
         put?: never;
         post?: never;
         delete?: never;
@@ -539,35 +255,7 @@ export interface paths {
          * Show the department's inbox: acknowledgements pending, reports due, notifications
          * @description Roles: department.
          */
-        get: {
-            parameters: {
-                query?: {
-                    unread?: "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getInbox"];
         put?: never;
         post?: never;
         delete?: never;
@@ -589,35 +277,7 @@ export interface paths {
          * Mark a notification of your department read
          * @description Roles: department.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["markNotificationRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -635,35 +295,7 @@ export interface paths {
          * Download the ledger (台账) of plan items as an Excel workbook
          * @description Roles: secretariat, leadership.
          */
-        get: {
-            parameters: {
-                query?: {
-                    plan?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["downloadLedger"];
         put?: never;
         post?: never;
         delete?: never;
@@ -683,33 +315,7 @@ export interface paths {
          * List plans
          * @description Any signed-in user.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listPlans"];
         put?: never;
         post?: never;
         delete?: never;
@@ -729,35 +335,7 @@ export interface paths {
          * List the key actions and safeguard measures of a plan
          * @description Any signed-in user.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listActions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -779,60 +357,7 @@ export interface paths {
          * Assign several items at once
          * @description Roles: secretariat.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        items: {
-                            acknowledgeWithinWorkingDays?: number;
-                            /** @enum {string} */
-                            cadence?: "monthly" | "quarterly" | "half-yearly" | "yearly";
-                            catchUpWorkingDays?: number;
-                            /** @default [] */
-                            cooperating?: string[];
-                            dueOffsetWorkingDays?: number;
-                            escalation?: {
-                                label: string;
-                                overdueWorkingDays: number;
-                                /** @enum {string} */
-                                rung: "cuiban" | "duban" | "leading-group";
-                            }[];
-                            finalDeadline?: string;
-                            itemCode: string;
-                            lead: string;
-                            reminderOffsetsWorkingDays?: number[];
-                            startDate?: string;
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["assignItems"];
         delete?: never;
         options?: never;
         head?: never;
@@ -850,44 +375,7 @@ export interface paths {
          * List items (filter by action, department, status, colour, due range; paginated)
          * @description Any signed-in user.
          */
-        get: {
-            parameters: {
-                query?: {
-                    action?: string;
-                    colour?: "red" | "yellow" | "green";
-                    department?: string;
-                    dueFrom?: string;
-                    dueTo?: string;
-                    page?: number;
-                    pageSize?: number;
-                    status?: "unassigned" | "assigned" | "acknowledged" | "in_progress" | "completion_requested" | "completed" | "cancelled";
-                };
-                header?: never;
-                path: {
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listItems"];
         put?: never;
         post?: never;
         delete?: never;
@@ -907,36 +395,7 @@ export interface paths {
          * One item with its assignment, periods and reports
          * @description Any signed-in user.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getItem"];
         put?: never;
         post?: never;
         delete?: never;
@@ -958,36 +417,7 @@ export interface paths {
          * Acknowledge an assignment (签收)
          * @description Roles: department.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["acknowledgeItem"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1007,58 +437,7 @@ export interface paths {
          * Assign an item to a lead and co-operating departments
          * @description Roles: secretariat.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        acknowledgeWithinWorkingDays?: number;
-                        /** @enum {string} */
-                        cadence?: "monthly" | "quarterly" | "half-yearly" | "yearly";
-                        catchUpWorkingDays?: number;
-                        /** @default [] */
-                        cooperating?: string[];
-                        dueOffsetWorkingDays?: number;
-                        escalation?: {
-                            label: string;
-                            overdueWorkingDays: number;
-                            /** @enum {string} */
-                            rung: "cuiban" | "duban" | "leading-group";
-                        }[];
-                        finalDeadline?: string;
-                        lead: string;
-                        reminderOffsetsWorkingDays?: number[];
-                        startDate?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["assignItem"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1078,42 +457,7 @@ export interface paths {
          * Cancel an item (撤销)
          * @description Roles: secretariat.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["cancelItem"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1133,45 +477,7 @@ export interface paths {
          * Decide completion, with a grade
          * @description Roles: secretariat.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        approve: boolean;
-                        comment?: string;
-                        /** @enum {string} */
-                        grade?: "excellent" | "good" | "pass" | "fail";
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["decideCompletion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1191,42 +497,7 @@ export interface paths {
          * Ask for completion (申请办结)
          * @description Roles: department.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        summary: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["requestCompletion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1246,45 +517,7 @@ export interface paths {
          * Decide the pending extension request
          * @description Roles: secretariat.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        approve: boolean;
-                        comment?: string;
-                        dueOn?: string;
-                        extensionId: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["decideExtension"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1304,43 +537,7 @@ export interface paths {
          * Ask for an extension (延期)
          * @description Roles: department.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                        requestedDueOn: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["requestExtension"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1360,42 +557,7 @@ export interface paths {
          * Issue an instruction (批示)
          * @description Roles: leadership.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        text: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["instruct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1415,43 +577,7 @@ export interface paths {
          * Move the lead to another department
          * @description Roles: secretariat.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        newLead: string;
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["reassignLead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1471,46 +597,7 @@ export interface paths {
          * Reopen a completed or cancelled item (重新交办): a new round on the same record
          * @description Roles: secretariat.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        cooperating?: string[];
-                        finalDeadline?: string;
-                        lead?: string;
-                        reason: string;
-                        startDate?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["reopenItem"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1530,47 +617,7 @@ export interface paths {
          * File a progress report (co-operating input, or the lead consolidated report)
          * @description Roles: department.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        attachments?: string[];
-                        nextSteps?: string;
-                        percentDone: number;
-                        periodSeq: number;
-                        problems?: string;
-                        progress: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["fileReport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1590,45 +637,7 @@ export interface paths {
          * Review the consolidated report: accept, or return with a new due date
          * @description Roles: secretariat.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        comment?: string;
-                        /** @enum {string} */
-                        decision: "accept" | "return";
-                        newDueOn?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["reviewReport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1646,36 +655,27 @@ export interface paths {
          * Show an item's timeline: audited actions and escalations in time order
          * @description Any signed-in user.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item: string;
-                    plan: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
+        get: operations["getItemTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /**
+         * What waits for the secretariat's decision: reports to review, extension requests, completion requests
+         * @description Roles: secretariat, leadership.
+         */
+        get: operations["getReviewQueue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1695,33 +695,7 @@ export interface paths {
          * Score departments: accepted periods, on-time rate on both clocks, returns, escalations, extensions (a department sees its own row)
          * @description Roles: secretariat, leadership, department.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getScorecard"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1737,50 +711,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List the users, with their roles and departments
+         * @description Roles: admin.
+         */
+        get: operations["listUsers"];
         put?: never;
         /**
          * Add a user
          * @description Roles: admin.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        department?: string;
-                        displayName?: string;
-                        password: string;
-                        /** @enum {string} */
-                        role: "admin" | "secretariat" | "department" | "leadership";
-                        username: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Error */
-                default: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["addUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1799,11 +740,2475 @@ export interface components {
             };
         };
     };
-    responses: never;
+    responses: {
+        /** @description The user's role may not do this */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Invalid input: `details` names each bad field */
+        Invalid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Not signed in, or the token expired or was revoked */
+        Unauthenticated: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    signIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                    username: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        expiresAt: string;
+                        token: string;
+                    };
+                };
+            };
+            /** @description Wrong username or password */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Too many failed sign-ins: Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    whoAmI: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        department: string | null;
+                        /** @enum {string} */
+                        role: "admin" | "secretariat" | "department" | "leadership";
+                        username: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listOpenEscalations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        escalations: {
+                            /** Format: date */
+                            businessDate: string;
+                            item: string;
+                            itemKey: string;
+                            lead: string;
+                            level: number;
+                            periodSeq: number;
+                            plan: string;
+                            /** @enum {string} */
+                            rung: "cuiban" | "duban" | "leading-group";
+                            /** Format: date-time */
+                            since: string;
+                            /** @enum {string} */
+                            subject: "acknowledgement" | "report" | "final";
+                            title: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBoardMatrix: {
+        parameters: {
+            query?: {
+                plan?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cells: {
+                            closed: number;
+                            green: number;
+                            group: string;
+                            items: number;
+                            lead: string | null;
+                            red: number;
+                            yellow: number;
+                        }[];
+                        departments: string[];
+                        generatedAt: string;
+                        groups: {
+                            code: string;
+                            /** @enum {string} */
+                            kind: "action" | "safeguard";
+                            seq: number;
+                            title: string;
+                        }[];
+                        plan: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBoardOnTimeByPeriod: {
+        parameters: {
+            query?: {
+                by?: "quarter" | "month";
+                plan?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        by: "quarter" | "month";
+                        periods: {
+                            acceptedPeriods: number;
+                            label: string;
+                            onTime: number;
+                            onTimeOriginal: number;
+                            onTimeRate: number | null;
+                            onTimeRateOriginal: number | null;
+                            period: string;
+                        }[];
+                        plan: string | null;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBoardSummary: {
+        parameters: {
+            query?: {
+                plan?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        byAction: {
+                            acceptedPeriods: number;
+                            byStatus: {
+                                [key: string]: number;
+                            };
+                            code: string;
+                            green: number;
+                            items: number;
+                            onTime: number;
+                            onTimeOriginal: number;
+                            onTimeRate: number | null;
+                            onTimeRateOriginal: number | null;
+                            openEscalations: number;
+                            red: number;
+                            title: string;
+                            yellow: number;
+                        }[];
+                        byDepartment: {
+                            acceptedPeriods: number;
+                            byStatus: {
+                                [key: string]: number;
+                            };
+                            code: string;
+                            green: number;
+                            items: number;
+                            onTime: number;
+                            onTimeOriginal: number;
+                            onTimeRate: number | null;
+                            onTimeRateOriginal: number | null;
+                            openEscalations: number;
+                            red: number;
+                            title: string;
+                            yellow: number;
+                        }[];
+                        /** Format: date-time */
+                        generatedAt: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCalendarYear: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        days: {
+                            /** Format: date */
+                            date: string;
+                            name: string;
+                            working: boolean;
+                        }[];
+                        /** Format: date-time */
+                        loadedAt: string;
+                        loadedBy: string;
+                        source: string;
+                        year: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description The calendar of this year is not loaded */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    loadCalendarYear: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    days: {
+                        date: string;
+                        name: string;
+                        working: boolean;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changed: boolean;
+                        days: number;
+                        openItemsRetimed: number;
+                        year: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addWorkingDays: {
+        parameters: {
+            query: {
+                days: number;
+                from: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        date: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Invalid input, a year whose calendar is not loaded (calendar_not_loaded), or a date that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDepartments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        departments: {
+                            code: string;
+                            email: boolean;
+                            kind: string;
+                            name: string;
+                            shortName: string | null;
+                            webhook: boolean;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setDepartmentChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email?: string | null;
+                    webhookSecret?: string | null;
+                    webhookUrl?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        email: boolean;
+                        webhook: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such department */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDigests: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        digests: {
+                            body: {
+                                byAction: {
+                                    byStatus: {
+                                        [key: string]: number;
+                                    };
+                                    code: string;
+                                    green: number;
+                                    items: number;
+                                    red: number;
+                                    title: string;
+                                    yellow: number;
+                                }[];
+                                byDepartment: {
+                                    acceptedPeriods: number;
+                                    code: string;
+                                    green: number;
+                                    items: number;
+                                    name: string;
+                                    onTime: number;
+                                    onTimeOriginal: number;
+                                    onTimeRate: number | null;
+                                    onTimeRateOriginal: number | null;
+                                    red: number;
+                                    yellow: number;
+                                }[];
+                                /** Format: date-time */
+                                generatedAt: string;
+                                key: string;
+                                openEscalations: {
+                                    /** Format: date */
+                                    businessDate: string;
+                                    itemKey: string;
+                                    lead: string;
+                                    level: number;
+                                    periodSeq: number;
+                                    /** @enum {string} */
+                                    rung: "cuiban" | "duban" | "leading-group";
+                                    /** @enum {string} */
+                                    subject: "acknowledgement" | "report" | "final";
+                                    title: string;
+                                }[];
+                                totals: {
+                                    byStatus: {
+                                        [key: string]: number;
+                                    };
+                                    green: number;
+                                    items: number;
+                                    red: number;
+                                    yellow: number;
+                                };
+                                /** Format: date */
+                                weekOf: string;
+                            } | {
+                                [key: string]: unknown;
+                            };
+                            /** Format: date-time */
+                            generatedAt: string;
+                            key: string;
+                            /** Format: date */
+                            weekOf: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getInbox: {
+        parameters: {
+            query?: {
+                unread?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        department: string;
+                        notifications: {
+                            body: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: number;
+                            itemKey: string | null;
+                            kind: string;
+                            readAt: string | null;
+                            title: string;
+                        }[];
+                        pendingAcknowledgements: {
+                            /** Format: date-time */
+                            assignedAt: string;
+                            assignedBy: string;
+                            item: string;
+                            itemKey: string;
+                            plan: string;
+                            title: string;
+                        }[];
+                        reportsDue: {
+                            /** Format: date */
+                            dueOn: string;
+                            item: string;
+                            /** Format: date */
+                            originalDueOn: string;
+                            periodSeq: number;
+                            plan: string;
+                            /** @enum {string} */
+                            role: "lead" | "cooperating";
+                            /** @enum {string} */
+                            status: "open" | "returned";
+                            title: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    markNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** Format: date-time */
+                        readAt: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such notification for your department */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadLedger: {
+        parameters: {
+            query?: {
+                plan?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        plans: {
+                            code: string;
+                            coordinatingOffice: string;
+                            issuer: string;
+                            /** Format: date */
+                            periodEnd: string;
+                            title: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listActions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        actions: {
+                            code: string;
+                            focus: string;
+                            seq: number;
+                            title: string;
+                        }[];
+                        safeguards: {
+                            code: string;
+                            seq: number;
+                            title: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description No such plan */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    assignItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: {
+                        acknowledgeWithinWorkingDays?: number;
+                        /** @enum {string} */
+                        cadence?: "monthly" | "quarterly" | "half-yearly" | "yearly";
+                        catchUpWorkingDays?: number;
+                        /** @default [] */
+                        cooperating?: string[];
+                        dueOffsetWorkingDays?: number;
+                        escalation?: {
+                            label: string;
+                            overdueWorkingDays: number;
+                            /** @enum {string} */
+                            rung: "cuiban" | "duban" | "leading-group";
+                        }[];
+                        finalDeadline?: string;
+                        itemCode: string;
+                        lead: string;
+                        reminderOffsetsWorkingDays?: number[];
+                        startDate?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: ({
+                            index: number;
+                            itemCode: string;
+                            /** @constant */
+                            status: 201;
+                            workflowId: string;
+                        } | {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                            index: number;
+                            itemCode: string;
+                            status: number;
+                        })[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listItems: {
+        parameters: {
+            query?: {
+                action?: string;
+                colour?: "red" | "yellow" | "green";
+                department?: string;
+                dueFrom?: string;
+                dueTo?: string;
+                page?: number;
+                pageSize?: number;
+                status?: "unassigned" | "assigned" | "acknowledged" | "in_progress" | "completion_requested" | "completed" | "cancelled";
+            };
+            header?: never;
+            path: {
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            code: string;
+                            colour: ("red" | "yellow" | "green") | null;
+                            escalationLevel: number;
+                            group: string;
+                            /** @enum {string} */
+                            kind: "task" | "safeguard";
+                            lead: string | null;
+                            nextDue: string | null;
+                            /** @enum {string} */
+                            status: "unassigned" | "assigned" | "acknowledged" | "in_progress" | "completion_requested" | "completed" | "cancelled";
+                            title: string;
+                        }[];
+                        page: number;
+                        pageSize: number;
+                        total: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignment: {
+                            acknowledged_at: string | null;
+                            /** Format: date-time */
+                            assigned_at: string;
+                            assigned_by: string;
+                            assigned_on: string | null;
+                            /** @enum {string} */
+                            cadence: "monthly" | "quarterly" | "half-yearly" | "yearly";
+                            cancel_reason: string | null;
+                            cancelled_at: string | null;
+                            completed_at: string | null;
+                            completion_summary: string | null;
+                            due_offset_working_days: number;
+                            escalation_level: number;
+                            /** Format: date-time */
+                            final_deadline: string;
+                            grade: string | null;
+                            id: number;
+                            item_id: number;
+                            lead_department_id: number;
+                            next_due_at: string | null;
+                            next_due_on: string | null;
+                            policy: {
+                                acknowledgeWithinWorkingDays: number;
+                                /** @enum {string} */
+                                cadence: "monthly" | "quarterly" | "half-yearly" | "yearly";
+                                catchUpWorkingDays?: number;
+                                dueOffsetWorkingDays: number;
+                                escalation: {
+                                    label: string;
+                                    overdueWorkingDays: number;
+                                    /** @enum {string} */
+                                    rung: "cuiban" | "duban" | "leading-group";
+                                }[];
+                                reminderOffsetsWorkingDays: number[];
+                            };
+                            reopen_reason: string | null;
+                            reopened_at: string | null;
+                            round: number;
+                            /** Format: date-time */
+                            start_date: string;
+                            /** @enum {string} */
+                            status: "assigned" | "acknowledged" | "in_progress" | "completion_requested" | "completed" | "cancelled";
+                            /** Format: date-time */
+                            updated_at: string;
+                            workflow_id: string;
+                        } | null;
+                        code: string;
+                        cooperating: string[];
+                        itemKey: string;
+                        lead: string | null;
+                        periods: {
+                            accepted_at: string | null;
+                            assignment_id: number;
+                            /** Format: date-time */
+                            due_at: string;
+                            /** Format: date-time */
+                            due_on: string;
+                            /** Format: date-time */
+                            ends_on: string;
+                            extended_due_on: string | null;
+                            id: number;
+                            on_time: boolean | null;
+                            on_time_original: boolean | null;
+                            /** Format: date-time */
+                            original_due_on: string;
+                            seq: number;
+                            /** Format: date-time */
+                            starts_on: string;
+                            /** @enum {string} */
+                            status: "open" | "submitted" | "returned" | "accepted" | "closed";
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        proposal: {
+                            code: string;
+                            /** @enum {string} */
+                            role: "lead" | "cooperating";
+                        }[];
+                        reports: {
+                            assignment_id: number;
+                            attachments: string[];
+                            department: string;
+                            department_id: number;
+                            id: number;
+                            inputs: {
+                                department: string;
+                                receiptId: string;
+                                version: number;
+                            }[];
+                            /** @enum {string} */
+                            kind: "input" | "consolidated";
+                            next_steps: string | null;
+                            percent_done: number;
+                            period_seq: number;
+                            problems: string | null;
+                            progress: string;
+                            /** Format: uuid */
+                            receipt_id: string;
+                            review: ("accepted" | "returned") | null;
+                            review_comment: string | null;
+                            reviewed_at: string | null;
+                            reviewed_by: string | null;
+                            /** Format: date-time */
+                            submitted_at: string;
+                            submitted_by: string;
+                            version: number;
+                        }[];
+                        /** @enum {string} */
+                        status: "unassigned" | "assigned" | "acknowledged" | "in_progress" | "completion_requested" | "completed" | "cancelled";
+                        title: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description No such item (or, to a department, not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    acknowledgeItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "assigned" | "acknowledged" | "in_progress" | "completion_requested" | "completed" | "cancelled";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item, or not assigned (to a department: not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The item workflow refused the action in its current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    assignItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    acknowledgeWithinWorkingDays?: number;
+                    /** @enum {string} */
+                    cadence?: "monthly" | "quarterly" | "half-yearly" | "yearly";
+                    catchUpWorkingDays?: number;
+                    /** @default [] */
+                    cooperating?: string[];
+                    dueOffsetWorkingDays?: number;
+                    escalation?: {
+                        label: string;
+                        overdueWorkingDays: number;
+                        /** @enum {string} */
+                        rung: "cuiban" | "duban" | "leading-group";
+                    }[];
+                    finalDeadline?: string;
+                    lead: string;
+                    reminderOffsetsWorkingDays?: number[];
+                    startDate?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cooperating: string[];
+                        /** Format: date */
+                        finalDeadline: string;
+                        lead: string;
+                        policy: {
+                            acknowledgeWithinWorkingDays: number;
+                            /** @enum {string} */
+                            cadence: "monthly" | "quarterly" | "half-yearly" | "yearly";
+                            catchUpWorkingDays?: number;
+                            dueOffsetWorkingDays: number;
+                            escalation: {
+                                label: string;
+                                overdueWorkingDays: number;
+                                /** @enum {string} */
+                                rung: "cuiban" | "duban" | "leading-group";
+                            }[];
+                            reminderOffsetsWorkingDays: number[];
+                        };
+                        /** Format: date */
+                        startDate: string;
+                        workflowId: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item in the catalog */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Already assigned, or retired from the plan */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "assigned" | "acknowledged" | "in_progress" | "completion_requested" | "completed" | "cancelled";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item, or not assigned (to a department: not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The item workflow refused the action in its current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    decideCompletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    approve: boolean;
+                    comment?: string;
+                    /** @enum {string} */
+                    grade?: "excellent" | "good" | "pass" | "fail";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "assigned" | "acknowledged" | "in_progress" | "completion_requested" | "completed" | "cancelled";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item, or not assigned (to a department: not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The item workflow refused the action in its current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    requestCompletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    summary: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "assigned" | "acknowledged" | "in_progress" | "completion_requested" | "completed" | "cancelled";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item, or not assigned (to a department: not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The item workflow refused the action in its current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    decideExtension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    approve: boolean;
+                    comment?: string;
+                    dueOn?: string;
+                    extensionId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        dueOn: string;
+                        /** Format: date */
+                        extendedDueOn?: string;
+                        /** Format: date */
+                        originalDueOn: string;
+                        seq: number;
+                        /** @enum {string} */
+                        status: "open" | "submitted" | "returned" | "accepted" | "closed";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item, or not assigned (to a department: not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The item workflow refused the action in its current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    requestExtension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                    requestedDueOn: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        extensionId: string;
+                        periodSeq: number;
+                        reason: string;
+                        requestedBy: string;
+                        /** Format: date */
+                        requestedDueOn: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item, or not assigned (to a department: not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The item workflow refused the action in its current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    instruct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instructionKey: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item, or not assigned (to a department: not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The item workflow refused the action in its current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reassignLead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    newLead: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cooperating: string[];
+                        lead: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item, or not assigned (to a department: not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The item workflow refused the action in its current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reopenItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    cooperating?: string[];
+                    finalDeadline?: string;
+                    lead?: string;
+                    reason: string;
+                    startDate?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cooperating: string[];
+                        /** Format: date */
+                        finalDeadline: string;
+                        lead: string;
+                        round: number;
+                        runId: string;
+                        /** Format: date */
+                        startDate: string;
+                        workflowId: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description Never assigned: assign it instead */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Only a completed or cancelled item is reopened */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    fileReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    attachments?: string[];
+                    nextSteps?: string;
+                    percentDone: number;
+                    periodSeq: number;
+                    problems?: string;
+                    progress: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        department: string;
+                        inputs?: {
+                            department: string;
+                            receiptId: string;
+                            version: number;
+                        }[];
+                        /** @enum {string} */
+                        kind: "input" | "consolidated";
+                        periodSeq: number;
+                        receiptId: string;
+                        receivedAt: number;
+                        version: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item, or not assigned (to a department: not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The item workflow refused the action in its current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reviewReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    comment?: string;
+                    /** @enum {string} */
+                    decision: "accept" | "return";
+                    newDueOn?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        dueOn: string;
+                        /** Format: date */
+                        extendedDueOn?: string;
+                        /** Format: date */
+                        originalDueOn: string;
+                        seq: number;
+                        /** @enum {string} */
+                        status: "open" | "submitted" | "returned" | "accepted" | "closed";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item, or not assigned (to a department: not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The item workflow refused the action in its current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getItemTimeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: {
+                            actor: string;
+                            /** Format: date-time */
+                            at: string;
+                            kind: string;
+                            text: string;
+                        }[];
+                        itemKey: string;
+                        title: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description No such item (or, to a department, not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReviewQueue: {
+        parameters: {
+            query?: {
+                plan?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        completions: {
+                            finalDeadline: string;
+                            item: string;
+                            lead: string;
+                            plan: string;
+                            status: string;
+                            summary: string | null;
+                            title: string;
+                        }[];
+                        extensions: {
+                            dueOn: string | null;
+                            extensionId: string;
+                            item: string;
+                            lead: string;
+                            periodSeq: number;
+                            plan: string;
+                            reason: string;
+                            requestedAt: string;
+                            requestedBy: string;
+                            requestedDueOn: string;
+                            status: string;
+                            title: string;
+                        }[];
+                        reports: {
+                            dueOn: string;
+                            endsOn: string;
+                            item: string;
+                            lead: string;
+                            originalDueOn: string;
+                            periodSeq: number;
+                            plan: string;
+                            report: {
+                                attachments: string[];
+                                department: string;
+                                nextSteps: string | null;
+                                percentDone: number;
+                                problems: string | null;
+                                progress: string;
+                                submittedAt: string;
+                                submittedBy: string;
+                                version: number;
+                            } | null;
+                            startsOn: string;
+                            status: string;
+                            title: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getScorecard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        departments: {
+                            acceptedPeriods: number;
+                            department: string;
+                            escalations: number;
+                            extensions: number;
+                            name: string;
+                            onTimeExtended: number;
+                            onTimeOriginal: number;
+                            onTimeRateExtended: number | null;
+                            onTimeRateOriginal: number | null;
+                            returnedReports: number;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            department: string | null;
+                            disabled: boolean;
+                            displayName: string | null;
+                            id: number;
+                            /** @enum {string} */
+                            role: "admin" | "secretariat" | "department" | "leadership";
+                            username: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    department?: string;
+                    displayName?: string;
+                    password: string;
+                    /** @enum {string} */
+                    role: "admin" | "secretariat" | "department" | "leadership";
+                    username: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        department: string | null;
+                        disabled: boolean;
+                        displayName: string | null;
+                        id: number;
+                        /** @enum {string} */
+                        role: "admin" | "secretariat" | "department" | "leadership";
+                        username: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+}
