@@ -1,0 +1,215 @@
+import { Alert, Button, Card, Collapse, Descriptions, Empty, Result, Skeleton, Space, Table, Tag, Timeline, Typography } from 'antd';
+import { useParams } from 'react-router-dom';
+import { useAuth } from '../../auth';
+import { DepartmentName } from '../../departments';
+import { chineseDate, chineseDateTime, isoDay } from '../../format';
+import { PageTitle } from '../../components/PageTitle';
+import { useLoad } from '../../hooks';
+import { CADENCE, GRADE, label, PERIOD_STATUS, STATUS } from '../../labels';
+import { AcknowledgeButton, CompletionButton, ExtensionButton, InstructionButton, ReportLink } from './actions';
+import { ReportView } from './ReportView';
+import { StatusTag } from '../../components/StatusTag';
+import { currentPeriod, fetchItem, fetchTimeline, OPEN_WORK, type PeriodRow, type ReportRow, type TimelineEvent } from './types';
+
+
+interface ConsoleInfo {
+  temporalUiUrl: string | null;
+  namespace: string;
+}
+
+async function consoleInfo(): Promise<ConsoleInfo> {
+  const res = await fetch('/console.json');
+  if (!res.ok) return { temporalUiUrl: null, namespace: 'default' };
+  return (await res.json()) as ConsoleInfo;
+}
+
+const ACTION_WORDS: Record<string, string> = {
+  'item.reopen': '重新交办',
+  'item.assign': '交办',
+  'notification.read': '已读通知',
+};
+
+/** The timeline's lines, with dates and grades in the users' words (the API writes dates as YYYY-MM-DD). */
+export function readableEvent(text: string): string {
+  if (ACTION_WORDS[text]) return ACTION_WORDS[text]!;
+  return text
+    .replace(/(\d{4})-(\d{2})-(\d{2})/g, (_m, y: string, mo: string, d: string) => `${Number(y)}年${Number(mo)}月${Number(d)}日`)
+    .replace(/评定(excellent|good|pass|fail)/g, (_m, g: string) => `评定为${GRADE[g] ?? ''}`);
+}
+
+function actorName(actor: string): string {
+  return actor === 'system' ? '系统' : actor;
+}
+
+function onTime(p: PeriodRow): string {
+  if (p.status !== 'accepted') return '—';
+  const verdict = (v: boolean | null | undefined) => (v === true ? '按时' : v === false ? '逾期' : '—');
+  return p.on_time_original === undefined || p.on_time_original === p.on_time ? verdict(p.on_time) : `原定期限${verdict(p.on_time_original)},调整后${verdict(p.on_time)}`;
+}
+
+function PeriodReports({ reports }: { reports: ReportRow[] }) {
+  const sorted = [...reports].sort((a, b) => (a.kind === b.kind ? b.id - a.id : a.kind === 'consolidated' ? -1 : 1));
+  return (
+    <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
+      {sorted.map((r) => (
+        <ReportView key={r.id} report={r} />
+      ))}
+    </Space>
+  );
+}
+
+/** One item for every role: the item, its departments, periods, reports and history, with the actions the user may take. */
+export function ItemPage() {
+  const { plan = '', item = '' } = useParams();
+  const { me } = useAuth();
+  const detail = useLoad(() => fetchItem(plan, item), [plan, item]);
+  const timeline = useLoad(() => fetchTimeline(plan, item), [plan, item]);
+  const info = useLoad(consoleInfo, []);
+
+  if (detail.loading && !detail.data) return <Skeleton active />;
+  if (detail.error) {
+    if (detail.error.status === 404 || detail.error.status === 403) return (
+        <>
+          <PageTitle>事项详情</PageTitle>
+          <Result status="404" title="无权访问或不存在" subTitle="该事项不存在,或您的部门不是它的牵头单位或配合单位。" />
+        </>
+      );
+    return <Result status="error" title="加载失败" subTitle={detail.error.text} extra={<Button onClick={detail.reload}>重试</Button>} />;
+  }
+  const d = detail.data!;
+  const reload = () => {
+    detail.reload();
+    timeline.reload();
+  };
+  const dept = me?.role === 'department' ? me.department : null;
+  const isLead = Boolean(dept && dept === d.lead);
+  const isParty = Boolean(dept && (isLead || d.cooperating.includes(dept)));
+  const period = currentPeriod(d.periods);
+  const a = d.assignment;
+  const reporting = OPEN_WORK.includes(d.status);
+  const temporalUrl = info.data?.temporalUiUrl ? `${info.data.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(info.data.namespace)}/workflows/${encodeURIComponent(d.itemKey)}` : undefined;
+
+  const actions = (
+    <Space wrap>
+      {isLead && d.status === 'assigned' ? <AcknowledgeButton plan={plan} item={item} onDone={reload} /> : null}
+      {isParty && reporting && period ? <ReportLink plan={plan} item={item} periodSeq={period.seq} primary /> : null}
+      {isLead && reporting && period ? <ExtensionButton plan={plan} item={item} currentDueOn={isoDay(period.extended_due_on ?? period.due_on)} onDone={reload} /> : null}
+      {isLead && reporting ? <CompletionButton plan={plan} item={item} onDone={reload} /> : null}
+      {me?.role === 'leadership' && a && !['completed', 'cancelled'].includes(d.status) ? <InstructionButton plan={plan} item={item} title={d.title} onDone={reload} /> : null}
+      {temporalUrl && a ? (
+        <a href={temporalUrl} target="_blank" rel="noreferrer noopener">
+          在 Temporal 中查看
+        </a>
+      ) : null}
+    </Space>
+  );
+
+  const byPeriod = new Map<number, ReportRow[]>();
+  for (const r of d.reports) byPeriod.set(r.period_seq, [...(byPeriod.get(r.period_seq) ?? []), r]);
+  const events: TimelineEvent[] = timeline.data ?? [];
+
+  return (
+    <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
+      <div>
+        <PageTitle>{d.title}</PageTitle>
+        <Space wrap>
+          <Typography.Text type="secondary">事项编号 {d.code}</Typography.Text>
+          <StatusTag status={d.status} />
+        </Space>
+      </div>
+      {actions}
+      {isParty && !isLead && reporting ? <Alert type="info" showIcon title="本部门是该事项的配合单位:请按期报送配合材料,由牵头单位汇总报送。" /> : null}
+      <Card title="基本情况" size="small">
+        <Descriptions
+          size="small"
+          column={{ xs: 1, sm: 1, md: 2, lg: 3 }}
+          items={[
+            { key: 'status', label: '状态', children: label(STATUS, d.status) },
+            { key: 'lead', label: '牵头单位', children: <DepartmentName code={d.lead} /> },
+            {
+              key: 'coop',
+              label: '配合单位',
+              children: d.cooperating.length ? (
+                <Space wrap size={4}>
+                  {d.cooperating.map((c) => (
+                    <Tag key={c}>
+                      <DepartmentName code={c} />
+                    </Tag>
+                  ))}
+                </Space>
+              ) : (
+                '—'
+              ),
+            },
+            { key: 'cadence', label: '报送频次', children: a ? label(CADENCE, a.cadence) : '—' },
+            { key: 'start', label: '开始日期', children: chineseDate(a?.start_date) },
+            { key: 'final', label: '完成时限', children: chineseDate(a?.final_deadline) },
+            { key: 'assigned', label: '交办时间', children: a ? `${chineseDateTime(a.assigned_at)}(${a.assigned_by})` : '—' },
+            { key: 'ack', label: '签收时间', children: chineseDateTime(a?.acknowledged_at) },
+            { key: 'next', label: '下一截止日', children: chineseDate(a?.next_due_on) },
+            ...(a?.grade ? [{ key: 'grade', label: '办结评定', children: label(GRADE, a.grade) }] : []),
+            ...(a?.completion_summary ? [{ key: 'summary', label: '完成情况总结', children: <span style={{ whiteSpace: 'pre-wrap' }}>{a.completion_summary}</span> }] : []),
+            ...(a?.cancel_reason ? [{ key: 'cancel', label: '撤销原因', children: a.cancel_reason }] : []),
+          ]}
+        />
+      </Card>
+      <Card title="报送期次" size="small">
+        <Table<PeriodRow>
+          rowKey="seq"
+          size="small"
+          dataSource={d.periods}
+          pagination={d.periods.length > 10 ? { pageSize: 10, showSizeChanger: false } : false}
+          scroll={{ x: 720 }}
+          locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={a ? '尚无报送期次' : '该事项尚未交办'} /> }}
+          columns={[
+            { title: '期次', dataIndex: 'seq', render: (s: number) => `第${s}期` },
+            { title: '周期', key: 'range', render: (_v, p) => `${chineseDate(p.starts_on)} 至 ${chineseDate(p.ends_on)}` },
+            { title: '原定报送期限', dataIndex: 'original_due_on', render: chineseDate },
+            { title: '现行报送期限', dataIndex: 'due_on', render: chineseDate },
+            { title: '延期至', dataIndex: 'extended_due_on', render: chineseDate },
+            { title: '状态', dataIndex: 'status', render: (s: string) => label(PERIOD_STATUS, s) },
+            { title: '是否按时', key: 'onTime', render: (_v, p) => onTime(p) },
+          ]}
+        />
+      </Card>
+      <Card title="进展报告" size="small">
+        {byPeriod.size ? (
+          <Collapse
+            defaultActiveKey={[String(Math.max(...byPeriod.keys()))]}
+            items={[...byPeriod.entries()]
+              .sort((x, y) => y[0] - x[0])
+              .map(([seq, list]) => ({
+                key: String(seq),
+                label: `第${seq}期(${list.length}份)`,
+                children: <PeriodReports reports={list} />,
+              }))}
+          />
+        ) : (
+          <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description="尚无报告" />
+        )}
+      </Card>
+      <Card title="办理记录" size="small">
+        {timeline.error ? (
+          <Alert type="error" showIcon title={timeline.error.text} />
+        ) : events.length ? (
+          <Timeline
+            items={events.map((e, i) => ({
+              key: i,
+              color: e.kind === 'escalation' ? 'red' : e.kind === 'instruct' ? 'orange' : e.kind === 'escalation.resolved' ? 'green' : 'blue',
+              content: (
+                <div>
+                  <div>{readableEvent(e.text)}</div>
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                    {chineseDateTime(e.at)} · {actorName(e.actor)}
+                  </Typography.Text>
+                </div>
+              ),
+            }))}
+          />
+        ) : (
+          <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={timeline.loading ? '加载中' : '尚无记录'} />
+        )}
+      </Card>
+    </Space>
+  );
+}

@@ -1,0 +1,120 @@
+import { Alert, Space, Tooltip } from 'antd';
+import { useRef } from 'react';
+import { api, unwrap } from '../../api/client';
+import type { ApiError } from '../../api/errors';
+import { useLoad } from '../../hooks';
+import { COLOUR, RUNG } from '../../labels';
+import { newRequestKey } from '../item/types';
+
+/** The plan the console works on: the first loaded (the Shandong plan by default). */
+export interface Plan {
+  code: string;
+  title: string;
+  periodEnd: string;
+}
+
+export function usePlan(): { plan?: Plan; error?: ApiError } {
+  const { data, error } = useLoad(async () => ((await unwrap(api.GET('/api/v1/plans'))) satisfies { plans: Plan[] }).plans[0]);
+  return { plan: data, error };
+}
+
+export interface Group {
+  code: string;
+  seq: number;
+  title: string;
+  kind: 'action' | 'safeguard';
+}
+
+/** The plan's key actions (重点行动) and safeguard measures (保障措施), in the plan's order. */
+export async function fetchGroups(plan: string): Promise<Group[]> {
+  const r = (await unwrap(api.GET('/api/v1/plans/{plan}/actions', { params: { path: { plan } } }))) satisfies {
+    actions: { code: string; seq: number; title: string }[];
+    safeguards: { code: string; seq: number; title: string }[];
+  };
+  return [...r.actions.map((a) => ({ ...a, kind: 'action' as const })), ...r.safeguards.map((m) => ({ ...m, kind: 'safeguard' as const }))];
+}
+
+/** 重点行动一 · 制造 / 保障措施一 · …: how a group is named in tables. */
+export function groupLabel(g: Pick<Group, 'kind' | 'seq' | 'title'>): string {
+  return `${g.kind === 'action' ? '重点行动' : '保障措施'}${chineseNumber(g.seq)}:${g.title}`;
+}
+
+const DIGITS = '零一二三四五六七八九';
+export function chineseNumber(n: number): string {
+  if (n < 10) return DIGITS[n]!;
+  if (n < 20) return `十${n % 10 ? DIGITS[n % 10] : ''}`;
+  if (n < 100) return `${DIGITS[Math.floor(n / 10)]}十${n % 10 ? DIGITS[n % 10] : ''}`;
+  return String(n);
+}
+
+/** One item list row as GET /plans/:plan/items answers it. */
+export interface ListedItem {
+  code: string;
+  kind: 'task' | 'safeguard';
+  title: string;
+  group: string;
+  status: string;
+  lead: string | null;
+  nextDue: string | null;
+  escalationLevel: number;
+  colour: 'red' | 'yellow' | 'green' | null;
+}
+
+export interface ItemPage {
+  total: number;
+  page: number;
+  pageSize: number;
+  items: ListedItem[];
+}
+
+export interface ItemFilter {
+  action?: string;
+  department?: string;
+  status?: 'unassigned' | 'assigned' | 'acknowledged' | 'in_progress' | 'completion_requested' | 'completed' | 'cancelled';
+  colour?: 'red' | 'yellow' | 'green';
+  dueFrom?: string;
+  dueTo?: string;
+  page?: number;
+  pageSize?: number;
+}
+
+export async function fetchItems(plan: string, query: ItemFilter): Promise<ItemPage> {
+  return (await unwrap(api.GET('/api/v1/plans/{plan}/items', { params: { path: { plan }, query } }))) satisfies ItemPage;
+}
+
+/** The rungs in their order on the default ladder: level 1 催办, 2 督办, 3 上报领导小组. */
+const RUNGS = ['cuiban', 'duban', 'leading-group'];
+
+/** The highest rung an item has reached, in the users' words; a dash when none. */
+export function rungOfLevel(level: number | null | undefined): string {
+  if (!level || level < 1) return '—';
+  return RUNG[RUNGS[Math.min(level, RUNGS.length) - 1]!] ?? '—';
+}
+
+/** 红灯 / 黄灯 / 绿灯 as a coloured dot beside dark text (readable, whatever the colour). */
+export function ColourMark({ colour, count, hideText }: { colour: string | null | undefined; count?: number; hideText?: boolean }) {
+  const c = colour ? COLOUR[colour] : undefined;
+  if (!c) return <span>—</span>;
+  const text = count === undefined ? c.text : `${c.text} ${count}`;
+  return (
+    <Space size={4} style={{ whiteSpace: 'nowrap' }}>
+      <span aria-hidden style={{ display: 'inline-block', width: 10, height: 10, borderRadius: 5, background: c.color }} />
+      {hideText ? <Tooltip title={text}><span>{count}</span></Tooltip> : <span>{text}</span>}
+    </Space>
+  );
+}
+
+/** An error from loading, in Chinese. */
+export function LoadError({ error }: { error?: ApiError }) {
+  if (!error) return null;
+  return <Alert type="error" showIcon title={`加载失败:${error.text}`} style={{ marginBottom: 16 }} role="alert" />;
+}
+
+/** One Idempotency-Key per opened form: a retry of the same submission is applied once; a new one after success. */
+export function useRequestKey(): { key: () => string; next: () => void } {
+  const ref = useRef(newRequestKey());
+  return { key: () => ref.current, next: () => (ref.current = newRequestKey()) };
+}
+
+/** Table pagination in Chinese with the total shown. */
+export const showTotal = (total: number) => `共 ${total} 条`;
