@@ -1,4 +1,4 @@
-import { Button, Layout, Menu, Space, Typography, message } from 'antd';
+import { Button, Grid, Layout, Menu, Space, Typography, message } from 'antd';
 import type { ReactNode } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -16,6 +16,8 @@ export function AppLayout({ children }: { children: ReactNode }) {
   const navigate = useNavigate();
   const location = useLocation();
   const role = me?.role;
+  // Below 'lg' the menu folds into a button at the left edge: the header keeps clear of it.
+  const wide = Grid.useBreakpoint().lg ?? true;
   const menu = pages.filter((p) => p.menu && role && (p.roles === 'all' || p.roles.includes(role)));
   const selected = menu.find((p) => location.pathname === p.path || location.pathname.startsWith(`${p.path}/`))?.path;
   const ledger = async () => {
@@ -32,7 +34,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
         <Menu mode="inline" selectedKeys={selected ? [selected] : []} items={menu.map((p) => ({ key: p.path, label: p.title }))} onClick={(e) => navigate(e.key)} />
       </Sider>
       <Layout>
-        <Header style={{ background: '#fff', padding: '0 16px', display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: 8, flexWrap: 'wrap', height: 'auto', minHeight: 64 }}>
+        <Header style={{ background: '#fff', padding: wide ? '0 16px' : '0 16px 0 56px', display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: 8, flexWrap: 'wrap', height: 'auto', minHeight: 64 }}>
           <Typography.Text strong style={{ fontSize: 16 }}>
             山东省“互联网+”行动计划(2016-2018年)
           </Typography.Text>
