@@ -44,6 +44,8 @@ export async function ensureWebBuild(log: Logger): Promise<{ built: boolean; ms:
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(projectRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
       cwd: webRoot,
+      // Always the production bundle, whoever builds it (jest sets NODE_ENV=test, which antd and React read).
+      env: { ...process.env, NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -36,6 +36,13 @@ describe('the web console at /', () => {
     expect((await request(app()).post('/board')).status).toBe(404);
   });
 
+  test('the production bundle evaluates no strings, as the Content-Security-Policy requires', () => {
+    const assets = path.join(webDist, 'assets');
+    const scripts = fs.readdirSync(assets).filter((f) => f.endsWith('.js'));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const f of scripts) expect(fs.readFileSync(path.join(assets, f), 'utf8')).not.toMatch(/\bnew Function\(|\beval\(/);
+  });
+
   test('a change to the console sources makes the build stale', () => {
     expect(webBuildIsFresh()).toBe(true);
     const before = webSourceHash();

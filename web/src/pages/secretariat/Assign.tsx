@@ -201,7 +201,7 @@ export function AssignPage() {
                 {results.map((r) => (
                   <li key={r.itemCode}>
                     <Typography.Text strong>{r.ok ? '【成功】' : '【未成功】'}</Typography.Text>
-                    {r.itemCode} {r.ok && plan ? <Link to={itemPath(plan.code, r.itemCode)}>{r.text},查看事项</Link> : r.text}
+                    {r.itemCode} {r.ok && plan ? <Link to={itemPath(plan.code, r.itemCode)} style={{ textDecoration: 'underline' }}>{r.text},查看事项</Link> : r.text}
                   </li>
                 ))}
               </ul>

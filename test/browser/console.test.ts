@@ -1,0 +1,291 @@
+import type { Locator, Page } from 'playwright-core';
+import * as d from '../../workflows/definitions';
+import { CJK_FONT, DESKTOP, PHONE, apiAs, button, log, look, platformFonts, settle, startConsole, type ConsoleHarness, type User } from '../helpers/browser';
+import { eventually } from '../helpers/wait';
+
+/**
+ * The console as its users use it, in headless chromium against the real app,
+ * Temporal and PostgreSQL: the secretariat assigns, the department
+ * acknowledges and reports, the secretariat returns and accepts, a silent item
+ * climbs the ladder under a compressed clock onto the leadership board, the
+ * leader's 批示 reaches the department's inbox, and a department cannot open
+ * another's item. Every page visited is checked with axe-core and saved as a
+ * screenshot under test-output/screenshots/.
+ *
+ * The steps depend on each other and run in order; each is its own test so a
+ * failing step names itself.
+ */
+const PLAN = 'sd-internet-plus-2016-2018';
+const FIRST = { code: 'A01-1', title: '推广开放式研发设计' };
+const SECOND = { code: 'A01-2', title: '发展大规模个性化定制' };
+/** The items start on the 2016 plan's own timeline, which the compressed clock runs from. */
+const START_DATE = '2016-04-01';
+/**
+ * Two seconds a working day: the silent item's acknowledgement is due in 3
+ * working days and its top rung (上报领导小组) comes 5 later, so its ladder is
+ * complete about 20 s after assignment, while the first item's quarterly
+ * report (2016-04-01 to 06-30) falls due only some 65 working days (over two
+ * minutes) on, later than its steps take in the browser.
+ */
+const WORKING_DAY_MS = Number(process.env.BROWSER_WORKING_DAY_MS ?? 2000);
+
+jest.setTimeout(180_000);
+
+describe('the web console in a real browser', () => {
+  let h: ConsoleHarness;
+  const pages: Partial<Record<User, Page>> = {};
+  const started = Date.now();
+
+  /** One signed-in browser per user, kept across steps as a person keeps a tab open. */
+  const as = async (who: User): Promise<Page> => (pages[who] ??= await h.signedIn(who));
+  /** A page of the console, signed in: the console's frame must be there, or a refusal would pass for the wrong reason. */
+  const open = async (page: Page, route: string, shot: string) => {
+    await page.goto(route);
+    await button(page, '退出登录').waitFor();
+    await look(h, page, shot);
+  };
+  const escalations = (itemCode: string) =>
+    h.db('escalations as e').join('assignments as a', 'a.id', 'e.assignment_id').where('a.workflow_id', d.itemWorkflowId(PLAN, itemCode)).orderBy('e.id').select('e.rung', 'e.subject') as Promise<{ rung: string; subject: string }[]>;
+  const periodOf = (itemCode: string, seq = 1) =>
+    h.db('periods as p').join('assignments as a', 'a.id', 'p.assignment_id').where({ 'a.workflow_id': d.itemWorkflowId(PLAN, itemCode), 'p.seq': seq }).first('p.status') as Promise<{ status: string } | undefined>;
+
+  /**
+   * The new due date of a returned report. The return form offers dates from
+   * the real today on (the compressed timeline is a test's, not a user's), so
+   * the date is five working days after the real today, by the API's calendar.
+   */
+  const newDueDate = async () => {
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const res = await apiAs(h, 'secretariat', 'get', `/calendar/add-working-days?from=${today}&days=5`);
+    if (res.status !== 200) throw new Error(`no working day after ${today} in the loaded calendar: ${res.text}`);
+    return res.body.date as string;
+  };
+
+  beforeAll(async () => {
+    h = await startConsole('browser', { workingDayMs: WORKING_DAY_MS });
+  }, 600_000);
+  afterAll(async () => {
+    for (const code of [FIRST.code, SECOND.code]) await h?.temporal.client.workflow.getHandle(d.itemWorkflowId(PLAN, code)).terminate('test over').catch(() => undefined);
+    await h?.close();
+    log.info({ seconds: Math.round((Date.now() - started) / 1000), pagesChecked: h?.findings.visited.length }, 'browser suite finished');
+  });
+
+  test('sign-in page: Chinese text in CJK glyphs (no tofu), required fields named in Chinese', async () => {
+    const page = await h.anonymous(DESKTOP);
+    await page.goto('/login');
+    await look(h, page, 'page-login');
+    const fonts = await platformFonts(page, 'h1');
+    log.info({ fonts }, 'fonts chromium used for the sign-in title');
+    expect(fonts.some((f) => CJK_FONT.test(f.familyName))).toBe(true);
+    await button(page, '登录').click();
+    await page.getByText('请输入用户名').waitFor();
+    const phone = await h.anonymous(PHONE);
+    await phone.goto('/login');
+    await look(h, phone, 'page-phone-login');
+  });
+
+  test('1. the secretariat assigns two items', async () => {
+    const page = await as('secretariat');
+    await open(page, '/assign', 'step1-secretariat-assign');
+    for (const item of [FIRST, SECOND]) await page.getByRole('checkbox', { name: `选择 ${item.code} ${item.title}` }).check();
+    // The plan's proposal is filled in: 省经济和信息化委 leads both.
+    for (const item of [FIRST, SECOND]) await page.locator('form#assign tbody tr', { hasText: item.code }).getByText('省经济和信息化委').waitFor();
+    await page.locator('form#assign tbody tr', { hasText: FIRST.code }).getByText('省科技厅').waitFor();
+    // The 2016 plan's own timeline: the compressed clock runs from this start date.
+    await pickDate(page.locator('form#assign'), '开始日期', START_DATE);
+    await look(h, page, 'step1-secretariat-assign-selected');
+    await button(page, '交办所选 2 项').click();
+    const result = page.getByRole('status').filter({ hasText: '交办结果' });
+    for (const item of [FIRST, SECOND]) await result.locator('li', { hasText: item.code }).filter({ hasText: '成功' }).filter({ hasNotText: '未成功' }).waitFor();
+    expect(await result.getByText('未成功').count()).toBe(0);
+    await look(h, page, 'step1-secretariat-assign-done');
+    for (const item of [FIRST, SECOND]) {
+      await eventually(() => h.db('assignments').where({ workflow_id: d.itemWorkflowId(PLAN, item.code) }).first('status'), (a) => a !== undefined, 15_000, `assignment of ${item.code}`);
+    }
+  });
+
+  test('2. the department acknowledges the first item and reports on it; the secretariat returns the report', async () => {
+    const dept = await as('lead-dept');
+    await open(dept, '/my-items', 'step2-department-my-items');
+    await button(rowOf(dept, FIRST.code), '签收').click();
+    await rowOf(dept, FIRST.code).getByText('已签收').waitFor();
+    await eventually(() => periodOf(FIRST.code), (p) => p?.status === 'open', 15_000, 'period 1 open');
+    await button(rowOf(dept, FIRST.code), '进展报送').click();
+    await dept.waitForURL(/\/report/);
+    await look(h, dept, 'step2-department-report-form');
+    const phone = await h.signedIn('lead-dept', PHONE);
+    await open(phone, `/items/${PLAN}/${FIRST.code}/report`, 'step2-phone-department-report-form');
+    await expectFitsWidth(phone);
+    // A required field left empty is named next to the field, in Chinese.
+    await button(dept, '报送进展').click();
+    await dept.getByText('请填写进展情况').waitFor();
+    await fillReport(dept, { progress: '已完成开放式研发设计平台的需求调研。', percent: '30', problems: '部分企业数据接口尚未开放。', next: '下月完成平台选型。' });
+    await button(dept, '报送进展').click();
+    await dept.getByText('已报送第1期进展').first().waitFor();
+    await look(h, dept, 'step2-department-item-after-report');
+
+    const sec = await as('secretariat');
+    await open(sec, '/review', 'step2-secretariat-review');
+    await button(rowOf(sec, FIRST.code), '退回').click();
+    const dialog = sec.getByRole('dialog');
+    await pickDate(dialog, '重新报送期限', await newDueDate());
+    await dialog.getByLabel('退回意见').fill('请补充平台选型的时间安排和责任人。');
+    await look(h, sec, 'step2-secretariat-review-return-dialog');
+    await button(dialog, '退回').click();
+    await sec.getByText('已退回,待牵头单位重新报送').waitFor();
+    await eventually(() => periodOf(FIRST.code), (p) => p?.status === 'returned', 15_000, 'period 1 returned');
+  });
+
+  test('3. the department reports again (pre-filled from its last report) and the report is accepted', async () => {
+    const dept = await as('lead-dept');
+    await open(dept, '/inbox', 'step3-department-inbox');
+    await dept.getByText(`【退回】${FIRST.title}`).first().waitFor();
+    // The returned period's entry: should the next period have opened meanwhile, it is listed too.
+    await button(dept.locator('li', { hasText: FIRST.title }).filter({ hasText: '已退回' }), '进展报送').click();
+    await dept.waitForURL(/\/report/);
+    await settle(dept);
+    await dept.getByText('上次报送被退回').waitFor();
+    await expectValue(dept, '进展情况', '已完成开放式研发设计平台的需求调研。');
+    await look(h, dept, 'step3-department-report-form-returned');
+    await fillReport(dept, { progress: '已完成需求调研,平台选型由省经济和信息化委负责,5月底前完成。', percent: '40' });
+    await button(dept, '报送进展').click();
+    await dept.getByText('已报送第1期进展(第2版)').first().waitFor();
+
+    const sec = await as('secretariat');
+    await open(sec, '/review', 'step3-secretariat-review-second');
+    await button(rowOf(sec, FIRST.code), '通过').click();
+    const dialog = sec.getByRole('dialog');
+    await dialog.getByLabel('审核意见').fill('同意。');
+    await button(dialog, '通过').click();
+    await sec.getByText('已审核通过').waitFor();
+    await eventually(() => periodOf(FIRST.code), (p) => p?.status === 'accepted', 15_000, 'period 1 accepted');
+    await open(sec, `/items/${PLAN}/${FIRST.code}`, 'step3-item-detail-secretariat');
+    await sec.getByText('已通过').first().waitFor();
+  });
+
+  test('4. the second item stays silent; its rungs appear on the leadership board', async () => {
+    await eventually(() => escalations(SECOND.code), (r) => r.some((e) => e.rung === 'leading-group'), 60_000, `the top rung of ${SECOND.code}`);
+    const leader = await as('leadership');
+    await open(leader, '/escalations', 'step4-leadership-escalations');
+    // Each rung the silent item reached is a row of its own, in the users' words, never a code.
+    for (const rung of ['催办', '督办', '上报领导小组']) {
+      await leader.locator('tbody tr', { hasText: SECOND.code }).filter({ hasText: rung }).filter({ hasText: '逾期未签收' }).first().waitFor();
+    }
+    expect(await leader.getByText(/\b(cuiban|duban|leading-group|acknowledgement)\b/).count()).toBe(0);
+  });
+
+  test('5. the leader writes a 批示 and the department sees it in its inbox', async () => {
+    const text = '请省经济和信息化委抓紧签收,一周内报送推进情况。';
+    const leader = await as('leadership');
+    await button(rowOf(leader, SECOND.code), '批示').click();
+    const dialog = leader.getByRole('dialog');
+    await dialog.getByLabel('批示内容').fill(text);
+    await look(h, leader, 'step5-leadership-instruction-dialog');
+    await button(dialog, '提交').click();
+    await leader.getByText('批示已送达').first().waitFor();
+
+    const dept = await as('lead-dept');
+    await eventually(() => h.db('notifications').where({ kind: 'instruction' }).first('id'), (n) => n !== undefined, 15_000, 'the 批示 notification');
+    await open(dept, '/inbox', 'step5-department-inbox-instruction');
+    await dept.getByText(text).first().waitFor();
+  });
+
+  test("6. a department user opening another department's item sees 无权访问 or 不存在, never the item", async () => {
+    const other = await as('other-dept');
+    await open(other, `/items/${PLAN}/${FIRST.code}`, 'step6-other-department-item-refused');
+    await other.getByText(/无权访问|不存在/).first().waitFor();
+    expect(await other.getByText(FIRST.title).count()).toBe(0);
+    expect(await other.getByText('已完成需求调研').count()).toBe(0);
+    // A page of another role is refused the same way.
+    await open(other, '/board', 'step6-other-department-board-refused');
+    await other.getByText('无权访问').first().waitFor();
+    expect(await other.getByText('红黄绿灯').count()).toBe(0);
+  });
+
+  test('every page of every role, and the phone-width inbox and report form', async () => {
+    const routes: Record<User, string[]> = {
+      secretariat: ['/board', '/assign', '/review', '/scorecard', '/digests', `/items/${PLAN}/${SECOND.code}`],
+      'lead-dept': ['/my-items', '/inbox', `/items/${PLAN}/${FIRST.code}`],
+      leadership: ['/escalations', '/digests', `/items/${PLAN}/${SECOND.code}`],
+      admin: ['/admin/users', '/admin/departments', '/admin/calendar'],
+      'coop-dept': [],
+      'other-dept': [],
+    };
+    const missing: string[] = [];
+    for (const who of Object.keys(routes) as User[]) {
+      const page = await as(who);
+      const listed = await menuRoutes(page);
+      for (const route of [...new Set([...routes[who], ...listed])]) {
+        await open(page, route, `page-${who}${route.replace(/[/:]+/g, '-')}`);
+        if (await page.getByText('页面不存在').count()) missing.push(`${who} ${route}`);
+      }
+    }
+    const phone = await h.signedIn('lead-dept', PHONE);
+    await open(phone, '/inbox', 'page-phone-lead-dept-inbox');
+    await expectFitsWidth(phone);
+    expect(missing).toEqual([]);
+
+    // Sign-out ends the session: the console's pages send the user back to sign-in.
+    const leaving = await as('other-dept');
+    await button(leaving, '退出登录').click();
+    await leaving.waitForURL(/\/login$/);
+    await leaving.goto('/my-items');
+    await leaving.waitForURL(/\/login$/);
+  });
+
+  test('no serious or critical accessibility finding on any page visited, and no uncaught error in any page', () => {
+    log.info({ pages: h.findings.visited }, 'pages checked with axe-core');
+    expect(h.findings.report()).toBe('');
+    expect(h.findings.pageErrors).toEqual([]);
+  });
+
+  test('no page shows a code or an English word where the users\' own words belong, and every page title is drawn in a CJK font', () => {
+    expect(h.findings.tofu).toEqual([]);
+    expect(h.findings.untranslatedReport()).toEqual([]);
+  });
+});
+
+/** The table row (or list entry) that names an item. */
+function rowOf(page: Page, text: string) {
+  return page.locator('tbody tr, .ant-list-item, li', { hasText: text }).first();
+}
+
+async function fillReport(page: Page, r: { progress: string; percent: string; problems?: string; next?: string }): Promise<void> {
+  await page.getByLabel('进展情况').fill(r.progress);
+  await page.getByLabel(/完成比例/).fill(r.percent);
+  if (r.problems) await page.getByLabel(/存在问题/).fill(r.problems);
+  if (r.next) await page.getByLabel(/下步打算/).fill(r.next);
+}
+
+async function expectValue(page: Page, field: string, value: string): Promise<void> {
+  const input = page.getByLabel(new RegExp(field)).first();
+  await input.waitFor();
+  expect(await input.inputValue()).toBe(value);
+}
+
+/**
+ * An Ant Design date picker: the date typed (the calendar turns to its month)
+ * and its day clicked. Enter would confirm it too, but in a form it also
+ * submits the form before the user is done.
+ */
+async function pickDate(scope: Locator, field: string, date: string): Promise<void> {
+  const input = scope.getByLabel(field, { exact: true });
+  await input.click();
+  await input.fill(date);
+  await scope.page().locator(`.ant-picker-dropdown:visible td[title="${date}"]`).click();
+  await scope.page().locator('.ant-picker-dropdown:visible').waitFor({ state: 'hidden' });
+  expect(await input.inputValue()).toBe(date);
+}
+
+/** The routes the signed-in user's menu offers. */
+async function menuRoutes(page: Page): Promise<string[]> {
+  await page.goto('/');
+  await settle(page);
+  return page.locator('.ant-menu-item').evaluateAll((items) => items.map((i) => i.getAttribute('data-menu-id')?.replace(/^.*?(?=\/)/, '') ?? '').filter((r) => r.startsWith('/')));
+}
+
+/** At phone width nothing may need sideways scrolling. */
+async function expectFitsWidth(page: Page): Promise<void> {
+  const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+  expect(overflow).toBeLessThanOrEqual(0);
+}
