@@ -4,7 +4,7 @@ import type { Db } from '../db/connection';
 import { verdictColumns } from '../db/on-time';
 import type { Logger } from '../platform/logger';
 import { nextDeadline } from '../domain/ladder';
-import { CADENCE_WORDS } from '../domain/words';
+import { CADENCE_WORDS, GRADE_WORDS } from '../domain/words';
 import { RUNG_LABELS } from '../workflows/definitions';
 import type {
   Grade,
@@ -454,7 +454,7 @@ export function createItemActivities({
             if (ev.approve) await trx('escalations').where({ assignment_id: await assignmentId(trx, ev.itemKey) }).whereNull('resolved_at').update({ resolved_at: trx.fn.now() });
             await audit(trx, ev, 'item.completion.decide', { approve: ev.approve, grade: ev.grade, comment: ev.comment }, `completion-decision:${ev.requestId ?? ev.businessDate}`);
           });
-          await notify(ev.lead, 'completion', `completion:${ev.itemKey}:decision:${ev.requestId ?? ev.businessDate}`, ev, `【${ev.approve ? '同意办结' : '不同意办结'}】${ev.title}`, ev.approve ? `本事项已办结,评定等次:${ev.grade ?? '—'}。` : `办结申请未获同意。${ev.comment ?? ''}`);
+          await notify(ev.lead, 'completion', `completion:${ev.itemKey}:decision:${ev.requestId ?? ev.businessDate}`, ev, `【${ev.approve ? '同意办结' : '不同意办结'}】${ev.title}`, ev.approve ? `本事项已办结,评定等次:${(ev.grade && GRADE_WORDS[ev.grade]) ?? '—'}。` : `办结申请未获同意。${ev.comment ?? ''}`);
           return;
 
         case 'cancelled':

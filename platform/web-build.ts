@@ -22,10 +22,10 @@ function sourceFiles(dir: string): string[] {
     .sort();
 }
 
-/** A fingerprint of everything the build reads: the console's files and the locked packages. */
+/** A fingerprint of everything the build reads: the console's files, the pure rules it shares (domain/), and the locked packages. */
 export function webSourceHash(): string {
   const hash = crypto.createHash('sha256');
-  for (const file of [...sourceFiles(webRoot), path.join(projectRoot, 'package-lock.json')]) {
+  for (const file of [...sourceFiles(webRoot), ...sourceFiles(path.join(projectRoot, 'domain')), path.join(projectRoot, 'package-lock.json')]) {
     hash.update(path.relative(projectRoot, file)).update('\0').update(fs.readFileSync(file)).update('\0');
   }
   return hash.digest('hex');

@@ -113,6 +113,7 @@ describe('the item workflow', () => {
     expect(await h.executeUpdate(d.decideCompletionUpdate, { args: [{ actor: 'secretariat-user', approve: true, grade: 'good' }] })).toBe('completed');
     const final = (await h.result()) as d.ItemState;
     expect(final).toMatchObject({ status: 'completed', grade: 'good', acceptedPeriods: 1 });
+    expect((await notices(h.workflowId, 'completion')).map((n) => n.body)).toContain('本事项已办结,评定等次:良好。');
     expect(await eventually(() => assignmentRow(h.workflowId), (a) => a.status === 'completed', 10_000, 'completed row')).toMatchObject({ grade: 'good' });
     const audit = await db('audit_events').where({ subject: h.workflowId }).orderBy('id').pluck('action');
     expect(audit).toEqual(['item.assign', 'item.acknowledge', 'item.report', 'item.report', 'item.review.accept', 'item.completion.request', 'item.completion.decide']);

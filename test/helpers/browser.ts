@@ -258,9 +258,9 @@ export async function settle(page: Page): Promise<void> {
   await page.locator('.ant-spin-spinning, .ant-skeleton-active, .ant-btn-loading').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
   // Ant Design's motions (a dialog zooming in, a message sliding down) mark their elements while they run.
   await page.locator('[class*="-appear-active"], [class*="-enter-active"], [class*="-leave-active"]').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
-  await page
-    .waitForFunction('document.getAnimations().every((a) => a.playState !== "running" || a.effect?.getTiming().iterations === Infinity)', undefined, { timeout: 5_000 })
-    .catch(() => undefined);
+  // Polled with page.evaluate: waitForFunction compiles its predicate inside the page, which the console's CSP refuses.
+  const still = () => page.evaluate('document.getAnimations().every((a) => a.playState !== "running" || a.effect?.getTiming().iterations === Infinity)') as Promise<boolean>;
+  for (const deadline = Date.now() + 5_000; Date.now() < deadline && !(await still().catch(() => true)); ) await page.waitForTimeout(50);
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

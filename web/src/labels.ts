@@ -1,3 +1,5 @@
+import { CADENCE_WORDS, GRADE_WORDS } from '../../domain/words';
+
 /** The users' own words for every state, rung and role: the console never shows a code or an English word. */
 export const STATUS: Record<string, string> = {
   unassigned: '未交办',
@@ -23,9 +25,10 @@ export const SUBJECT: Record<string, string> = { acknowledgement: '签收', repo
 
 export const ROLE: Record<string, string> = { admin: '系统管理员', secretariat: '领导小组办公室', leadership: '领导小组', department: '部门联络员' };
 
-export const CADENCE: Record<string, string> = { monthly: '每月', quarterly: '每季度', 'half-yearly': '每半年', yearly: '每年' };
+// One definition with the engine's notices (domain/words.ts).
+export const CADENCE: Record<string, string> = CADENCE_WORDS;
 
-export const GRADE: Record<string, string> = { excellent: '优秀', good: '良好', pass: '合格', fail: '不合格' };
+export const GRADE: Record<string, string> = GRADE_WORDS;
 
 export const COLOUR: Record<string, { text: string; color: string }> = {
   red: { text: '红灯', color: '#cf1322' },

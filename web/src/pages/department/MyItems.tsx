@@ -1,6 +1,6 @@
-import { Alert, Button, Card, Col, Row, Segmented, Select, Space, Statistic, Table, Tag, Typography, Empty } from 'antd';
+import { ItemTitle } from '../../components/ItemTitle';
+import { Alert, Button, Card, Col, Row, Segmented, Select, Space, Statistic, Table, Tag, Empty } from 'antd';
 import { useState } from 'react';
-import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import { useAuth } from '../../auth';
 import { ColourLight, RungTag, StatusTag } from '../../components/StatusTag';
@@ -10,7 +10,7 @@ import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import { STATUS } from '../../labels';
 import { AcknowledgeButton, ReportLink } from '../item/actions';
-import { itemPath, OPEN_WORK, type Answer } from '../item/types';
+import { OPEN_WORK, type Answer } from '../item/types';
 
 type ListedItem = Answer<'/api/v1/plans/{plan}/items', 'get'>['items'][number];
 
@@ -108,12 +108,7 @@ export function MyItemsPage() {
               title: '事项',
               key: 'title',
               render: (_v, r) => (
-                <Space orientation="vertical" size={0}>
-                  <Link to={itemPath(r.plan, r.code)}>{r.title}</Link>
-                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                    {r.code}
-                  </Typography.Text>
-                </Space>
+                <ItemTitle plan={r.plan} code={r.code} title={r.title} />
               ),
             },
             { title: '本部门', key: 'role', width: 80, render: (_v, r) => <Tag color={r.role === 'lead' ? 'blue' : 'default'}>{r.role === 'lead' ? '牵头' : '配合'}</Tag> },

@@ -1,6 +1,6 @@
-import { Alert, Button, Card, Col, Row, Segmented, Space, Statistic, Table, Typography, Empty } from 'antd';
+import { ItemTitle } from '../../components/ItemTitle';
+import { Alert, Button, Card, Col, Row, Segmented, Space, Statistic, Table, Empty } from 'antd';
 import { useState } from 'react';
-import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import { RungTag } from '../../components/StatusTag';
 import { DepartmentName } from '../../departments';
@@ -9,7 +9,7 @@ import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import { RUNG } from '../../labels';
 import { InstructionButton } from '../item/actions';
-import { itemPath, type Answer } from '../item/types';
+import type { Answer } from '../item/types';
 
 type Escalation = Answer<'/api/v1/board/escalations', 'get'>['escalations'][number];
 
@@ -90,12 +90,7 @@ export function EscalationsPage() {
               title: '事项',
               key: 'title',
               render: (_v, e) => (
-                <Space orientation="vertical" size={0}>
-                  <Link to={itemPath(e.plan, e.item)}>{e.title}</Link>
-                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                    {e.item}
-                  </Typography.Text>
-                </Space>
+                <ItemTitle plan={e.plan} code={e.item} title={e.title} />
               ),
             },
             { title: '牵头单位', dataIndex: 'lead', width: 120, render: (c: string) => <DepartmentName code={c} /> },
