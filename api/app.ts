@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import type { Logger } from '../platform/logger';
+import { REDACT_PATHS, REDACTED, type Logger } from '../platform/logger';
 import helmet from 'helmet';
 import { HttpError } from './errors';
 import { metricsMiddleware, metricsRoutes } from './metrics';
@@ -20,6 +20,10 @@ export interface AppDeps {
   api?: ApiDeps;
   /** The /api/v1 routes; default all of them (tests of the app's machinery give their own). */
   routes?: RouteSpec[];
+  /** When set, /metrics answers only `Authorization: Bearer <metricsToken>` (METRICS_TOKEN). */
+  metricsToken?: string;
+  /** Which proxy hops are trusted for the client address (TRUST_PROXY): express's `trust proxy`. Default: none. */
+  trustProxy?: boolean | number | string;
 }
 
 export const API_BASE = '/api/v1';
@@ -29,9 +33,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   app.use(
     pinoHttp({
-      logger: deps.log.child({ component: 'http' }),
+      // Redacts credential headers and secret fields whatever logger the caller gave (createLogger's does too).
+      logger: deps.log.child({ component: 'http' }, { redact: { paths: REDACT_PATHS, censor: REDACTED } }),
       genReqId: (req, res) => {
         const given = req.headers['x-request-id'];
         const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
@@ -47,7 +53,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(helmet());
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRoutes(deps.readiness));
-  app.use(metricsRoutes(deps.api?.db));
+  app.use(metricsRoutes(deps.api?.db, deps.metricsToken));
   if (deps.api) {
     const routes = deps.routes ?? apiRoutes;
     const document = openApiDocument(routes, API_BASE);

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import express, { type RequestHandler, type Router } from 'express';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../db/connection';
@@ -60,10 +61,29 @@ async function refreshDeliveries(db: Db): Promise<void> {
   for (const r of rows) notificationsSent.set({ channel: r.channel }, r.n);
 }
 
-/** GET /metrics in the Prometheus text format; the delivery counts come from PostgreSQL, where the worker records them. */
-export function metricsRoutes(db: Db | undefined): Router {
+/** Whether the request carries `Authorization: Bearer <token>`, compared in constant time. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!match) return false;
+  // Hashing first gives equal lengths, so timingSafeEqual never leaks the token's length either.
+  const given = crypto.createHash('sha256').update(match[1] as string).digest();
+  const expected = crypto.createHash('sha256').update(token).digest();
+  return crypto.timingSafeEqual(given, expected);
+}
+
+/**
+ * GET /metrics in the Prometheus text format; the delivery counts come from
+ * PostgreSQL, where the worker records them. With a token (METRICS_TOKEN) a
+ * scrape without `Authorization: Bearer <token>` answers 401.
+ */
+export function metricsRoutes(db: Db | undefined, token?: string): Router {
   const router = express.Router();
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    if (token && !bearerMatches(req.headers.authorization, token)) {
+      res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+      res.status(401).json({ error: { code: 'unauthorized', message: 'metrics need a bearer token' } });
+      return;
+    }
     if (db) await refreshDeliveries(db);
     res.setHeader('content-type', registry.contentType);
     res.send(await registry.metrics());

@@ -20,6 +20,8 @@ export interface ApiDeps {
   workingDayMs?: number;
   /** How long a write waits for Temporal before answering 503 with Retry-After (UPDATE_WAIT_MS); default 10 s. */
   updateWaitMs?: number;
+  /** WEBHOOK_ALLOW_PRIVATE: webhook URLs on loopback and private addresses may be saved; default from the environment. */
+  allowPrivateWebhooks?: boolean;
   /**
    * Checks every JSON answer against the OpenAPI document and answers 500
    * `response_contract` where it does not match, so a test cannot pass on an

@@ -11,7 +11,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LOG_PRETTY: z.enum(['auto', 'true', 'false']).default('auto'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Unset: 127.0.0.1 under the embedded defaults (no DATABASE_URL, no TEMPORAL_ADDRESS), else 0.0.0.0. */
+  HOST: z.string().optional(),
   DATA_DIR: z.string().default(path.resolve(process.cwd(), 'data')),
   COORD_CACHE_DIR: z.string().optional(),
 
@@ -40,14 +41,40 @@ const envSchema = z.object({
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   NOTIFY_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(86_400_000).default(30_000),
   SMTP_URL: z.string().url().optional(),
+  /** Allow webhooks to loopback, private and link-local addresses (on-premises IM gateways). */
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   MAIL_FROM: z.string().default('领导小组办公室 <coord@localhost>'),
   DIGEST_CRON: z.string().default('0 8 * * 1'),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(8 * 3600),
   /** How long an API write waits for its workflow before answering 503 with Retry-After, so no request hangs. */
   UPDATE_WAIT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * Which proxy hops express trusts for the client address (X-Forwarded-For), as its `trust proxy`
+   * setting: `false` (default: the socket's address), a hop count (`1`: one proxy in front), or
+   * addresses/subnets/`loopback`, comma-separated. `true` trusts any hop: only behind a proxy that
+   * overwrites the header. Sign-in limits count per client address.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' || v === '' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  /** When set, GET /metrics answers 401 without `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().optional(),
 });
 
-export type Config = z.infer<typeof envSchema> & { cacheDir: string; defaultPlanFile: string };
+export type Config = Omit<z.infer<typeof envSchema>, 'HOST'> & { HOST: string; cacheDir: string; defaultPlanFile: string };
+
+/**
+ * The embedded defaults (a PostgreSQL and a Temporal dev server started by the
+ * process itself, no passwords) are a developer's machine: listen on loopback
+ * only. Given external services it is a deployment, reached from other hosts.
+ */
+export function defaultHost(env: { DATABASE_URL?: string; TEMPORAL_ADDRESS?: string }): string {
+  return env.DATABASE_URL || env.TEMPORAL_ADDRESS ? '0.0.0.0' : '127.0.0.1';
+}
 
 export const projectRoot = path.resolve(__dirname, '..');
 
@@ -66,6 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cfg = parsed.data;
   return {
     ...cfg,
+    HOST: cfg.HOST || defaultHost(cfg),
+    METRICS_TOKEN: cfg.METRICS_TOKEN || undefined,
     DATA_DIR: path.resolve(cfg.DATA_DIR),
     cacheDir: cfg.COORD_CACHE_DIR ? path.resolve(cfg.COORD_CACHE_DIR) : defaultCacheDir(),
     defaultPlanFile: cfg.PLAN_FILE

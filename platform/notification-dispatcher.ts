@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from './logger';
 import type { Config } from './config';
 import { createMailer, type Mailer } from './mailer';
-import { postWebhook } from './webhook';
+import { postWebhook, WebhookTargetRefused } from './webhook';
 
 export { verifyWebhookSignature } from './webhook';
 
@@ -27,6 +27,11 @@ export interface NotificationDispatcherOptions {
    */
   claimLeaseMs?: number;
   webhookTimeoutMs?: number;
+  /**
+   * Allow webhooks to loopback, private and link-local addresses (on-premises
+   * IM gateways); default WEBHOOK_ALLOW_PRIVATE=true in the environment.
+   */
+  allowPrivateTargets?: boolean;
 }
 
 export interface NotificationDispatcher {
@@ -172,6 +177,7 @@ export function createNotificationDispatcher(opts: NotificationDispatcherOptions
   const batchSize = opts.batchSize ?? 20;
   const claimLeaseMs = opts.claimLeaseMs ?? 120_000;
   const webhookTimeoutMs = opts.webhookTimeoutMs ?? 10_000;
+  const allowPrivate = opts.allowPrivateTargets ?? process.env.WEBHOOK_ALLOW_PRIVATE === 'true';
   const inFlight = new Set<Promise<number>>();
   let timer: NodeJS.Timeout | undefined;
   let running = false;
@@ -181,7 +187,7 @@ export function createNotificationDispatcher(opts: NotificationDispatcherOptions
   async function send(d: Claimed, out: Outgoing): Promise<void> {
     if (d.channel === 'webhook') {
       if (!out.webhookUrl || !out.webhookSecret) throw new Error('the department has no webhook configured any more');
-      await postWebhook({ url: out.webhookUrl, secret: out.webhookSecret, deliveryId: d.id, payload: webhookPayload(out), timeoutMs: webhookTimeoutMs, fetchImpl });
+      await postWebhook({ url: out.webhookUrl, secret: out.webhookSecret, deliveryId: d.id, payload: webhookPayload(out), timeoutMs: webhookTimeoutMs, allowPrivate, fetchImpl });
       return;
     }
     if (!out.email) throw new Error('the department has no e-mail address configured any more');
@@ -196,9 +202,12 @@ export function createNotificationDispatcher(opts: NotificationDispatcherOptions
       .update({ status: 'sent', sent_at: db.fn.now(), last_error: null });
   }
 
-  /** Waits backoffBaseMs * 2^(attempts before this one): base, 2x base, 4x base, ... */
-  async function markFailed(d: Claimed, error: string): Promise<void> {
-    const giveUp = d.attempts >= maxAttempts;
+  /**
+   * Waits backoffBaseMs * 2^(attempts before this one): base, 2x base, 4x base, ...
+   * A permanent failure (a refused webhook target) is given up at once.
+   */
+  async function markFailed(d: Claimed, error: string, permanent = false): Promise<void> {
+    const giveUp = permanent || d.attempts >= maxAttempts;
     const delayMs = backoffBaseMs * 2 ** (d.attempts - 1);
     // Guarded by attempts: if our lease ran out and another worker holds a newer claim, its outcome counts.
     await db('notification_deliveries')
@@ -219,7 +228,7 @@ export function createNotificationDispatcher(opts: NotificationDispatcherOptions
       if (!out) throw new Error(`message ${d.messageId} is gone`);
       await send(d, out);
     } catch (err) {
-      await markFailed(d, errorText(err));
+      await markFailed(d, errorText(err), err instanceof WebhookTargetRefused);
       return false;
     }
     await markSent(d);
@@ -289,7 +298,7 @@ export function createNotificationDispatcher(opts: NotificationDispatcherOptions
 
 /** The dispatcher as `npm start` and `npm run worker` run it, from configuration; stop() also closes the SMTP transport. */
 export function startDispatcherFromConfig(
-  cfg: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'NOTIFY_POLL_MS' | 'NOTIFY_MAX_ATTEMPTS' | 'NOTIFY_BACKOFF_BASE_MS'>,
+  cfg: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'NOTIFY_POLL_MS' | 'NOTIFY_MAX_ATTEMPTS' | 'NOTIFY_BACKOFF_BASE_MS' | 'WEBHOOK_ALLOW_PRIVATE'>,
   db: Knex,
   log: Logger,
 ): { stop(): Promise<void> } {
@@ -302,6 +311,7 @@ export function startDispatcherFromConfig(
     pollIntervalMs: cfg.NOTIFY_POLL_MS,
     maxAttempts: cfg.NOTIFY_MAX_ATTEMPTS,
     backoffBaseMs: cfg.NOTIFY_BACKOFF_BASE_MS,
+    allowPrivateTargets: cfg.WEBHOOK_ALLOW_PRIVATE,
   });
   dispatcher.start();
   return {

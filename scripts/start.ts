@@ -143,7 +143,9 @@ async function main(): Promise<void> {
       log,
       web: { dist: webDist, temporalUiUrl: uiUrl, namespace: cfg.TEMPORAL_NAMESPACE },
       readiness: { database: () => pingDb(db), temporal: () => pingTemporal(temporal) },
-      api: { db, client: temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, log, signingKey: await signingKey(db), tokenTtlSeconds: cfg.TOKEN_TTL_SECONDS, workingDayMs: cfg.WORKING_DAY_MS, updateWaitMs: cfg.UPDATE_WAIT_MS },
+      metricsToken: cfg.METRICS_TOKEN,
+      trustProxy: cfg.TRUST_PROXY,
+      api: { db, client: temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, log, signingKey: await signingKey(db), tokenTtlSeconds: cfg.TOKEN_TTL_SECONDS, workingDayMs: cfg.WORKING_DAY_MS, updateWaitMs: cfg.UPDATE_WAIT_MS, allowPrivateWebhooks: cfg.WEBHOOK_ALLOW_PRIVATE },
     });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(cfg.PORT, cfg.HOST, () => resolve(s));

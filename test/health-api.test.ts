@@ -47,19 +47,51 @@ describe('GET /healthz and /readyz', () => {
     }
   });
 
-  test('not ready (503, naming the failed check) when the database does not answer', async () => {
+  test('not ready (503, naming the failed check without its error text) when the database does not answer', async () => {
     const dead = createDb('postgres://nobody@127.0.0.1:1/none', { poolMax: 1, log: silentLog });
     const app = createApp({ log: silentLog, readiness: { database: () => pingDb(dead), temporal: () => pingTemporal(client) } });
     const { server, base } = await listen(app);
     try {
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(503);
-      const body = (await ready.json()) as { status: string; checks: Record<string, { ok: boolean; error?: string }> };
-      expect(body.checks.database).toMatchObject({ ok: false, error: expect.any(String) });
-      expect(body.checks.temporal?.ok).toBe(true);
+      const text = await ready.text();
+      const body = JSON.parse(text) as { status: string; checks: Record<string, { ok: boolean; ms: number }> };
+      expect(body.status).toBe('unavailable');
+      // Whether and how fast, never why: the driver's error text (address, user) stays out of the public probe.
+      expect(body.checks.database).toEqual({ ok: false, ms: expect.any(Number) });
+      expect(body.checks.temporal).toEqual({ ok: true, ms: expect.any(Number) });
+      expect(text).not.toMatch(/nobody|127\.0\.0\.1:1\b|ECONNREFUSED|error/i);
     } finally {
       server.close();
       await dead.destroy();
+    }
+  });
+
+  test('/metrics is open without METRICS_TOKEN, and with it answers only the right bearer token', async () => {
+    const open = createApp({ log: silentLog, readiness: {} });
+    const guarded = createApp({ log: silentLog, readiness: {}, metricsToken: 'scrape-token-0123456789' });
+    const a = await listen(open);
+    const b = await listen(guarded);
+    try {
+      const plain = await fetch(`${a.base}/metrics`);
+      expect(plain.status).toBe(200);
+      expect(await plain.text()).toContain('coord_http_request_duration_seconds');
+
+      for (const authorization of [undefined, 'Bearer wrong', 'Bearer scrape-token-012345678', 'Bearer scrape-token-0123456789x', 'Basic scrape-token-0123456789', 'scrape-token-0123456789']) {
+        const res = await fetch(`${b.base}/metrics`, { headers: authorization ? { authorization } : {} });
+        expect({ authorization, status: res.status }).toEqual({ authorization, status: 401 });
+        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+        expect(await res.text()).not.toContain('coord_http_request_duration_seconds');
+      }
+      const ok = await fetch(`${b.base}/metrics`, { headers: { authorization: 'Bearer scrape-token-0123456789' } });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await ok.text()).toContain('coord_http_request_duration_seconds');
+      // Health probes stay open either way.
+      expect((await fetch(`${b.base}/healthz`)).status).toBe(200);
+    } finally {
+      a.server.close();
+      b.server.close();
     }
   });
 

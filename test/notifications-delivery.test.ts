@@ -165,6 +165,8 @@ describe('notification delivery', () => {
       pollIntervalMs: 50,
       maxAttempts: 5,
       backoffBaseMs: 200,
+      // The receiver is on 127.0.0.1: these tests run as with WEBHOOK_ALLOW_PRIVATE=true.
+      allowPrivateTargets: true,
       ...over,
     });
   }

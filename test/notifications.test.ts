@@ -146,7 +146,7 @@ describe('notification outbox', () => {
 
   test('a reminder after the day\'s message was picked for delivery starts the next message of that day', async () => {
     const quick = createNotificationActivities({ db, log: silentLog, mergeWindowMs: 0 });
-    const dispatcher = createNotificationDispatcher({ db, log: silentLog, mailer: undefined, mailFrom: 'coord@example.gov.cn', pollIntervalMs: 1000, maxAttempts: 3, backoffBaseMs: 100 });
+    const dispatcher = createNotificationDispatcher({ db, log: silentLog, mailer: undefined, mailFrom: 'coord@example.gov.cn', pollIntervalMs: 1000, maxAttempts: 3, backoffBaseMs: 100, allowPrivateTargets: true });
     const day = '2017-06-06';
     const first = await quick.notify(reminder('sti', day, 1));
     await dispatcher.runOnce();

@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { boundedText, code } from '../../db/catalog/plan-schema';
-import { verifyPassword } from '../auth/passwords';
+import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords';
 import { createLoginLimiter } from '../auth/rate-limit';
 import { issueToken, revokeSession, ROLES } from '../auth/tokens';
 import { createUser, listUsers } from '../auth/users';
 import { HttpError } from '../errors';
 import { route } from '../route';
 import { instant, password, role, text, user } from '../schemas';
-
-const limiter = createLoginLimiter({ maxFailures: 5, windowMs: 15 * 60_000 });
 
 async function audit(db: import('../../db/connection').Db, actor: string, action: string, requestId: string, payload: object = {}) {
   await db('audit_events').insert({ actor, action, subject: `user:${actor}`, payload: JSON.stringify(payload), request_id: requestId });
@@ -26,20 +24,28 @@ export const authRoutes = [
     response: z.object({ token: z.string(), expiresAt: instant }),
     body: z.object({ username: boundedText(64, { trim: false }), password: password(1) }).strict(),
     handler: async ({ deps, body, req, res, requestId }) => {
-      const key = `${req.ip}|${body.username}`;
-      const wait = limiter.blockedFor(key);
-      if (wait !== undefined) {
-        res.setHeader('Retry-After', String(wait));
-        throw new HttpError(429, 'too_many_attempts', `too many failed sign-ins; try again in ${wait} s`);
+      // The client address as express sees it: behind a proxy, TRUST_PROXY says which X-Forwarded-For hops count.
+      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const limiter = createLoginLimiter(deps.db);
+      const attempt = await limiter.begin(body.username, address);
+      if (attempt.blockedFor !== undefined) {
+        res.setHeader('Retry-After', String(attempt.blockedFor));
+        throw new HttpError(429, 'too_many_attempts', `too many failed sign-ins; try again in ${attempt.blockedFor} s`);
       }
       const user = (await deps.db('users').where({ username: body.username }).whereNull('disabled_at').first('id', 'password_hash')) as
         | { id: number; password_hash: string }
         | undefined;
-      if (!user || !(await verifyPassword(body.password, user.password_hash))) {
-        limiter.fail(key);
+      // An unknown or disabled user is checked against a dummy hash: the same scrypt work as a wrong password.
+      const good = await verifyPassword(body.password, user?.password_hash ?? DUMMY_HASH);
+      if (!user || !good) {
+        await limiter.fail();
         throw new HttpError(401, 'bad_credentials', 'wrong username or password');
       }
-      limiter.succeed(key);
+      await limiter.succeed(body.username, address);
+      if (needsRehash(user.password_hash)) {
+        // An older hash (N=2^14) is rewritten with today's parameters now that the password is known; once only, if two sign-ins race.
+        await deps.db('users').where({ id: user.id, password_hash: user.password_hash }).update({ password_hash: await hashPassword(body.password) });
+      }
       const { token, expiresAt } = await issueToken(deps.db, deps.signingKey, user.id, deps.tokenTtlSeconds);
       await audit(deps.db, body.username, 'auth.login', requestId);
       return { token, expiresAt: expiresAt.toISOString() };

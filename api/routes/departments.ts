@@ -1,10 +1,35 @@
 import { z } from 'zod';
 import { code } from '../../db/catalog/plan-schema';
 import { channelsSchema, setDepartmentChannels } from '../../activities/notifications';
-import { HttpError } from '../errors';
+import { vetWebhookTarget, WebhookTargetRefused } from '../../platform/webhook';
+import { HttpError, invalid } from '../errors';
 import { route } from '../route';
 import { department } from '../schemas';
 
+/** How long saving waits for the webhook host's DNS answer. */
+const SAVE_LOOKUP_TIMEOUT_MS = 3000;
+
+/**
+ * Refuses (422 on webhookUrl) a URL whose host is, or resolves to, a
+ * loopback, private, link-local or reserved address. A host that does not
+ * resolve now is saved: every send checks it again before connecting.
+ */
+async function checkWebhookTarget(url: string, allowPrivate: boolean): Promise<void> {
+  if (allowPrivate) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), SAVE_LOOKUP_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([vetWebhookTarget(url, { allowPrivate }), timeout]);
+  } catch (err) {
+    if (err instanceof WebhookTargetRefused) {
+      throw invalid([{ field: 'webhookUrl', message: 'is a loopback, private, link-local or reserved address (set WEBHOOK_ALLOW_PRIVATE=true for on-premises gateways)' }]);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export const departmentRoutes = [
   route({
@@ -41,6 +66,7 @@ export const departmentRoutes = [
       if ((await deps.db('departments').where({ code: params.code }).first('id')) === undefined) {
         throw new HttpError(404, 'not_found', `department ${params.code} does not exist`);
       }
+      if (body.webhookUrl) await checkWebhookTarget(body.webhookUrl, deps.allowPrivateWebhooks ?? process.env.WEBHOOK_ALLOW_PRIVATE === 'true');
       await setDepartmentChannels(deps.db, params.code, body);
       await deps.db('audit_events').insert({
         actor: principal.username,

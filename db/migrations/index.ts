@@ -7,6 +7,7 @@ import * as users from './005_users';
 import * as periodsOnTimeOriginal from './006_periods_on_time_original';
 import * as assignmentsAssignedOn from './007_assignments_assigned_on';
 import * as assignmentsReopen from './008_assignments_reopen';
+import * as loginAttempts from './009_login_attempts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const migrations: Array<[string, Migration]> = [
   ['006_periods_on_time_original', periodsOnTimeOriginal],
   ['007_assignments_assigned_on', assignmentsAssignedOn],
   ['008_assignments_reopen', assignmentsReopen],
+  ['009_login_attempts', loginAttempts],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
