@@ -67,7 +67,9 @@ export function createApp(deps: AppDeps): Express {
   if (deps.web) app.use(webConsole(deps.web));
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
-  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+  const onError: ErrorRequestHandler = (error, req, res, _next) => {
+    // The router's decoding of a path parameter (`%E0%A4%A`, `%zz`) throws a URIError: the client's bad path, not a crash.
+    const err = (error instanceof URIError ? new HttpError(400, 'bad_path', 'the path has a malformed percent-escape') : error) as typeof error;
     const known = err instanceof HttpError;
     // body-parser marks its own errors (bad JSON, too large) with a status and `expose`.
     const parserStatus = !known && typeof err?.status === 'number' && err.expose ? (err.status as number) : undefined;

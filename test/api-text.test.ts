@@ -55,6 +55,9 @@ const FIELDS: FieldCase[] = [
   { who: 'admin', method: 'post', path: `${API_BASE}/users`, field: 'department', body: (v) => ({ username: 'newuser', password: 'long enough pw', role: 'department', department: `eic${v}` }), format: true },
   { who: 'anonymous', method: 'post', path: `${API_BASE}/auth/login`, field: 'username', body: (v) => ({ username: `sec1${v}`, password: PASSWORD }) },
   { who: 'anonymous', method: 'post', path: `${API_BASE}/auth/login`, field: 'password', body: (v) => ({ username: 'sec1', password: `${PASSWORD}${v}` }) },
+  { who: 'leadership', method: 'post', path: `${API_BASE}/auth/password`, field: 'currentPassword', body: (v) => ({ currentPassword: `${PASSWORD}${v}`, newPassword: 'long enough pw' }) },
+  { who: 'leadership', method: 'post', path: `${API_BASE}/auth/password`, field: 'newPassword', body: (v) => ({ currentPassword: PASSWORD, newPassword: `long ${v} enough pw` }) },
+  { who: 'admin', method: 'post', path: `${API_BASE}/users/2/password`, field: 'newPassword', body: (v) => ({ newPassword: `long ${v} enough pw` }) },
   { who: 'admin', method: 'put', path: `${API_BASE}/departments/finance/channels`, field: 'webhookUrl', body: (v) => ({ webhookUrl: `https://hooks.example/${v}`, webhookSecret: 'a-secret-of-twenty-chars' }) },
   { who: 'admin', method: 'put', path: `${API_BASE}/departments/finance/channels`, field: 'webhookSecret', body: (v) => ({ webhookUrl: 'https://hooks.example/x', webhookSecret: `a-secret-of-${v}-twenty-chars` }) },
   { who: 'admin', method: 'put', path: `${API_BASE}/departments/finance/channels`, field: 'email', body: (v) => ({ email: `finance${v}@example.gov.cn` }), format: true },
@@ -116,7 +119,7 @@ describe('HTTP API: free text is refused with control characters or over its lim
 
   test('the cases cover every write route that takes a body', () => {
     const withBody = apiRoutes.filter((r: RouteSpec) => r.method !== 'get' && r.body !== undefined).map((r) => `${r.method} ${r.path}`);
-    const covered = new Set(FIELDS.map((f) => `${f.method} ${f.path.slice(API_BASE.length).replace(PLAN, ':plan').replace('A01-1', ':item').replace('A01-2', ':item').replace('2027', ':year').replace('finance', ':code')}`));
+    const covered = new Set(FIELDS.map((f) => `${f.method} ${f.path.slice(API_BASE.length).replace(PLAN, ':plan').replace('A01-1', ':item').replace('A01-2', ':item').replace('2027', ':year').replace('finance', ':code').replace(/^\/users\/\d+\//, '/users/:id/')}`));
     expect(withBody.filter((r) => !covered.has(r))).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { boundedText, code } from '../../db/catalog/plan-schema';
+import { changeOwnPassword, endSessions, findUser, resetPassword, setDisabled } from '../auth/accounts';
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords';
 import { createLoginLimiter } from '../auth/rate-limit';
 import { issueToken, revokeSession, ROLES } from '../auth/tokens';
@@ -7,6 +8,8 @@ import { createUser, listUsers } from '../auth/users';
 import { HttpError } from '../errors';
 import { route } from '../route';
 import { instant, password, role, text, user } from '../schemas';
+
+const userId = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).strict();
 
 async function audit(db: import('../../db/connection').Db, actor: string, action: string, requestId: string, payload: object = {}) {
   await db('audit_events').insert({ actor, action, subject: `user:${actor}`, payload: JSON.stringify(payload), request_id: requestId });
@@ -66,6 +69,33 @@ export const authRoutes = [
     },
   }),
   route({
+    method: 'post',
+    path: '/auth/password',
+    operationId: 'changeOwnPassword',
+    tag: 'auth',
+    summary: 'Change your own password (your other sessions end; this one is kept)',
+    access: 'signed-in',
+    errors: { 429: 'Too many wrong current passwords: Retry-After says when to try again' },
+    response: z.object({ ok: z.literal(true), sessionsEnded: z.number().int() }),
+    body: z.object({ currentPassword: password(1), newPassword: password(10) }).strict(),
+    handler: async ({ deps, body, principal, req, res, requestId }) => {
+      // A stolen token must not become a way to guess the password: wrong current passwords count as failed sign-ins.
+      const limiter = createLoginLimiter(deps.db);
+      const attempt = await limiter.begin(principal.username, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+      if (attempt.blockedFor !== undefined) {
+        res.setHeader('Retry-After', String(attempt.blockedFor));
+        throw new HttpError(429, 'too_many_attempts', `too many wrong passwords; try again in ${attempt.blockedFor} s`);
+      }
+      try {
+        const { sessionsEnded } = await changeOwnPassword(deps.db, principal.userId, body.currentPassword, body.newPassword, { actor: principal.username, userId: principal.userId, sessionId: principal.sessionId, requestId });
+        return { ok: true, sessionsEnded };
+      } catch (err) {
+        if (err instanceof HttpError && err.status === 422) await limiter.fail();
+        throw err;
+      }
+    },
+  }),
+  route({
     method: 'get',
     path: '/auth/me',
     operationId: 'whoAmI',
@@ -108,5 +138,66 @@ export const authRoutes = [
       const [created] = await listUsers(deps.db, { id });
       return created;
     },
+  }),
+  route({
+    method: 'post',
+    path: '/users/:id/disable',
+    operationId: 'disableUser',
+    tag: 'admin',
+    summary: 'Disable a user: they cannot sign in, and their sessions end',
+    access: ['admin'],
+    params: userId,
+    errors: { 404: 'No such user', 409: 'An administrator cannot disable themself' },
+    response: user,
+    handler: async ({ deps, params, principal, requestId }) => {
+      await setDisabled(deps.db, await findUser(deps.db, params), true, { actor: principal.username, userId: principal.userId, requestId });
+      const [row] = await listUsers(deps.db, params);
+      return row;
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/users/:id/enable',
+    operationId: 'enableUser',
+    tag: 'admin',
+    summary: 'Enable a disabled user again',
+    access: ['admin'],
+    params: userId,
+    errors: { 404: 'No such user' },
+    response: user,
+    handler: async ({ deps, params, principal, requestId }) => {
+      await setDisabled(deps.db, await findUser(deps.db, params), false, { actor: principal.username, userId: principal.userId, requestId });
+      const [row] = await listUsers(deps.db, params);
+      return row;
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/users/:id/password',
+    operationId: 'resetUserPassword',
+    tag: 'admin',
+    summary: "Set a user's password: their sessions end",
+    access: ['admin'],
+    params: userId,
+    errors: { 404: 'No such user' },
+    body: z.object({ newPassword: password(10) }).strict(),
+    response: z.object({ ok: z.literal(true), sessionsEnded: z.number().int() }),
+    handler: async ({ deps, params, body, principal, requestId }) => {
+      const { sessionsEnded } = await resetPassword(deps.db, await findUser(deps.db, params), body.newPassword, { actor: principal.username, userId: principal.userId, sessionId: principal.sessionId, requestId });
+      return { ok: true, sessionsEnded };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/users/:id/sessions/end',
+    operationId: 'endUserSessions',
+    tag: 'admin',
+    summary: "End all of a user's sessions (an administrator's own: all but this one)",
+    access: ['admin'],
+    params: userId,
+    errors: { 404: 'No such user' },
+    response: z.object({ sessionsEnded: z.number().int() }),
+    handler: async ({ deps, params, principal, requestId }) =>
+      endSessions(deps.db, await findUser(deps.db, params), { actor: principal.username, userId: principal.userId, sessionId: principal.sessionId, requestId }),
   }),
 ];

@@ -34,13 +34,19 @@ export function boundedText(max: number, { trim = true, min = 1 }: { trim?: bool
 /** An http(s) link. The URL parser alone lets control characters through (it escapes them), so the text rule applies as well. */
 export const httpLink = (max: number) => boundedText(max).url({ protocol: /^https?$/, message: 'must be an http(s) link' });
 
+/** The years a date in a plan, a query or a body may name. */
+export const MIN_DATE_YEAR = 2000;
+export const MAX_DATE_YEAR = 2100;
+
 export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
   .refine((s) => {
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }, 'is not a real calendar date');
+  }, 'is not a real calendar date')
+  // PostgreSQL has no year 0, and no plan of this engine is dated outside this century: a sane range, refused as 422, not a database error.
+  .refine((s) => s >= `${MIN_DATE_YEAR}-01-01` && s <= `${MAX_DATE_YEAR}-12-31`, `must be a date from ${MIN_DATE_YEAR} to ${MAX_DATE_YEAR}`);
 
 export const cadences = ['monthly', 'quarterly', 'half-yearly', 'yearly'] as const;
 export const rungs = ['cuiban', 'duban', 'leading-group'] as const;
