@@ -8,15 +8,10 @@ import { HttpError } from '../api/errors';
 import { loadConfig } from '../platform/config';
 import { withDatabase } from '../platform/database';
 import { createLogger } from '../platform/logger';
+import { readFirstLine } from '../platform/stdin';
 
 const ACTIONS = ['disable', 'enable', 'password', 'sessions-end'] as const;
 type Action = (typeof ACTIONS)[number];
-
-async function readPassword(): Promise<string> {
-  let data = '';
-  for await (const chunk of process.stdin) data += String(chunk);
-  return data.split(/\r?\n/)[0] ?? '';
-}
 
 async function main(): Promise<number> {
   const cfg = loadConfig();
@@ -26,7 +21,7 @@ async function main(): Promise<number> {
     log.error('usage: npm run user:disable|user:enable|user:password|user:sessions:end -- <username>  (user:password reads the password from standard input)');
     return 64;
   }
-  const password = action === 'password' ? await readPassword() : '';
+  const password = action === 'password' ? await readFirstLine() : '';
   const by = { actor: `cli:${process.env.USER ?? 'admin'}` };
   return withDatabase(cfg, log, async (db) => {
     try {

@@ -9,12 +9,7 @@ import { HttpError } from '../api/errors';
 import { loadConfig } from '../platform/config';
 import { withDatabase } from '../platform/database';
 import { createLogger } from '../platform/logger';
-
-async function readPassword(): Promise<string> {
-  let data = '';
-  for await (const chunk of process.stdin) data += String(chunk);
-  return data.split(/\r?\n/)[0] ?? '';
-}
+import { readFirstLine } from '../platform/stdin';
 
 async function main(): Promise<number> {
   const cfg = loadConfig();
@@ -25,7 +20,7 @@ async function main(): Promise<number> {
     log.error('usage: npm run user:add -- <username> --role <role> [--department <code>]  (password on standard input)');
     return 64;
   }
-  const password = await readPassword();
+  const password = await readFirstLine();
   return withDatabase(cfg, log, async (db) => {
     try {
       await createUser(db, { username, password, role: values.role as Role, department: values.department }, { actor: `cli:${process.env.USER ?? 'admin'}` });

@@ -5,18 +5,10 @@ import { z } from 'zod';
 import type { Db } from '../../db/connection';
 import { onTimeCountsBy } from '../../db/on-time';
 import { NO_PERIODS, type OnTimeCounts } from '../../domain/on-time';
+import { STATUS_WORDS } from '../../domain/words';
 import { binary, route } from '../route';
 import { coloursOf, planItemRows } from '../services/plan-items';
 
-const STATUS: Record<string, string> = {
-  unassigned: '未交办',
-  assigned: '已交办',
-  acknowledged: '已签收',
-  in_progress: '推进中',
-  completion_requested: '申请办结',
-  completed: '已办结',
-  cancelled: '已撤销',
-};
 const COLOUR: Record<string, string> = { red: '红', yellow: '黄', green: '绿' };
 
 const COLUMNS: { header: string; key: string; width: number }[] = [
@@ -88,7 +80,7 @@ export async function ledgerWorkbook(db: Db, planCode?: string, workingDayMs?: n
       group: r.group_title,
       lead: r.lead_name ?? '',
       cooperating: (a && more.cooperating.get(a)) ?? '',
-      status: STATUS[r.status ?? 'unassigned'] ?? r.status,
+      status: STATUS_WORDS[r.status ?? 'unassigned'] ?? r.status,
       colour: colour ? COLOUR[colour] : '',
       lastReportOn: report?.on ?? '',
       lastPercent: report?.percent ?? '',

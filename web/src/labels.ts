@@ -1,15 +1,7 @@
-import { CADENCE_WORDS, GRADE_WORDS } from '../../domain/words';
+import { CADENCE_WORDS, GRADE_WORDS, STATUS_WORDS } from '../../domain/words';
 
 /** The users' own words for every state, rung and role: the console never shows a code or an English word. */
-export const STATUS: Record<string, string> = {
-  unassigned: '未交办',
-  assigned: '已交办',
-  acknowledged: '已签收',
-  in_progress: '推进中',
-  completion_requested: '申请办结',
-  completed: '已办结',
-  cancelled: '已撤销',
-};
+export const STATUS: Record<string, string> = STATUS_WORDS;
 
 export const PERIOD_STATUS: Record<string, string> = {
   open: '待报送',
