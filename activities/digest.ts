@@ -6,7 +6,9 @@ import type { Logger } from '../platform/logger';
 import { shanghaiDate } from '../domain/clock';
 import { colourOf, type ColourInput } from '../domain/colour';
 import { colourColumns } from '../db/colour';
-import type { NotificationActivities } from './notifications';
+import { RUNG_LABELS } from '../workflows/definitions';
+import { STATUS_WORDS, SUBJECT_WORDS, wordFor } from '../domain/words';
+import { chineseDate, type NotificationActivities } from './notifications';
 
 interface OpenItem extends ColourInput {
   workflow_id: string;
@@ -27,6 +29,32 @@ export interface Digest {
   /** On time: the workflow's verdicts on both clocks, counted by domain/on-time.ts. */
   byDepartment: ({ code: string; name: string; items: number; red: number; yellow: number; green: number } & BoardFigures)[];
   openEscalations: { itemKey: string; title: string; lead: string; subject: string; periodSeq: number; rung: string; level: number; businessDate: string }[];
+}
+
+/** The chases listed by name in the notice; the rest are counted (a notice body has a bound). */
+const LISTED_ESCALATIONS = 20;
+
+/**
+ * The digest as the secretariat reads it in its notice: departments by their
+ * names, states and rungs in words. The stored digest keeps the codes, for the
+ * console to render in its own words.
+ */
+function digestText(digest: Digest): string {
+  const { totals } = digest;
+  const names = new Map(digest.byDepartment.map((d) => [d.code, d.name]));
+  const states = Object.keys(STATUS_WORDS)
+    .filter((s) => totals.byStatus[s])
+    .map((s) => `${wordFor(STATUS_WORDS, s)}${totals.byStatus[s]}项`);
+  const lines = [`交办事项${totals.items}项:红灯${totals.red}、黄灯${totals.yellow}、绿灯${totals.green}。`];
+  if (states.length) lines.push(`按状态:${states.join('、')}。`);
+  const open = digest.openEscalations;
+  lines.push(`未解除的催督办${open.length}项${open.length ? ':' : '。'}`);
+  open.slice(0, LISTED_ESCALATIONS).forEach((e, i) => {
+    const what = e.subject === 'report' ? `第${e.periodSeq}期${wordFor(SUBJECT_WORDS, e.subject)}` : wordFor(SUBJECT_WORDS, e.subject);
+    lines.push(`${i + 1}. ${e.title}(${names.get(e.lead) ?? '—'}):${what},${wordFor(RUNG_LABELS, e.rung)},${chineseDate(e.businessDate)}起`);
+  });
+  if (open.length > LISTED_ESCALATIONS) lines.push(`另有${open.length - LISTED_ESCALATIONS}项,详见周报。`);
+  return lines.join('\n');
 }
 
 function mondayOf(date: string): string {
@@ -128,8 +156,8 @@ export function createDigestActivities(deps: {
           departmentCode: secretariat.code,
           kind: 'digest',
           businessDate: today,
-          title: `【周报】${weekOf}当周推进情况`,
-          body: `交办事项${totals.items}项:红灯${totals.red}、黄灯${totals.yellow}、绿灯${totals.green};未解除的督办/通报${digest.openEscalations.length}项。`,
+          title: `【周报】${chineseDate(weekOf)}当周推进情况`,
+          body: digestText(digest),
           payload: { weekOf },
         });
       }

@@ -4,7 +4,7 @@ import type { Db } from '../db/connection';
 import { verdictColumns } from '../db/on-time';
 import type { Logger } from '../platform/logger';
 import { nextDeadline } from '../domain/ladder';
-import { CADENCE_WORDS, GRADE_WORDS } from '../domain/words';
+import { CADENCE_WORDS, GRADE_WORDS, wordFor } from '../domain/words';
 import { RUNG_LABELS } from '../workflows/definitions';
 import type {
   Grade,
@@ -31,7 +31,14 @@ interface ItemRef {
 
 export type ItemEvent = ItemRef & {
   actor: string;
+  /** The caller's request (X-Request-ID): traced on the audit row, never part of a key, since a client may send one twice. */
   requestId?: string;
+  /**
+   * The event's own id, minted by the workflow: the key of the audit row and
+   * notices of events that may happen more than once (reassignment, completion
+   * request and decision). Absent from events of older workflow code.
+   */
+  eventId?: string;
   /** The item's clock, for the business date of events that happen "today". */
   anchor: ClockAnchor;
   /** The working day the event belongs to, where it has its own (a reminder's, a rung's). */
@@ -80,10 +87,22 @@ async function departmentNames(trx: Knex | Knex.Transaction, codes: string[]): P
   return (code) => names.get(code) ?? code;
 }
 
+/** Why an item cannot plan its deadlines, as the secretariat reads it: a year not loaded is named, anything else is the administrator's to look into. */
+function blockedText(reason: string): string {
+  const year = /^calendar for (\d{4}) not loaded$/.exec(reason)?.[1];
+  if (year) return `本事项无法计算报送期限:${year}年的工作日安排尚未加载。请管理员加载该年度的工作日安排。`;
+  return '本事项无法计算报送期限:计算所需的数据有误。请管理员根据系统日志核查。';
+}
+
 async function departmentId(trx: Knex | Knex.Transaction, code: string): Promise<number> {
   const row = (await trx('departments').where({ code }).first('id')) as { id: number } | undefined;
   if (!row) throw ApplicationFailure.nonRetryable(`unknown department ${code}`, 'UnknownDepartment');
   return row.id;
+}
+
+/** The key of an event that may come again: its own id; events from older workflow code keep the key they were recorded under. */
+function eventKey(ev: { eventId?: string }, before: string): string {
+  return ev.eventId ?? before;
 }
 
 /** The key suffix of a reopened item's round; nothing for the first, so earlier keys stay as they were. */
@@ -224,7 +243,7 @@ export function createItemActivities({
       });
       const ev = { itemKey: input.itemKey, title: input.title, businessDate };
       const name = await departmentNames(db, [input.lead, ...input.cooperating]);
-      const body = `${input.title}\n牵头单位:${name(input.lead)}\n配合单位:${input.cooperating.map(name).join('、') || '无'}\n报送周期:${CADENCE_WORDS[input.policy.cadence] ?? input.policy.cadence},完成时限:${chineseDate(input.finalDeadline)}。请于${input.policy.acknowledgeWithinWorkingDays}个工作日内签收。`;
+      const body = `${input.title}\n牵头单位:${name(input.lead)}\n配合单位:${input.cooperating.map(name).join('、') || '无'}\n报送周期:${wordFor(CADENCE_WORDS, input.policy.cadence)},完成时限:${chineseDate(input.finalDeadline)}。请于${input.policy.acknowledgeWithinWorkingDays}个工作日内签收。`;
       await notify(input.lead, 'assignment', `assign:${input.itemKey}:${input.lead}`, ev, `【交办】${input.title}(牵头)`, body);
       for (const code of input.cooperating) {
         await notify(code, 'assignment', `assign:${input.itemKey}:${code}`, ev, `【交办】${input.title}(配合)`, body);
@@ -424,10 +443,12 @@ export function createItemActivities({
           return;
 
         case 'reassigned': {
-          await audit(db, ev, 'item.reassign', { from: ev.from, to: ev.to, reason: ev.reason }, `reassign:${ev.requestId ?? `${ev.from}>${ev.to}`}`);
+          const pair = `${ev.from}>${ev.to}`;
+          await audit(db, ev, 'item.reassign', { from: ev.from, to: ev.to, reason: ev.reason }, `reassign:${eventKey(ev, ev.requestId ?? pair)}`);
           const name = await departmentNames(db, [ev.from, ev.to]);
-          await notify(ev.to, 'reassignment', `reassign:${ev.itemKey}:${ev.from}>${ev.to}:to`, ev, `【改派】${ev.title}`, `本事项牵头单位由${name(ev.from)}调整为贵单位。理由:${ev.reason}`);
-          await notify(ev.from, 'reassignment', `reassign:${ev.itemKey}:${ev.from}>${ev.to}:from`, ev, `【改派】${ev.title}`, `本事项牵头单位已调整为${name(ev.to)}。理由:${ev.reason}`);
+          const key = `reassign:${ev.itemKey}:${eventKey(ev, pair)}`;
+          await notify(ev.to, 'reassignment', `${key}:to`, ev, `【改派】${ev.title}`, `本事项牵头单位由${name(ev.from)}调整为贵单位。理由:${ev.reason}`);
+          await notify(ev.from, 'reassignment', `${key}:from`, ev, `【改派】${ev.title}`, `本事项牵头单位已调整为${name(ev.to)}。理由:${ev.reason}`);
           return;
         }
 
@@ -442,20 +463,25 @@ export function createItemActivities({
           for (const to of ev.recipients) await notify(to, 'instruction', `${ev.instructionKey}:${to}`, ev, `【领导批示】${ev.title}`, ev.text);
           return;
 
-        case 'completion-requested':
-          await audit(db, ev, 'item.completion.request', { summary: ev.summary, department: ev.department }, `completion-request:${ev.requestId ?? ev.businessDate}`);
+        case 'completion-requested': {
+          const key = eventKey(ev, ev.requestId ?? ev.businessDate);
+          await audit(db, ev, 'item.completion.request', { summary: ev.summary, department: ev.department }, `completion-request:${key}`);
           await db('assignments').where({ workflow_id: ev.itemKey }).update({ completion_summary: ev.summary });
-          await notify(ev.secretariat, 'completion', `completion:${ev.itemKey}:request:${ev.requestId ?? ev.businessDate}`, ev, `【申请办结】${ev.title}`, ev.summary);
+          const name = await departmentNames(db, [ev.department]);
+          await notify(ev.secretariat, 'completion', `completion:${ev.itemKey}:request:${key}`, ev, `【申请办结】${ev.title}`, `${name(ev.department)}申请办结本事项。\n${ev.summary}`);
           return;
+        }
 
-        case 'completion-decided':
+        case 'completion-decided': {
+          const key = eventKey(ev, ev.requestId ?? ev.businessDate);
           await db.transaction(async (trx) => {
             // 办结 ends every chase that is still open.
             if (ev.approve) await trx('escalations').where({ assignment_id: await assignmentId(trx, ev.itemKey) }).whereNull('resolved_at').update({ resolved_at: trx.fn.now() });
-            await audit(trx, ev, 'item.completion.decide', { approve: ev.approve, grade: ev.grade, comment: ev.comment }, `completion-decision:${ev.requestId ?? ev.businessDate}`);
+            await audit(trx, ev, 'item.completion.decide', { approve: ev.approve, grade: ev.grade, comment: ev.comment }, `completion-decision:${key}`);
           });
-          await notify(ev.lead, 'completion', `completion:${ev.itemKey}:decision:${ev.requestId ?? ev.businessDate}`, ev, `【${ev.approve ? '同意办结' : '不同意办结'}】${ev.title}`, ev.approve ? `本事项已办结,评定等次:${(ev.grade && GRADE_WORDS[ev.grade]) ?? '—'}。` : `办结申请未获同意。${ev.comment ?? ''}`);
+          await notify(ev.lead, 'completion', `completion:${ev.itemKey}:decision:${key}`, ev, `【${ev.approve ? '同意办结' : '不同意办结'}】${ev.title}`, ev.approve ? `本事项已办结,评定等次:${wordFor(GRADE_WORDS, ev.grade)}。` : `办结申请未获同意。${ev.comment ?? ''}`);
           return;
+        }
 
         case 'cancelled':
           await db.transaction(async (trx) => {
@@ -469,7 +495,8 @@ export function createItemActivities({
 
         case 'blocked':
           await audit(db, ev, 'item.blocked', { reason: ev.reason }, `blocked:${ev.reason}`);
-          await notify(ev.secretariat, 'escalation', `blocked:${ev.itemKey}:${ev.reason}`, ev, `【需处理】${ev.title}`, `本事项无法计算报送期限:${ev.reason}。请管理员加载相应年度的工作日安排。`);
+          // The reason is the engine's own (English) message: the notice says it in words, the payload keeps it for the administrator.
+          await notify(ev.secretariat, 'escalation', `blocked:${ev.itemKey}:${ev.reason}`, ev, `【需处理】${ev.title}`, blockedText(ev.reason), { reason: ev.reason });
           return;
       }
     },

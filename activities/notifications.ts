@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { boundedText, code, httpLink } from '../db/catalog/plan-schema';
 import type { Logger } from '../platform/logger';
+import type { SecretBox } from '../platform/secrets';
 
 export const NOTIFICATION_KINDS = [
   'assignment',
@@ -226,11 +227,12 @@ export const channelsSchema = z.object({
 });
 
 /**
- * Sets a department's external channels (for the administrator's API and for
- * tests); a field left out keeps its value, null switches the channel off.
- * Only messages made afterwards use the new configuration.
+ * Sets a department's external channels (the administrator's API, and tests);
+ * a field left out keeps its value, null switches the channel off. The webhook
+ * secret is sealed (platform/secrets.ts): its plaintext never reaches the
+ * table, nor the WAL. Only messages made afterwards use the new configuration.
  */
-export async function setDepartmentChannels(db: Knex, departmentCode: string, channels: DepartmentChannels): Promise<void> {
+export async function setDepartmentChannels(db: Knex, departmentCode: string, channels: DepartmentChannels, secrets: SecretBox): Promise<void> {
   const parsed = channelsSchema.safeParse(channels);
   if (!parsed.success) {
     throw new Error(`invalid channels: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -241,7 +243,7 @@ export async function setDepartmentChannels(db: Knex, departmentCode: string, ch
     if (!dept) throw new Error(`unknown department ${departmentCode}`);
     const changes = {
       ...(c.webhookUrl !== undefined ? { webhook_url: c.webhookUrl } : {}),
-      ...(c.webhookSecret !== undefined ? { webhook_secret: c.webhookSecret } : {}),
+      ...(c.webhookSecret !== undefined ? { webhook_secret: c.webhookSecret === null ? null : secrets.seal(c.webhookSecret) } : {}),
       ...(c.email !== undefined ? { email: c.email } : {}),
       updated_at: trx.fn.now(),
     };

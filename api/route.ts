@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { formatPath } from '../db/catalog/plan-schema';
 import type { Db } from '../db/connection';
 import type { Logger } from '../platform/logger';
+import type { SecretBox } from '../platform/secrets';
+import type { Keyring } from './auth/signing-keys';
 import { verifyToken, type Principal, type Role } from './auth/tokens';
 import { HttpError, invalid } from './errors';
 import { guardResponses, responseContract } from './response-contract';
@@ -14,7 +16,8 @@ export interface ApiDeps {
   client: Client;
   taskQueue: string;
   log: Logger;
-  signingKey: Buffer;
+  /** The token signing keys (signing-keys.ts): the newest signs, recently retired ones still verify. */
+  keyring: Keyring;
   tokenTtlSeconds: number;
   /** The compressed clock of demos and tests, for colours (红黄绿灯) on the same timeline as the items. */
   workingDayMs?: number;
@@ -29,6 +32,8 @@ export interface ApiDeps {
    * (set for every jest run by test/setup/check-responses.ts).
    */
   checkResponses?: boolean;
+  /** Seals the secrets the API stores (webhook secrets; platform/secrets.ts), with SECRETS_KEY. */
+  secrets: SecretBox;
 }
 
 export interface RouteContext<P, Q, B, R = unknown> {
@@ -112,7 +117,7 @@ async function authenticate(req: Request, deps: ApiDeps): Promise<Principal | un
   if (!header) return undefined;
   const [scheme, token] = header.split(' ');
   if (scheme !== 'Bearer' || !token) return undefined;
-  return verifyToken(deps.db, deps.signingKey, token);
+  return verifyToken(deps.db, deps.keyring, token);
 }
 
 export function mountRoutes(routes: RouteSpec[], deps: ApiDeps): Router {

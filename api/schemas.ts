@@ -18,16 +18,17 @@ export const password = (min: number) => boundedText(200, { trim: false, min });
 
 // ---- what the API answers (route `response` schemas, listed in the OpenAPI document) ----
 //
-// These describe the JSON on the wire. PostgreSQL timestamp and date columns arrive
-// as JS Dates and are serialised as ISO instants; columns the SQL formats with
-// to_char are plain dates. Objects are closed (additionalProperties: false in the
-// document), so a field the document does not list fails the response check.
+// These describe the JSON on the wire, in camelCase. PostgreSQL timestamp columns
+// arrive as JS Dates and are serialised as ISO instants; date columns arrive as
+// 'YYYY-MM-DD' text (db/connection.ts) and stay plain dates. Objects are closed
+// (additionalProperties: false in the document), so a field the document does not
+// list fails the response check.
 
 // Formats rather than zod's long ISO patterns: the document stays readable, and
 // the response check (ajv-formats) validates them natively.
 /** An instant, as JSON.stringify writes a Date. */
 export const instant = z.string().meta({ format: 'date-time' });
-/** A business date as YYYY-MM-DD (to_char in SQL, or the workflow's own dates). */
+/** A business date as YYYY-MM-DD (a date column, or the workflow's own dates). */
 export const day = z.string().meta({ format: 'date' });
 const int = z.number().int();
 const count = int.min(0);
@@ -92,78 +93,74 @@ export const itemSummary = z.object({
   colour: colour.nullable(),
 });
 
-/** The `assignments` row as stored (snake_case columns). */
-export const assignmentRow = z.object({
-  id: int,
-  item_id: int,
-  workflow_id: z.string(),
-  lead_department_id: int,
+/** An item's assignment (交办) as the item workflow mirrors it; null until the item is assigned. */
+export const itemAssignment = z.object({
   cadence: z.enum(cadences),
-  due_offset_working_days: count,
-  start_date: instant,
-  final_deadline: instant,
   policy: itemPolicy,
   status: itemStatus,
-  next_due_on: instant.nullable(),
-  next_due_at: instant.nullable(),
-  escalation_level: count,
-  acknowledged_at: instant.nullable(),
-  completion_summary: z.string().nullable(),
-  grade: z.string().nullable(),
-  completed_at: instant.nullable(),
-  cancelled_at: instant.nullable(),
-  cancel_reason: z.string().nullable(),
-  assigned_by: z.string(),
-  assigned_at: instant,
-  updated_at: instant,
-  assigned_on: instant.nullable(),
+  /** 1, then one more for each reopening (重新交办). */
   round: int.min(1),
-  reopened_at: instant.nullable(),
-  reopen_reason: z.string().nullable(),
+  startDate: day,
+  finalDeadline: day,
+  /** The business date of the (last) 交办; null for items assigned before it was recorded. */
+  assignedOn: day.nullable(),
+  assignedBy: z.string(),
+  assignedAt: instant,
+  acknowledgedAt: instant.nullable(),
+  /** The next report or final deadline, as a business date and as the instant it passes. */
+  nextDueOn: day.nullable(),
+  nextDueAt: instant.nullable(),
+  escalationLevel: count,
+  completionSummary: z.string().nullable(),
+  grade: z.string().nullable(),
+  completedAt: instant.nullable(),
+  cancelledAt: instant.nullable(),
+  cancelReason: z.string().nullable(),
+  reopenedAt: instant.nullable(),
+  reopenReason: z.string().nullable(),
 });
 
-/** A reporting period (`periods` row as stored): original, in-force and extended due dates, on-time verdicts on both clocks. */
-export const periodRow = z.object({
-  id: int,
-  assignment_id: int,
+/** A reporting period: original, in-force and extended due dates, on-time verdicts on both clocks. */
+export const itemPeriod = z.object({
   seq: int.min(1),
-  starts_on: instant,
-  ends_on: instant,
-  original_due_on: instant,
-  due_on: instant,
-  extended_due_on: instant.nullable(),
-  due_at: instant,
+  startsOn: day,
+  endsOn: day,
+  originalDueOn: day,
+  /** The due date in force (moved by a return or an extension). */
+  dueOn: day,
+  extendedDueOn: day.nullable(),
+  /** The instant the due date in force passes. */
+  dueAt: instant,
   status: periodStatus,
-  on_time: z.boolean().nullable(),
-  accepted_at: instant.nullable(),
-  updated_at: instant,
-  on_time_original: z.boolean().nullable(),
+  /** Received on time by the clock in force; null until accepted. */
+  onTime: z.boolean().nullable(),
+  /** Received on time by the original due date; null until accepted (or where unknown). */
+  onTimeOriginal: z.boolean().nullable(),
+  acceptedAt: instant.nullable(),
 });
 
 const reportInput = z.object({ department: z.string(), receiptId: z.string(), version: int });
 
-/** A filed report (`reports` row as stored), with its department's code. */
-export const reportRow = z.object({
-  id: int,
-  receipt_id: z.uuid(),
-  assignment_id: int,
-  period_seq: int,
-  department_id: int,
+/** A filed report (a lead's consolidated report or a co-operating department's input) and its review. */
+export const itemReport = z.object({
+  receiptId: z.uuid(),
+  periodSeq: int,
+  department: z.string(),
   kind: z.enum(['input', 'consolidated']),
   version: int,
   progress: z.string(),
-  percent_done: int.min(0).max(100),
+  percentDone: int.min(0).max(100),
   problems: z.string().nullable(),
-  next_steps: z.string().nullable(),
+  nextSteps: z.string().nullable(),
   attachments: z.array(z.string()),
+  /** For a consolidated report: the inputs it was built on. */
   inputs: z.array(reportInput),
-  submitted_by: z.string(),
-  submitted_at: instant,
+  submittedBy: z.string(),
+  submittedAt: instant,
   review: z.enum(['accepted', 'returned']).nullable(),
-  review_comment: z.string().nullable(),
-  reviewed_by: z.string().nullable(),
-  reviewed_at: instant.nullable(),
-  department: z.string(),
+  reviewComment: z.string().nullable(),
+  reviewedBy: z.string().nullable(),
+  reviewedAt: instant.nullable(),
 });
 
 /** The receipt of a filed report, as the item workflow answers it. */

@@ -1,8 +1,17 @@
 import knex, { type Knex } from 'knex';
+import { types } from 'pg';
 import pino, { type Logger } from 'pino';
 import { migrationSource } from './migrations';
 
 export type Db = Knex;
+
+/**
+ * A DATE column is a business date with no time zone. pg's default parser
+ * makes it a Date at local midnight, so the same row would read as a different
+ * day under another TZ; as the 'YYYY-MM-DD' text PostgreSQL sends, it reads the
+ * same everywhere. Process-wide: knex's pg client is this same module.
+ */
+types.setTypeParser(types.builtins.DATE, (value: string) => value);
 
 // knex reports pool trouble through console.log unless given a logger.
 const knexLog = pino({ name: 'db', level: process.env.LOG_LEVEL ?? 'info' });

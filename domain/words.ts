@@ -17,3 +17,12 @@ export const STATUS_WORDS: Record<string, string> = {
   completed: '已办结',
   cancelled: '已撤销',
 };
+
+/** What a chase (催办, 督办, ...) is about, as the digest names it; a report's chase also names its period. */
+export const SUBJECT_WORDS: Record<string, string> = { acknowledgement: '签收', report: '进展报送', final: '完成时限' };
+
+/** The word for a code; an unknown code gives a dash, never the code itself. */
+export function wordFor(table: Record<string, string>, code: string | null | undefined): string {
+  // Own keys only: 'constructor' is no word.
+  return (code && Object.hasOwn(table, code) && table[code]) || '—';
+}

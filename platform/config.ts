@@ -1,6 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { secretsKeyProblem } from './secrets';
+
+/** The longest TOKEN_TTL_SECONDS may be: also how long a retired signing key verifies when no TTL is given. */
+export const MAX_TOKEN_TTL_SECONDS = 30 * 86_400;
 
 /**
  * Every setting comes from the environment, validated once, so a typo in a
@@ -48,7 +52,27 @@ const envSchema = z.object({
     .transform((v) => v === 'true'),
   MAIL_FROM: z.string().default('领导小组办公室 <coord@localhost>'),
   DIGEST_CRON: z.string().default('0 8 * * 1'),
-  TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(8 * 3600),
+  TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(MAX_TOKEN_TTL_SECONDS).default(8 * 3600),
+  /**
+   * Demo accounts (admin, secretariat, leader, one liaison per department, with generated passwords
+   * printed once) on a first start with no users. Unset: only under the embedded defaults (no DATABASE_URL),
+   * so a deployment's database never gets accounts whose passwords went to a log.
+   */
+  DEMO_USERS: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true')),
+  /**
+   * The key that encrypts secrets stored in the database (webhook secrets): 32 bytes as 64 hex digits or
+   * base64. Unset: <DATA_DIR>/secrets.key, made on first use. Every process of a deployment needs the same key.
+   */
+  SECRETS_KEY: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      const problem = v === undefined ? undefined : secretsKeyProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   /** How long an API write waits for its workflow before answering 503 with Retry-After, so no request hangs. */
   UPDATE_WAIT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /**

@@ -29,6 +29,12 @@ const SECRET_FIELDS = [
   'api_key',
   'authorization',
   'cookie',
+  // Configuration that holds a credential (a password inside a URL, a key).
+  'SECRETS_KEY',
+  'SMTP_URL',
+  'DATABASE_URL',
+  'METRICS_TOKEN',
+  'TEMPORAL_API_KEY',
 ];
 
 /**

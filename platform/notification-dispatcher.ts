@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from './logger';
 import type { Config } from './config';
 import { createMailer, type Mailer } from './mailer';
+import { readStoredSecret, type SecretBox } from './secrets';
 import { postWebhook, WebhookTargetRefused } from './webhook';
 
 export { verifyWebhookSignature } from './webhook';
@@ -32,6 +33,8 @@ export interface NotificationDispatcherOptions {
    * IM gateways); default WEBHOOK_ALLOW_PRIVATE=true in the environment.
    */
   allowPrivateTargets?: boolean;
+  /** Opens the webhook secrets as stored (SECRETS_KEY). */
+  secrets: SecretBox;
 }
 
 export interface NotificationDispatcher {
@@ -163,6 +166,15 @@ function webhookPayload(out: Outgoing) {
   };
 }
 
+/** The department's webhook secret, opened; an error that names the department, never the secret. */
+function webhookSecretOf(department: string, stored: string, secrets: SecretBox): string {
+  try {
+    return readStoredSecret(stored, secrets);
+  } catch (err) {
+    throw new Error(`the webhook secret of department ${department} cannot be used: ${(err as Error).message}`);
+  }
+}
+
 function errorText(err: unknown): string {
   if (err instanceof Error) {
     const cause = err.cause instanceof Error ? ` (${err.cause.message})` : '';
@@ -187,7 +199,8 @@ export function createNotificationDispatcher(opts: NotificationDispatcherOptions
   async function send(d: Claimed, out: Outgoing): Promise<void> {
     if (d.channel === 'webhook') {
       if (!out.webhookUrl || !out.webhookSecret) throw new Error('the department has no webhook configured any more');
-      await postWebhook({ url: out.webhookUrl, secret: out.webhookSecret, deliveryId: d.id, payload: webhookPayload(out), timeoutMs: webhookTimeoutMs, allowPrivate, fetchImpl });
+      const secret = webhookSecretOf(out.departmentCode, out.webhookSecret, opts.secrets);
+      await postWebhook({ url: out.webhookUrl, secret, deliveryId: d.id, payload: webhookPayload(out), timeoutMs: webhookTimeoutMs, allowPrivate, fetchImpl });
       return;
     }
     if (!out.email) throw new Error('the department has no e-mail address configured any more');
@@ -301,6 +314,7 @@ export function startDispatcherFromConfig(
   cfg: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'NOTIFY_POLL_MS' | 'NOTIFY_MAX_ATTEMPTS' | 'NOTIFY_BACKOFF_BASE_MS' | 'WEBHOOK_ALLOW_PRIVATE'>,
   db: Knex,
   log: Logger,
+  secrets: SecretBox,
 ): { stop(): Promise<void> } {
   const mailer = cfg.SMTP_URL ? createMailer(cfg.SMTP_URL) : undefined;
   const dispatcher = createNotificationDispatcher({
@@ -312,6 +326,7 @@ export function startDispatcherFromConfig(
     maxAttempts: cfg.NOTIFY_MAX_ATTEMPTS,
     backoffBaseMs: cfg.NOTIFY_BACKOFF_BASE_MS,
     allowPrivateTargets: cfg.WEBHOOK_ALLOW_PRIVATE,
+    secrets,
   });
   dispatcher.start();
   return {

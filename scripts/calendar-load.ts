@@ -4,10 +4,15 @@
  * `chinese-days` package (2004-2026 only); a later year is loaded from the
  * State Council's published arrangement written as a file
  * ({"year": 2027, "days": [{"date": "2027-01-01", "working": false, "name": "元旦"}, ...]}).
- * Items in flight re-time their deadlines when they next hear of the change.
+ * Open items are then told to re-time their deadlines. Exit status: 0 when
+ * every open item was told (or had closed), 3 when the calendar was loaded but
+ * Temporal was unreachable or some items could not be told (they are logged by
+ * workflow id; loading the year again tells them), 2 for a refused
+ * arrangement, 64 for bad usage.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import { officialArrangement } from '../db/calendar/official';
 import { arrangementFileSchema, loadCalendarYear } from '../db/calendar/store';
 import { formatPath } from '../db/catalog/plan-schema';
@@ -18,18 +23,27 @@ import { loadConfig } from '../platform/config';
 import { withDatabase } from '../platform/database';
 import { createLogger, type Logger } from '../platform/logger';
 
-/** Open items re-time their deadlines; without a reachable Temporal, repeating the load tells them later. */
-async function tellOpenItems(cfg: ReturnType<typeof loadConfig>, db: Db, log: Logger): Promise<void> {
+/** The load is done, but not every open item heard of it. */
+const NOT_ALL_TOLD = 3;
+
+/** Open items re-time their deadlines; whether every one of them was told. Repeating the load tells the rest. */
+async function tellOpenItems(cfg: ReturnType<typeof loadConfig>, db: Db, log: Logger): Promise<boolean> {
   const address = cfg.TEMPORAL_ADDRESS ?? `127.0.0.1:${cfg.TEMPORAL_DEV_PORT}`;
+  let client: Client;
   try {
-    const client = await connectClient({ ...temporalSettings(cfg, address) });
-    try {
-      log.info({ items: await signalCalendarChanged(client, db) }, 'open items told to re-time their deadlines');
-    } finally {
-      await client.connection.close();
-    }
+    client = await connectClient({ ...temporalSettings(cfg, address) });
   } catch (err) {
-    log.warn({ err, address }, 'Temporal not reachable: open items were not told; run the load again once it is up');
+    log.error({ err, address }, 'Temporal not reachable: open items were not told; run the load again once it is up');
+    return false;
+  }
+  try {
+    const { told, closed, failed } = await signalCalendarChanged(client, db, log);
+    const counts = { told, closed, failed: failed.length, failedWorkflowIds: failed.map((f) => f.workflowId) };
+    if (failed.length) log.error(counts, 'some open items were not told to re-time their deadlines; run the load again');
+    else log.info(counts, 'open items told to re-time their deadlines');
+    return failed.length === 0;
+  } finally {
+    await client.connection.close();
   }
 }
 
@@ -70,8 +84,7 @@ async function main(): Promise<number> {
     const result = await loadCalendarYear(db, arrangement, { actor: `cli:${process.env.USER ?? 'unknown'}`, source });
     log.info(result, result.changed ? `calendar for ${year} loaded` : `calendar for ${year} already up to date`);
     // Told even when nothing changed: a load repeated after Temporal was down still reaches the items.
-    await tellOpenItems(cfg, db, log);
-    return 0;
+    return (await tellOpenItems(cfg, db, log)) ? 0 : NOT_ALL_TOLD;
   });
 }
 

@@ -7,14 +7,16 @@ import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { createApp } from '../api/app';
 import { ensureWebBuild, webDist } from '../platform/web-build';
-import { signingKey } from '../api/auth/tokens';
-import { createDemoUsers } from '../api/auth/users';
+import { startExpiryPurge } from '../api/auth/signing-keys';
+import { openKeyring } from '../api/auth/tokens';
+import { createDemoUsers, shouldCreateDemoUsers } from '../api/auth/users';
 import { readPlanFile } from '../db/catalog/plan-file';
 import { importPlan } from '../db/catalog/import';
 import { createDb, migrateLatest, pingDb, type Db } from '../db/connection';
-import { loadConfig } from '../platform/config';
+import { loadConfig, type Config } from '../platform/config';
 import { redactUrl, resolveDatabase } from '../platform/database';
-import { bridgeTemporalLogs, createLogger } from '../platform/logger';
+import { bridgeTemporalLogs, createLogger, type Logger } from '../platform/logger';
+import { prepareSecrets } from '../platform/secrets';
 import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, connectWorker, pingTemporal, temporalSettings } from '../platform/temporal-connection';
 import { startDevServer } from '../platform/temporal-server';
@@ -25,6 +27,26 @@ import { ensureSearchAttributes } from '../platform/search-attributes';
 import { seedOfficialCalendar } from '../db/calendar/store';
 
 type Step = { name: string; stop: () => Promise<void> };
+
+/**
+ * With no user yet: demo accounts where shouldCreateDemoUsers says so (their
+ * passwords shown once), else how to add the first administrator.
+ */
+async function firstUsers(cfg: Config, db: Db, log: Logger): Promise<void> {
+  if ((await db('users').first('id')) !== undefined) return;
+  if (!shouldCreateDemoUsers(cfg)) {
+    log.warn(
+      'no users yet, and no demo accounts (they are made only under the embedded defaults or with DEMO_USERS=true): add the first administrator with `npm run user:add -- <username> --role admin`, run with the same DATABASE_URL; it reads the password from standard input',
+    );
+    return;
+  }
+  const firstPlan = (await db('plans').orderBy('id').first('code')) as { code: string };
+  const demo = await createDemoUsers(db, firstPlan.code);
+  if (demo.length) {
+    // Shown once: the passwords are stored only as scrypt hashes.
+    log.warn({ users: demo.map((u) => `${u.username} (${u.role}${u.department ? `, ${u.department}` : ''}): ${u.password}`) }, 'demo users created; note their passwords now, they are not shown again');
+  }
+}
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
@@ -92,6 +114,7 @@ async function main(): Promise<void> {
     log.info('[3/6] migrations and catalog');
     const applied = await migrateLatest(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
+    const secrets = await prepareSecrets(cfg, db, log);
     const seeded = await seedOfficialCalendar(db);
     if (seeded.length) log.info({ years: `${seeded[0]}-${seeded[seeded.length - 1]}` }, 'official working-day calendar loaded');
     const plans = Number(((await db('plans').count({ n: '*' }).first()) as { n: string }).n);
@@ -100,13 +123,7 @@ async function main(): Promise<void> {
       const result = await importPlan(db, readPlanFile(cfg.defaultPlanFile), { actor: 'system:first-start', source: cfg.defaultPlanFile });
       log.info({ plan: result.planCode, counts: result.counts }, 'default plan imported');
     }
-
-    const firstPlan = (await db('plans').orderBy('id').first('code')) as { code: string };
-    const demo = await createDemoUsers(db, firstPlan.code);
-    if (demo.length) {
-      // Shown once: the passwords are stored only as scrypt hashes.
-      log.warn({ users: demo.map((u) => `${u.username} (${u.role}${u.department ? `, ${u.department}` : ''}): ${u.password}`) }, 'demo users created; note their passwords now, they are not shown again');
-    }
+    await firstUsers(cfg, db, log);
 
     log.info('[4/6] worker');
     client = await connectClient(settings);
@@ -133,8 +150,12 @@ async function main(): Promise<void> {
     await ensureDigestSchedule(client, { taskQueue: cfg.TEMPORAL_TASK_QUEUE, cron: cfg.DIGEST_CRON, log });
 
     // Delivers the notification outbox (webhooks, e-mail) beside the worker.
-    const dispatcher = startDispatcherFromConfig(cfg, db, log);
+    const dispatcher = startDispatcherFromConfig(cfg, db, log, secrets);
     steps.push({ name: 'notification-dispatcher', stop: dispatcher.stop });
+
+    // Expired sessions and retired signing keys, hourly; the process is kept alive by the server, not this.
+    const purge = startExpiryPurge(db, { maxTokenTtlSeconds: cfg.TOKEN_TTL_SECONDS, log });
+    steps.push({ name: 'expiry-purge', stop: purge.stop });
 
     log.info('[5/6] web console and HTTP server');
     await ensureWebBuild(log);
@@ -145,7 +166,7 @@ async function main(): Promise<void> {
       readiness: { database: () => pingDb(db), temporal: () => pingTemporal(temporal) },
       metricsToken: cfg.METRICS_TOKEN,
       trustProxy: cfg.TRUST_PROXY,
-      api: { db, client: temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, log, signingKey: await signingKey(db), tokenTtlSeconds: cfg.TOKEN_TTL_SECONDS, workingDayMs: cfg.WORKING_DAY_MS, updateWaitMs: cfg.UPDATE_WAIT_MS, allowPrivateWebhooks: cfg.WEBHOOK_ALLOW_PRIVATE },
+      api: { db, client: temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, log, keyring: await openKeyring(db, { maxTokenTtlSeconds: cfg.TOKEN_TTL_SECONDS }), tokenTtlSeconds: cfg.TOKEN_TTL_SECONDS, workingDayMs: cfg.WORKING_DAY_MS, updateWaitMs: cfg.UPDATE_WAIT_MS, allowPrivateWebhooks: cfg.WEBHOOK_ALLOW_PRIVATE, secrets },
     });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(cfg.PORT, cfg.HOST, () => resolve(s));

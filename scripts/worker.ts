@@ -10,6 +10,7 @@ import { loadConfig } from '../platform/config';
 import { resolveDatabase } from '../platform/database';
 import { bridgeTemporalLogs, createLogger } from '../platform/logger';
 import { startDispatcherFromConfig } from '../platform/notification-dispatcher';
+import { prepareSecrets } from '../platform/secrets';
 import { connectWorker, temporalSettings } from '../platform/temporal-connection';
 import { createWorker, workerSettings } from '../platform/worker';
 
@@ -21,9 +22,10 @@ async function main(): Promise<void> {
   const database = await resolveDatabase(cfg, log);
   const db = createDb(database.url);
   await migrateLatest(db);
+  const secrets = await prepareSecrets(cfg, db, log);
   const connection = await connectWorker(settings);
   const worker = await createWorker({ connection, db, log, ...workerSettings(cfg) });
-  const dispatcher = startDispatcherFromConfig(cfg, db, log);
+  const dispatcher = startDispatcherFromConfig(cfg, db, log, secrets);
   const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

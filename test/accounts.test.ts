@@ -1,8 +1,7 @@
-import type { Client } from '@temporalio/client';
 import type { Express } from 'express';
 import request from 'supertest';
 import { API_BASE, createApp } from '../api/app';
-import { signingKey } from '../api/auth/tokens';
+import { apiDeps } from './helpers/api-deps';
 import type { Db } from '../db/connection';
 import { PASSWORD, signInAll, type Who } from './helpers/api-users';
 import { createCatalogDatabase } from './helpers/db';
@@ -28,7 +27,7 @@ describe('accounts: own password, disabling, password resets and ending sessions
 
   beforeAll(async () => {
     ({ db } = await createCatalogDatabase('accounts'));
-    app = createApp({ log: silentLog, readiness: {}, api: { db, client: {} as Client, taskQueue: 'unused', log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600 } });
+    app = createApp({ log: silentLog, readiness: {}, api: await apiDeps(db) });
     tokens = await signInAll(app, db);
   });
   afterAll(async () => {

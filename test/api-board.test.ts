@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { createActivities } from '../activities';
 import { API_BASE, createApp } from '../api/app';
-import { signingKey } from '../api/auth/tokens';
+import { apiDeps } from './helpers/api-deps';
 import { assignItem } from '../api/services/assignments';
 import type { Db } from '../db/connection';
 import * as d from '../workflows/definitions';
@@ -11,7 +11,7 @@ import { createCatalogDatabase } from './helpers/db';
 import { silentLog } from './helpers/plans';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
 import { eventually } from './helpers/wait';
-import { signInAll, type Who } from './helpers/api-users';
+import { binaryBody, signInAll, type Who } from './helpers/api-users';
 
 const PLAN = 'sd-internet-plus-2016-2018';
 const ITEM = `${API_BASE}/plans/${PLAN}/items`;
@@ -46,7 +46,7 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
     ({ db } = await createCatalogDatabase('api_board'));
     // Two-second working days: an item left unacknowledged is chased (催办) within seconds.
     t = await temporalHarness(db, 'api-board', { workingDayMs: 2_000 });
-    app = createApp({ log: silentLog, readiness: {}, api: { db, client: t.client, taskQueue: t.taskQueue, log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600 } });
+    app = createApp({ log: silentLog, readiness: {}, api: await apiDeps(db, { client: t.client, taskQueue: t.taskQueue }) });
     Object.assign(tokens, await signInAll(app, db));
     await assign('A01-1');
     await assign('A01-2');
@@ -190,11 +190,7 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
   test('ledger.xlsx: one row per plan item with Chinese headers, parsed back with exceljs', async () => {
     const res = await as('secretariat', 'get', `${API_BASE}/ledger.xlsx`)
       .buffer(true)
-      .parse((r, done) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+      .parse(binaryBody);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="ledger-\d{4}-\d{2}-\d{2}\.xlsx"; filename\*=UTF-8''/);

@@ -1,8 +1,7 @@
-import type { Client } from '@temporalio/client';
 import type { Express } from 'express';
 import request from 'supertest';
 import { API_BASE, createApp } from '../api/app';
-import { signingKey } from '../api/auth/tokens';
+import { apiDeps } from './helpers/api-deps';
 import type { Db } from '../db/connection';
 import { createCatalogDatabase } from './helpers/db';
 import { silentLog } from './helpers/plans';
@@ -65,7 +64,7 @@ describe('HTTP API: colour matrix, on-time rate per period, review queue', () =>
 
   beforeAll(async () => {
     ({ db } = await createCatalogDatabase('api_console_board'));
-    app = createApp({ log: silentLog, readiness: {}, api: { db, client: {} as Client, taskQueue: 'unused', log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600 } });
+    app = createApp({ log: silentLog, readiness: {}, api: await apiDeps(db) });
     Object.assign(tokens, await signInAll(app, db));
 
     const a1 = await assignment('A01-1', 'in_progress');

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { API_BASE, createApp } from '../api/app';
-import { signingKey } from '../api/auth/tokens';
+import { apiDeps } from './helpers/api-deps';
 import { apiRoutes } from '../api/routes';
 import type { RouteSpec } from '../api/route';
 import { assignItem } from '../api/services/assignments';
@@ -91,7 +91,7 @@ describe('HTTP API: free text is refused with control characters or over its lim
   beforeAll(async () => {
     ({ db } = await createCatalogDatabase('api_text'));
     t = await temporalHarness(db, 'api-text', { workingDayMs: 60_000 });
-    app = createApp({ log: silentLog, readiness: {}, api: { db, client: t.client, taskQueue: t.taskQueue, log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600 } });
+    app = createApp({ log: silentLog, readiness: {}, api: await apiDeps(db, { client: t.client, taskQueue: t.taskQueue }) });
     Object.assign(tokens, await signInAll(app, db));
     await assignItem({ client: t.client, db, taskQueue: t.taskQueue, actor: 'sec1', workingDayMs: 60_000 }, { planCode: PLAN, itemCode: 'A01-1', lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30' });
     await eventually(() => db('assignments').where({ workflow_id: d.itemWorkflowId(PLAN, 'A01-1') }).first(), (a) => a !== undefined, 10_000, 'assignment row');

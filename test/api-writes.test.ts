@@ -2,7 +2,7 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { Express } from 'express';
 import request from 'supertest';
 import { API_BASE, createApp } from '../api/app';
-import { signingKey } from '../api/auth/tokens';
+import { apiDeps } from './helpers/api-deps';
 import { createUser } from '../api/auth/users';
 import type { ApiDeps } from '../api/route';
 import type { Db } from '../db/connection';
@@ -56,7 +56,7 @@ describe('HTTP API: bounded waits, Idempotency-Key, assigning twice', () => {
     connection = await Connection.connect({ address: testRun().temporalAddress });
     client = new Client({ connection, namespace: testNamespace('api-writes') });
     // The API on the worker's compressed clock, as a demo runs: the 2016 plan's dates are its timeline.
-    const deps: ApiDeps = { db, client, taskQueue: t.taskQueue, log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600, workingDayMs: 60_000 };
+    const deps: ApiDeps = await apiDeps(db, { client, taskQueue: t.taskQueue, workingDayMs: 60_000 });
     app = createApp({ log: silentLog, readiness: {}, api: deps });
     impatientApp = createApp({ log: silentLog, readiness: {}, api: { ...deps, updateWaitMs: SHORT_WAIT_MS } });
     for (const [who, u] of Object.entries(USERS)) {

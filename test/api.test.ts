@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
 import { API_BASE, createApp } from '../api/app';
-import { signingKey } from '../api/auth/tokens';
+import { apiDeps } from './helpers/api-deps';
 import { createUser } from '../api/auth/users';
 import { apiRoutes } from '../api/routes';
 import { assignItem } from '../api/services/assignments';
@@ -61,7 +61,7 @@ describe('HTTP API', () => {
   beforeAll(async () => {
     ({ db } = await createCatalogDatabase('api'));
     t = await temporalHarness(db, 'api', { workingDayMs: 60_000 });
-    app = createApp({ log: silentLog, readiness: {}, api: { db, client: t.client, taskQueue: t.taskQueue, log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600 } });
+    app = createApp({ log: silentLog, readiness: {}, api: await apiDeps(db, { client: t.client, taskQueue: t.taskQueue }) });
     for (const [who, u] of Object.entries(USERS)) {
       await createUser(db, { ...u, password: PASSWORD }, { actor: 'test' });
       const res = await login(u.username);

@@ -1,8 +1,25 @@
+import { spawnSync } from 'node:child_process';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import type { Express } from 'express';
+import pino from 'pino';
+import request from 'supertest';
+import { API_BASE, createApp } from '../api/app';
+import { apiDeps } from './helpers/api-deps';
+import { assignItem } from '../api/services/assignments';
+import { signalCalendarChanged } from '../api/services/calendar';
 import { officialArrangement } from '../db/calendar/official';
 import { calendarCache, loadCalendarYear, readCalendar, seedOfficialCalendar } from '../db/calendar/store';
 import { CalendarNotLoadedError, type WorkingCalendar } from '../domain/calendar';
 import { migrateLatest, type Db } from '../db/connection';
-import { createTestDatabase } from './helpers/db';
+import { projectRoot } from '../platform/config';
+import * as d from '../workflows/definitions';
+import { createCatalogDatabase, createTestDatabase } from './helpers/db';
+import { signInAll } from './helpers/api-users';
+import { silentLog } from './helpers/plans';
+import { temporalHarness, type TemporalHarness } from './helpers/temporal';
+import { eventually } from './helpers/wait';
+import { testNamespace } from './setup/namespaces';
+import { testRun } from './setup/run';
 
 describe('the working-day calendar', () => {
   let db: Db;
@@ -94,5 +111,128 @@ describe('the working-day calendar', () => {
     const bad = { year: 2028, days: [{ date: '2028-02-30', working: false, name: '元旦' }, { date: '2029-01-01', working: false, name: 'x' }] };
     await expect(loadCalendarYear(db, bad, { actor: 'admin', source: 'test' })).rejects.toThrow(/days\b/);
     expect(await db('calendar_years').where({ year: 2028 })).toHaveLength(0);
+  });
+});
+
+type LogLine = { level: number; msg?: string } & Record<string, unknown>;
+
+/** A real logger whose lines the test reads back. */
+function capturedLog() {
+  const lines: LogLine[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+  return { log, lines };
+}
+
+const PLAN = 'sd-internet-plus-2016-2018';
+const NO_SUCH_NAMESPACE = 'test-no-such-namespace';
+
+describe('open items told of a calendar change', () => {
+  let db: Db;
+  let url: string;
+  let t: TemporalHarness;
+  let app: Express;
+  let token: string;
+  const open: WorkflowHandle[] = [];
+  let closed: WorkflowHandle;
+  /** Every row still listed as open: the items running, and the one whose workflow ended behind the row's back. */
+  let listed: string[];
+
+  const appWith = async (client: Client) =>
+    createApp({ log: silentLog, readiness: {}, api: await apiDeps(db, { client, taskQueue: t.taskQueue }) });
+  const put = (on: Express, year: number) =>
+    request(on).put(`${API_BASE}/calendar/${year}`).set('authorization', `Bearer ${token}`).send({ days: [{ date: `${year}-01-01`, working: false, name: '元旦' }] });
+  const signalled = async (h: WorkflowHandle) =>
+    ((await h.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === d.calendarChangedSignal.name).length;
+  /** The calendar CLI as `npm run calendar:load` runs it, on this run's Temporal server. */
+  const cli = (env: Record<string, string>) => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/calendar-load.ts', '2016'], {
+      cwd: projectRoot,
+      env: { ...process.env, DATABASE_URL: url, LOG_PRETTY: 'false', LOG_LEVEL: 'info', TEMPORAL_ADDRESS: testRun().temporalAddress, ...env },
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    const lines = run.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as LogLine);
+    return { status: run.status, lines, stderr: run.stderr };
+  };
+
+  beforeAll(async () => {
+    ({ db, url } = await createCatalogDatabase('calendar_items'));
+    // A slow clock: nothing fires while the test runs, the items only wait.
+    t = await temporalHarness(db, 'calendar', { workingDayMs: 60_000 });
+    for (const itemCode of ['A01-1', 'A01-2', 'A01-3', 'A01-4']) {
+      const { workflowId } = await assignItem(
+        { client: t.client, db, taskQueue: t.taskQueue, actor: 'sec1', workingDayMs: 60_000 },
+        { planCode: PLAN, itemCode, lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30' },
+      );
+      open.push(t.client.workflow.getHandle(workflowId));
+    }
+    await eventually(() => db('assignments').count({ n: '*' }).first(), (r) => Number(r?.n) === 4, 10_000, 'assignment rows');
+    // Ended without the mirror knowing: its row still says assigned, as a row read just before an item closes would.
+    closed = open.pop() as WorkflowHandle;
+    await closed.terminate('closed since its row was read');
+    listed = [...open, closed].map((h) => h.workflowId).sort();
+    app = await appWith(t.client);
+    token = (await signInAll(app, db)).admin as string;
+    expect(token).toBeDefined();
+  });
+  afterAll(async () => {
+    for (const h of open) await h.terminate('test over').catch(() => undefined);
+    await t?.close();
+    await db?.destroy();
+  });
+
+  test('every open item is told and counted, and one closed since its row was read counts as closed', async () => {
+    const { log, lines } = capturedLog();
+    expect(await signalCalendarChanged(t.client, db, log)).toEqual({ told: 3, closed: 1, failed: [] });
+    for (const h of open) expect(await signalled(h)).toBe(1);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+  });
+
+  test('PUT /calendar/:year answers the counts; a year outside 2000-2100 is refused', async () => {
+    const res = await put(app, 2027);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ year: 2027, days: 1, changed: true, openItemsRetimed: 3, openItemsClosed: 1, openItemsFailed: [] });
+    for (const h of open) expect(await signalled(h)).toBe(2);
+    for (const year of [1999, 2101]) expect((await put(app, year)).status).toBe(422);
+    expect((await put(app, 2000)).status).toBe(200);
+  });
+
+  test('a client on a namespace that does not exist: every open item is reported failed and logged by id, none passed off as closed', async () => {
+    const lost = new Client({ connection: t.client.connection, namespace: NO_SUCH_NAMESPACE });
+    const before = await Promise.all(open.map(signalled));
+    const { log, lines } = capturedLog();
+    const notice = await signalCalendarChanged(lost, db, log, { attempts: 2, backoffMs: 10 });
+    expect(notice.told).toBe(0);
+    expect(notice.closed).toBe(0);
+    expect(notice.failed.map((f) => f.workflowId)).toEqual(listed);
+    expect(notice.failed[0]?.error).toContain(NO_SUCH_NAMESPACE);
+    const errors = lines.filter((l) => l.level === 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.workflowIds).toEqual(listed);
+
+    // The calendar is loaded all the same: 200, and the body says which items were not told.
+    const res = await put(await appWith(lost), 2028);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ year: 2028, changed: true, openItemsRetimed: 0, openItemsClosed: 0, openItemsFailed: listed });
+    expect(await db('calendar_years').where({ year: 2028 }).first('year')).toEqual({ year: 2028 });
+    expect(await Promise.all(open.map(signalled))).toEqual(before);
+  });
+
+  test('the CLI logs the counts, and exits non-zero when items were not told or Temporal is unreachable', async () => {
+    const good = cli({ TEMPORAL_NAMESPACE: testNamespace('calendar') });
+    expect(good.status).toBe(0);
+    expect(good.lines.find((l) => l.msg === 'open items told to re-time their deadlines')).toMatchObject({ told: 3, closed: 1, failed: 0 });
+
+    const lost = cli({ TEMPORAL_NAMESPACE: NO_SUCH_NAMESPACE });
+    expect(lost.status).toBe(3);
+    expect(lost.lines.find((l) => l.level === 50 && Array.isArray(l.failedWorkflowIds))).toMatchObject({ told: 0, closed: 0, failed: 4, failedWorkflowIds: listed });
+
+    // Nothing listens on port 1: the load stands, the items are not told, and the exit status says so.
+    const down = cli({ TEMPORAL_NAMESPACE: testNamespace('calendar'), TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(down.status).toBe(3);
+    expect(down.lines.some((l) => l.level === 50 && String(l.msg).startsWith('Temporal not reachable'))).toBe(true);
   });
 });

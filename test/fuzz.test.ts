@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import type { z } from 'zod';
 import { API_BASE, createApp } from '../api/app';
-import { signingKey } from '../api/auth/tokens';
+import { apiDeps } from './helpers/api-deps';
 import { openApiDocument, type RouteSpec } from '../api/route';
 import { apiRoutes } from '../api/routes';
 import { assignItem } from '../api/services/assignments';
@@ -240,7 +240,7 @@ describe('fuzz: never a 5xx', () => {
   beforeAll(async () => {
     ({ db } = await createCatalogDatabase('fuzz'));
     t = await temporalHarness(db, 'fuzz', { workingDayMs: 60_000 });
-    app = createApp({ log: silentLog, readiness: {}, api: { db, client: t.client, taskQueue: t.taskQueue, log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600 } });
+    app = createApp({ log: silentLog, readiness: {}, api: await apiDeps(db, { client: t.client, taskQueue: t.taskQueue }) });
     tokens = await signInAll(app, db);
     await assignItem({ client: t.client, db, taskQueue: t.taskQueue, actor: 'sec1', workingDayMs: 60_000 }, { planCode: PLAN, itemCode: 'A01-1', lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28', finalDeadline: '2016-06-30' });
     await eventually(() => db('assignments').where({ workflow_id: d.itemWorkflowId(PLAN, 'A01-1') }).first(), (a) => a !== undefined, 10_000, 'assignment row');

@@ -121,7 +121,7 @@ describe('randomised interleaving of updates, signals and the ladder', () => {
         const why = refusalReason(err);
         if (err instanceof WorkflowUpdateFailedError && why?.type && REFUSALS.has(why.type)) return;
         if (err instanceof WorkflowNotFoundError && log.closed) return;
-        log.unexpected.push(`${name}: ${err instanceof Error ? `${err.name}: ${err.message}; ${why?.message ?? ''}` : String(err)}`);
+        log.unexpected.push(`${name}: ${err instanceof Error ? `${err.name}: ${err.message}; ${why?.message ?? ''}${err.cause instanceof Error ? ` (cause: ${err.cause.message})` : ''}` : String(err)}`);
       }
     };
 

@@ -12,6 +12,7 @@ import { recordHistory } from './helpers/histories';
 import { ensureDigestSchedule } from '../platform/digest-schedule';
 import type { Digest } from '../activities/digest';
 import { silentLog } from './helpers/plans';
+import { chineseDate } from '../activities/notifications';
 
 /**
  * The real item workflow on the real server, with one working day compressed
@@ -207,6 +208,36 @@ describe('the item workflow', () => {
     await record(h, 'item-reassign-v2');
   });
 
+  test('each reassignment and completion request is an event of its own, whatever request id the caller sent', async () => {
+    const h = await assign('A03-3', { lead: 'energy', cooperating: ['housing'] });
+    await ack(h, 'energy');
+    // One X-Request-ID on every call, as a client replaying its header would send it: it must merge nothing.
+    const requestId = 'req-sent-again';
+    for (const newLead of ['housing', 'energy', 'housing']) {
+      await h.executeUpdate(d.reassignLeadUpdate, { args: [{ actor: 'secretariat-user', requestId, newLead, reason: '职能调整' }] });
+    }
+    const moves = await db('audit_events').where({ subject: h.workflowId, action: 'item.reassign' }).orderBy('id').select('payload', 'request_id');
+    expect(moves.map((a) => [a.payload.from, a.payload.to, a.request_id])).toEqual([
+      ['energy', 'housing', requestId],
+      ['housing', 'energy', requestId],
+      ['energy', 'housing', requestId],
+    ]);
+    const told = await db('notifications as n').join('departments as dp', 'dp.id', 'n.department_id').where({ 'n.item_key': h.workflowId, 'n.kind': 'reassignment' }).orderBy('n.id').pluck('dp.code');
+    // To the new lead, then to the old one: the second energy→housing move is announced like the first.
+    expect(told).toEqual(['housing', 'energy', 'energy', 'housing', 'housing', 'energy']);
+
+    const ask = (summary: string) => h.executeUpdate(d.requestCompletionUpdate, { args: [{ actor: 'housing-liaison', requestId, department: 'housing', summary }] });
+    const decide = (approve: boolean) => h.executeUpdate(d.decideCompletionUpdate, { args: [{ actor: 'secretariat-user', requestId, approve, ...(approve ? { grade: 'excellent' as const } : { comment: '请补充佐证材料' }) }] });
+    await ask('任务已完成');
+    expect(await decide(false)).toBe('acknowledged');
+    await ask('已补充佐证材料');
+    expect(await decide(true)).toBe('completed');
+    const completion = await db('audit_events').where({ subject: h.workflowId }).whereLike('action', 'item.completion.%').orderBy('id').pluck('action');
+    expect(completion).toEqual(['item.completion.request', 'item.completion.decide', 'item.completion.request', 'item.completion.decide']);
+    expect((await notices(h.workflowId, 'completion')).map((n) => n.title.slice(0, n.title.indexOf('】') + 1))).toEqual(['【申请办结】', '【不同意办结】', '【申请办结】', '【同意办结】']);
+    await record(h, 'item-event-ids');
+  });
+
   test('a leadership instruction is recorded and relayed to the departments', async () => {
     const h = await assign('A02-2', { lead: 'agri', cooperating: ['commerce'] });
     const { instructionKey } = await h.executeUpdate(d.instructUpdate, { args: [{ actor: 'leader', text: '加快推进,月底前见成效' }] });
@@ -251,7 +282,9 @@ describe('the item workflow', () => {
     await ack(h, 'energy');
     await eventually(() => state(h), (s) => s.blocked === 'calendar for 2027 not loaded', 10_000, 'blocked');
     await loadCalendarYear(db, { year: 2027, days: [{ date: '2027-01-01', working: false, name: '元旦' }] }, { actor: 'admin', source: 'test' });
-    expect(await signalCalendarChanged(t.client, db)).toBeGreaterThanOrEqual(1);
+    const notice = await signalCalendarChanged(t.client, db, silentLog);
+    expect(notice.told).toBeGreaterThanOrEqual(1);
+    expect(notice.failed).toEqual([]);
     await eventually(() => state(h), (s) => s.period?.dueOn === '2027-01-08', 10_000, 'period planned');
     expect((await state(h)).blocked).toBeUndefined();
 
@@ -275,8 +308,8 @@ describe('the item workflow', () => {
       await schedule.trigger();
       const row = await eventually(() => db('digests').orderBy('id', 'desc').first(), (r) => r !== undefined, 20_000, 'digest row');
       const digest = row.body as Digest;
-      expect(digest.totals.items).toBe(10);
-      expect(digest.totals.byStatus).toMatchObject({ completed: 1, cancelled: 1 });
+      expect(digest.totals.items).toBe(11);
+      expect(digest.totals.byStatus).toMatchObject({ completed: 2, cancelled: 1 });
       expect(digest.totals.red + digest.totals.yellow + digest.totals.green).toBe(8);
       expect(digest.byAction.map((a) => a.code)).toEqual(['A01', 'A02', 'A03']);
       expect(digest.byDepartment.find((x) => x.code === 'eic')).toMatchObject({ acceptedPeriods: 3, onTime: 2, onTimeRate: 0.667 });
@@ -284,7 +317,9 @@ describe('the item workflow', () => {
       const silent = digest.openEscalations.filter((e) => e.itemKey === d.itemWorkflowId(PLAN, 'A01-2') && e.subject === 'report');
       expect(silent.map((e) => e.rung)).toEqual(['leading-group', 'duban', 'cuiban']);
       const notice = await db('notifications').where({ kind: 'digest', key: digest.key }).first();
-      expect(notice.title).toBe(`【周报】${digest.weekOf}当周推进情况`);
+      expect(notice.title).toBe(`【周报】${chineseDate(digest.weekOf)}当周推进情况`);
+      // The chases in words: the rung's and the lead's names, never their codes.
+      expect(notice.body).toContain('发展大规模个性化定制(省经济和信息化委):第1期进展报送,上报领导小组');
     } finally {
       await schedule.delete();
     }

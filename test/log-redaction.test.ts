@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
-import type { Client } from '@temporalio/client';
 import type { Express } from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import { API_BASE, createApp } from '../api/app';
-import { signingKey } from '../api/auth/tokens';
+import type { ApiDeps } from '../api/route';
+import { apiDeps } from './helpers/api-deps';
 import { createUser } from '../api/auth/users';
 import type { Db } from '../db/connection';
 import { createLogger, REDACTED, type Logger } from '../platform/logger';
@@ -28,10 +28,10 @@ const COOKIE = 'coord_session=cookie-value-not-for-logs';
 
 describe('log redaction', () => {
   let db: Db;
-  let key: Awaited<ReturnType<typeof signingKey>>;
+  let deps: ApiDeps;
   beforeAll(async () => {
     ({ db } = await createCatalogDatabase('log_redaction'));
-    key = await signingKey(db);
+    deps = await apiDeps(db);
     await createUser(db, { username: 'admin1', role: 'admin', password: PASSWORD }, { actor: 'test' });
   });
   afterAll(async () => {
@@ -40,7 +40,7 @@ describe('log redaction', () => {
 
   // No route used here reaches Temporal, so no worker is needed.
   const appWith = (log: Logger): Express =>
-    createApp({ log, readiness: {}, api: { db, client: {} as Client, taskQueue: 'unused', log, signingKey: key, tokenTtlSeconds: 3600 } });
+    createApp({ log, readiness: {}, api: { ...deps, log } });
 
   /** Signs in, reads with the token (and a cookie), sets a channel secret, and fails a sign-in and a write: every place a credential passes. */
   async function exercise(app: Express): Promise<string> {
@@ -76,6 +76,9 @@ describe('log redaction', () => {
     const token = await exercise(appWith(log));
     // The same logger elsewhere (activities, scripts) blanks the field names wherever they appear.
     log.info({ password: PASSWORD, body: { webhookSecret: SECRET, token }, channels: { eic: { webhookSecret: SECRET } } }, 'fields with credentials');
+    // A configuration dump: passwords inside URLs and keys.
+    const smtp = `smtps://coord:${PASSWORD}@mail.example.gov.cn:465`;
+    log.info({ cfg: { SMTP_URL: smtp, DATABASE_URL: `postgres://coord:${PASSWORD}@db/coord`, SECRETS_KEY: SECRET, METRICS_TOKEN: SECRET, TEMPORAL_API_KEY: SECRET, LOG_LEVEL: 'debug' } }, 'configuration');
     log.flush();
     const text = out.text();
     const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -88,6 +91,9 @@ describe('log redaction', () => {
       password: REDACTED,
       body: { webhookSecret: REDACTED, token: REDACTED },
       channels: { eic: { webhookSecret: REDACTED } },
+    });
+    expect(lines.find((l) => l.msg === 'configuration')).toMatchObject({
+      cfg: { SMTP_URL: REDACTED, DATABASE_URL: REDACTED, SECRETS_KEY: REDACTED, METRICS_TOKEN: REDACTED, TEMPORAL_API_KEY: REDACTED, LOG_LEVEL: 'debug' },
     });
     expectClean(text, token);
   });

@@ -7,6 +7,7 @@ import { readPlanFile } from '../db/catalog/plan-file';
 import { migrateLatest, type Db } from '../db/connection';
 import { createMailer, type Mailer } from '../platform/mailer';
 import { createNotificationDispatcher, verifyWebhookSignature, type NotificationDispatcherOptions } from '../platform/notification-dispatcher';
+import { testSecrets } from './helpers/api-deps';
 import { createTestDatabase } from './helpers/db';
 import { defaultPlanFile, silentLog } from './helpers/plans';
 
@@ -167,6 +168,7 @@ describe('notification delivery', () => {
       backoffBaseMs: 200,
       // The receiver is on 127.0.0.1: these tests run as with WEBHOOK_ALLOW_PRIVATE=true.
       allowPrivateTargets: true,
+      secrets: testSecrets,
       ...over,
     });
   }
@@ -182,7 +184,7 @@ describe('notification delivery', () => {
   }
 
   async function webhookTo(dept: string, path: string): Promise<void> {
-    await setDepartmentChannels(db, dept, { webhookUrl: `${base}${path}`, webhookSecret: `${dept}-webhook-secret-0123456789` });
+    await setDepartmentChannels(db, dept, { webhookUrl: `${base}${path}`, webhookSecret: `${dept}-webhook-secret-0123456789` }, testSecrets);
   }
 
   beforeAll(async () => {
@@ -191,7 +193,7 @@ describe('notification delivery', () => {
     await importPlan(db, readPlanFile(defaultPlanFile), { actor: 'test' });
     base = await receiver.listen();
     smtpPort = await smtp.listen();
-    await setDepartmentChannels(db, 'finance', { webhookUrl: `${base}/hooks/finance`, webhookSecret: secret });
+    await setDepartmentChannels(db, 'finance', { webhookUrl: `${base}/hooks/finance`, webhookSecret: secret }, testSecrets);
     acts = createNotificationActivities({ db, log: silentLog, mergeWindowMs: 60_000 });
   });
   afterAll(async () => {
@@ -316,7 +318,7 @@ describe('notification delivery', () => {
   });
 
   test('e-mail arrives over SMTP with its Chinese subject, sender and body intact', async () => {
-    await setDepartmentChannels(db, 'edu', { email: 'jiaoyu@example.gov.cn' });
+    await setDepartmentChannels(db, 'edu', { email: 'jiaoyu@example.gov.cn' }, testSecrets);
     const input: NotifyInput = {
       key: 'instruction:A05-3:2017-04-20:1',
       departmentCode: 'edu',
@@ -347,7 +349,7 @@ describe('notification delivery', () => {
   });
 
   test('without SMTP, e-mail waits pending while the webhook goes; a worker with SMTP sends it later', async () => {
-    await setDepartmentChannels(db, 'env', { webhookUrl: `${base}/hooks/env`, webhookSecret: 'env-webhook-secret-0123456789', email: 'huanbao@example.gov.cn' });
+    await setDepartmentChannels(db, 'env', { webhookUrl: `${base}/hooks/env`, webhookSecret: 'env-webhook-secret-0123456789', email: 'huanbao@example.gov.cn' }, testSecrets);
     const { messageId } = await acts.notify(escalation('env', 1));
     const before = smtp.mails.length;
     const noSmtp = dispatcher();

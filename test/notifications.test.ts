@@ -4,6 +4,7 @@ import { importPlan } from '../db/catalog/import';
 import { readPlanFile } from '../db/catalog/plan-file';
 import { migrateLatest, type Db } from '../db/connection';
 import { createNotificationDispatcher } from '../platform/notification-dispatcher';
+import { testSecrets } from './helpers/api-deps';
 import { createTestDatabase } from './helpers/db';
 import { defaultPlanFile, silentLog } from './helpers/plans';
 
@@ -50,8 +51,8 @@ describe('notification outbox', () => {
       webhookUrl: 'http://127.0.0.1:9/hooks/finance',
       webhookSecret: 'finance-secret-0123456789',
       email: 'caizheng@example.gov.cn',
-    });
-    await setDepartmentChannels(db, 'eic', { email: 'jingxin@example.gov.cn' });
+    }, testSecrets);
+    await setDepartmentChannels(db, 'eic', { email: 'jingxin@example.gov.cn' }, testSecrets);
     acts = createNotificationActivities({ db, log: silentLog, mergeWindowMs: 60_000 });
   });
   afterAll(async () => {
@@ -146,7 +147,7 @@ describe('notification outbox', () => {
 
   test('a reminder after the day\'s message was picked for delivery starts the next message of that day', async () => {
     const quick = createNotificationActivities({ db, log: silentLog, mergeWindowMs: 0 });
-    const dispatcher = createNotificationDispatcher({ db, log: silentLog, mailer: undefined, mailFrom: 'coord@example.gov.cn', pollIntervalMs: 1000, maxAttempts: 3, backoffBaseMs: 100, allowPrivateTargets: true });
+    const dispatcher = createNotificationDispatcher({ db, log: silentLog, mailer: undefined, mailFrom: 'coord@example.gov.cn', pollIntervalMs: 1000, maxAttempts: 3, backoffBaseMs: 100, allowPrivateTargets: true, secrets: testSecrets });
     const day = '2017-06-06';
     const first = await quick.notify(reminder('sti', day, 1));
     await dispatcher.runOnce();
@@ -187,9 +188,9 @@ describe('notification outbox', () => {
   });
 
   test('department channels refuse a webhook without a secret and bad addresses', async () => {
-    await expect(setDepartmentChannels(db, 'edu', { webhookUrl: 'ftp://example.gov.cn/x', webhookSecret: 'long-enough-secret-1234' })).rejects.toThrow('webhookUrl');
-    await expect(setDepartmentChannels(db, 'edu', { email: 'not-an-address' })).rejects.toThrow('email');
-    await expect(setDepartmentChannels(db, 'edu', { webhookUrl: 'https://example.gov.cn/hook' })).rejects.toThrow(/department_channels_webhook_signed/);
-    await expect(setDepartmentChannels(db, 'nosuchdept', { email: 'a@example.gov.cn' })).rejects.toThrow('unknown department nosuchdept');
+    await expect(setDepartmentChannels(db, 'edu', { webhookUrl: 'ftp://example.gov.cn/x', webhookSecret: 'long-enough-secret-1234' }, testSecrets)).rejects.toThrow('webhookUrl');
+    await expect(setDepartmentChannels(db, 'edu', { email: 'not-an-address' }, testSecrets)).rejects.toThrow('email');
+    await expect(setDepartmentChannels(db, 'edu', { webhookUrl: 'https://example.gov.cn/hook' }, testSecrets)).rejects.toThrow(/department_channels_webhook_signed/);
+    await expect(setDepartmentChannels(db, 'nosuchdept', { email: 'a@example.gov.cn' }, testSecrets)).rejects.toThrow('unknown department nosuchdept');
   });
 });

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createActivities } from '../activities';
 import type { ItemEvent } from '../activities/items';
 import { API_BASE, createApp } from '../api/app';
-import { signingKey } from '../api/auth/tokens';
+import { apiDeps } from './helpers/api-deps';
 import { createUser } from '../api/auth/users';
 import { ledgerWorkbook } from '../api/routes/ledger';
 import type { Db } from '../db/connection';
@@ -110,7 +110,7 @@ describe('on time, recorded and read', () => {
     ({ db } = await createCatalogDatabase('on_time'));
     // The scorecard and board routes never call Temporal; a lazy connection is never opened.
     client = new Client({ connection: Connection.lazy({ address: testRun().temporalAddress }) });
-    app = createApp({ log: silentLog, readiness: {}, api: { db, client, taskQueue: 'unused', log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600 } });
+    app = createApp({ log: silentLog, readiness: {}, api: await apiDeps(db, { client }) });
     await createUser(db, { ...USERS.secretariat, password: PASSWORD }, { actor: 'test' });
     token = (await request(app).post(`${API_BASE}/auth/login`).send({ username: USERS.secretariat.username, password: PASSWORD })).body.token as string;
   });

@@ -6,6 +6,7 @@ import { readPlanFile } from '../db/catalog/plan-file';
 import { migrateLatest, type Db } from '../db/connection';
 import { createNotificationDispatcher } from '../platform/notification-dispatcher';
 import { isRefusedAddress, MAX_REPLY_BYTES, postWebhook, vetWebhookTarget, WebhookTargetRefused, type LookupAll } from '../platform/webhook';
+import { testSecrets } from './helpers/api-deps';
 import { createTestDatabase } from './helpers/db';
 import { defaultPlanFile, silentLog } from './helpers/plans';
 
@@ -181,7 +182,7 @@ describe('webhook targets at send time', () => {
 
   test('a refused target fails the delivery for good on its first attempt, recorded on it, and nothing is sent', async () => {
     // Saved directly (as an older configuration might be), bypassing the API's check.
-    await setDepartmentChannels(db, 'finance', { webhookUrl: `http://localhost:${port}/hooks/finance`, webhookSecret: 'finance-webhook-secret-0123456789' });
+    await setDepartmentChannels(db, 'finance', { webhookUrl: `http://localhost:${port}/hooks/finance`, webhookSecret: 'finance-webhook-secret-0123456789' }, testSecrets);
     const acts = createNotificationActivities({ db, log: silentLog, mergeWindowMs: 0 });
     const { messageId } = await acts.notify({
       key: 'escalation:A01-2:p1:rung1',
@@ -192,7 +193,7 @@ describe('webhook targets at send time', () => {
       title: '【督办】重点任务A01-2第一季度进展逾期3个工作日',
       body: '请尽快报送。',
     });
-    const options = { db, log: silentLog, mailer: undefined, mailFrom: 'coord@example.gov.cn', pollIntervalMs: 1000, maxAttempts: 5, backoffBaseMs: 10 };
+    const options = { db, log: silentLog, mailer: undefined, mailFrom: 'coord@example.gov.cn', pollIntervalMs: 1000, maxAttempts: 5, backoffBaseMs: 10, secrets: testSecrets };
     const refusing = createNotificationDispatcher({ ...options, allowPrivateTargets: false });
     expect(await refusing.runOnce()).toBe(0);
     const failed = await db('notification_deliveries').where({ message_id: messageId, channel: 'webhook' }).first();

@@ -80,6 +80,11 @@ function behaviours() {
     surviveFailures: patched('survive-failed-effects'),
     /** Catch-up due dates for periods the department never had time for. */
     catchUp: patched('catch-up-due-dates'),
+    /**
+     * Each event carries an id minted here, which keys its audit row and notices:
+     * a second A→B reassignment is announced again, and a caller's request id never merges two events.
+     */
+    eventIds: patched('workflow-minted-event-ids'),
   };
 }
 
@@ -121,8 +126,16 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     version += 1;
     dirty = true;
   };
-  const event = (e: DistributiveOmit<ItemEvent, 'itemKey' | 'title' | 'anchor'>) =>
-    acts.recordItemEvent({ ...e, itemKey: input.itemKey, title: input.title, anchor, ...(input.reopen ? { round: input.reopen.round } : {}) } as ItemEvent);
+  // The id is minted once per event (uuid4 is deterministic on replay); the activity's retries carry the same one.
+  const event = (e: DistributiveOmit<ItemEvent, 'itemKey' | 'title' | 'anchor' | 'eventId'>) =>
+    acts.recordItemEvent({
+      ...e,
+      itemKey: input.itemKey,
+      title: input.title,
+      anchor,
+      ...(input.reopen ? { round: input.reopen.round } : {}),
+      ...(flags.eventIds ? { eventId: uuid4() } : {}),
+    } as ItemEvent);
   const parties = () => [s.lead, ...s.cooperating];
   const openLevel = () => (flags.finalDeadline ? finalLevel(s) : 0);
 

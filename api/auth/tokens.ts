@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/connection';
+import { createKeyring, LEGACY_KID, type Keyring, type KeyringOptions } from './signing-keys';
 
 export const ROLES = ['admin', 'secretariat', 'department', 'leadership'] as const;
 export type Role = (typeof ROLES)[number];
@@ -17,42 +18,57 @@ interface Claims {
   sid: string;
   sub: number;
   exp: number;
+  /** The key that signed the token; absent on tokens issued before keys had ids (LEGACY_KID). */
+  kid?: string;
 }
 
-/** The token signing key: made once per database and kept there, never in the repository. */
-export async function signingKey(db: Db): Promise<Buffer> {
-  const fresh = crypto.randomBytes(32).toString('base64url');
-  await db('app_secrets').insert({ name: 'token-signing-key', value: fresh }).onConflict('name').ignore();
-  const row = (await db('app_secrets').where({ name: 'token-signing-key' }).first('value')) as { value: string };
-  return Buffer.from(row.value, 'base64url');
+/**
+ * The token signing keys of this database, as a keyring (signing-keys.ts),
+ * read once here so that a new database gets its first key at start. Kept in
+ * the database, never in the repository.
+ */
+export async function openKeyring(db: Db, opts: KeyringOptions = {}): Promise<Keyring> {
+  const keyring = createKeyring(db, opts);
+  await keyring.signing();
+  return keyring;
 }
 
 function sign(key: Buffer, body: string): string {
   return crypto.createHmac('sha256', key).update(body).digest('base64url');
 }
 
-/** A bearer token `<claims>.<hmac>` naming a session row, so logout can revoke it before it expires. */
-export async function issueToken(db: Db, key: Buffer, userId: number, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
+/** A bearer token `<claims>.<hmac>` naming a session row, so logout can revoke it before it expires, and the key that signed it. */
+export async function issueToken(db: Db, keyring: Keyring, userId: number, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
+  const { kid, key } = await keyring.signing();
   const sid = crypto.randomUUID();
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
   await db('sessions').insert({ id: sid, user_id: userId, issued_at: new Date(), expires_at: expiresAt });
-  const body = Buffer.from(JSON.stringify({ sid, sub: userId, exp: Math.floor(expiresAt.getTime() / 1000) } satisfies Claims)).toString('base64url');
+  const body = Buffer.from(JSON.stringify({ sid, sub: userId, exp: Math.floor(expiresAt.getTime() / 1000), kid } satisfies Claims)).toString('base64url');
   return { token: `${body}.${sign(key, body)}`, expiresAt };
 }
 
-/** The signed-in user, or undefined for a token that is malformed, forged, expired or revoked. */
-export async function verifyToken(db: Db, key: Buffer, token: string): Promise<Principal | undefined> {
-  const [body, mac] = token.split('.');
-  if (!body || !mac || token.split('.').length !== 2) return undefined;
-  const expected = Buffer.from(sign(key, body));
-  const given = Buffer.from(mac);
-  if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) return undefined;
-  let claims: Claims;
+/** The claims of a token as written; they are trusted only once the signature by the key they name is checked. */
+function readClaims(body: string): Claims | undefined {
   try {
-    claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Claims;
+    const claims: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    if (typeof claims !== 'object' || claims === null) return undefined;
+    const kid = (claims as { kid?: unknown }).kid;
+    return kid === undefined || typeof kid === 'string' ? (claims as Claims) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The signed-in user, or undefined for a token that is malformed, forged, expired, revoked, or signed by a key no longer trusted. */
+export async function verifyToken(db: Db, keyring: Keyring, token: string): Promise<Principal | undefined> {
+  const [body, mac, ...rest] = token.split('.');
+  if (!body || !mac || rest.length) return undefined;
+  const claims = readClaims(body);
+  const key = claims && (await keyring.verifying(claims.kid ?? LEGACY_KID));
+  if (!claims || !key) return undefined;
+  const expected = Buffer.from(sign(key, body));
+  const given = Buffer.from(mac);
+  if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) return undefined;
   if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now()) return undefined;
   const row = (await db('sessions as s')
     .join('users as u', 'u.id', 's.user_id')

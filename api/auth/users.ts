@@ -58,6 +58,15 @@ export function listUsers(db: Db, where: { id?: number } = {}) {
 }
 
 /**
+ * Whether the first start (no users yet) makes the demo accounts: DEMO_USERS
+ * when set, else only under the embedded defaults (no DATABASE_URL): their
+ * passwords go to the log, no way for a deployment's accounts to begin.
+ */
+export function shouldCreateDemoUsers(cfg: { DATABASE_URL?: string; DEMO_USERS?: boolean }): boolean {
+  return cfg.DEMO_USERS ?? !cfg.DATABASE_URL;
+}
+
+/**
  * On the first start: one admin, one secretariat user (the secretariat's
  * department), one leadership user and one liaison per department of the
  * default plan, with generated passwords returned once to be printed.

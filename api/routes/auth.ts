@@ -3,11 +3,20 @@ import { boundedText, code } from '../../db/catalog/plan-schema';
 import { changeOwnPassword, endSessions, findUser, resetPassword, setDisabled } from '../auth/accounts';
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords';
 import { createLoginLimiter } from '../auth/rate-limit';
+import { rotateSigningKey } from '../auth/signing-keys';
 import { issueToken, revokeSession, ROLES } from '../auth/tokens';
 import { createUser, listUsers } from '../auth/users';
 import { HttpError } from '../errors';
 import { route } from '../route';
 import { instant, password, role, text, user } from '../schemas';
+
+/** What a rotation did: the new key's id, the key ids it retired, and what it purged. */
+const rotation = z.object({
+  kid: z.string(),
+  retired: z.array(z.string()),
+  sessionsPurged: z.number().int(),
+  keysPurged: z.number().int(),
+});
 
 const userId = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).strict();
 
@@ -49,7 +58,7 @@ export const authRoutes = [
         // An older hash (N=2^14) is rewritten with today's parameters now that the password is known; once only, if two sign-ins race.
         await deps.db('users').where({ id: user.id, password_hash: user.password_hash }).update({ password_hash: await hashPassword(body.password) });
       }
-      const { token, expiresAt } = await issueToken(deps.db, deps.signingKey, user.id, deps.tokenTtlSeconds);
+      const { token, expiresAt } = await issueToken(deps.db, deps.keyring, user.id, deps.tokenTtlSeconds);
       await audit(deps.db, body.username, 'auth.login', requestId);
       return { token, expiresAt: expiresAt.toISOString() };
     },
@@ -104,6 +113,21 @@ export const authRoutes = [
     summary: 'Who am I',
     access: 'signed-in',
     handler: async ({ principal }) => ({ username: principal.username, role: principal.role, department: principal.department ?? null }),
+  }),
+  route({
+    method: 'post',
+    path: '/auth/signing-keys/rotate',
+    operationId: 'rotateSigningKey',
+    tag: 'auth',
+    summary: 'Rotate the token signing key (tokens already issued stay valid until they expire)',
+    access: ['admin'],
+    response: rotation,
+    handler: async ({ deps, principal, requestId }) => {
+      const done = await rotateSigningKey(deps.db, { actor: principal.username, requestId }, deps.keyring.maxTokenTtlSeconds);
+      // This process signs with the new key at once; the others read it within their cache period.
+      await deps.keyring.reload();
+      return done;
+    },
   }),
   route({
     method: 'get',

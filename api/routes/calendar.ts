@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { arrangementFileSchema, loadCalendarYear, readCalendar } from '../../db/calendar/store';
 import { CalendarNotLoadedError } from '../../domain/calendar';
-import { formatPath, isoDate } from '../../db/catalog/plan-schema';
+import { formatPath, isoDate, MAX_DATE_YEAR, MIN_DATE_YEAR } from '../../db/catalog/plan-schema';
 import { HttpError, invalid } from '../errors';
 import { route } from '../route';
 import { day, instant } from '../schemas';
 import { signalCalendarChanged } from '../services/calendar';
 
-const year = z.object({ year: z.coerce.number().int().min(1990).max(2100) }).strict();
+// The years a date may name anywhere in the API (isoDate).
+const year = z.object({ year: z.coerce.number().int().min(MIN_DATE_YEAR).max(MAX_DATE_YEAR) }).strict();
 
 /** Calendar errors are the caller's: a year not loaded, a date that does not exist. */
 function calendarError(err: unknown): never {
@@ -71,6 +72,13 @@ export const calendarRoutes = [
       changed: z.boolean(),
       /** How many open items were told to re-time their deadlines. */
       openItemsRetimed: z.number().int().min(0),
+      /** How many items listed as open had closed meanwhile: nothing to re-time. */
+      openItemsClosed: z.number().int().min(0),
+      /**
+       * The workflow ids of open items that could not be told (Temporal unreachable or failing):
+       * they keep their old deadlines until the year is loaded again. The calendar itself is loaded.
+       */
+      openItemsFailed: z.array(z.string()),
     }),
     tag: 'calendar',
     summary: "Load a year's official arrangement (replaces it); open items re-time their deadlines",
@@ -81,8 +89,8 @@ export const calendarRoutes = [
       const parsed = arrangementFileSchema.safeParse({ year: params.year, days: body.days });
       if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ field: formatPath(i.path), message: i.message })));
       const result = await loadCalendarYear(deps.db, parsed.data, { actor: principal.username, source: 'api', requestId });
-      const told = await signalCalendarChanged(deps.client, deps.db);
-      return { ...result, openItemsRetimed: told };
+      const notice = await signalCalendarChanged(deps.client, deps.db, deps.log);
+      return { ...result, openItemsRetimed: notice.told, openItemsClosed: notice.closed, openItemsFailed: notice.failed.map((f) => f.workflowId) };
     },
   }),
 ];

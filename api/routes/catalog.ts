@@ -5,8 +5,9 @@ import { colourColumns } from '../../db/colour';
 import { HttpError } from '../errors';
 import { coloursOf, planItemsJoined, type ItemRow } from '../services/plan-items';
 import { route } from '../route';
-import { assignmentRow, day, itemSummary, listedStatus, periodRow, reportRow } from '../schemas';
+import { day, itemAssignment, itemPeriod, itemReport, itemSummary, listedStatus } from '../schemas';
 import { loadItem, requireParty } from '../services/item-access';
+import { assignmentOf, periodsOf, reportsOf } from '../services/item-detail';
 
 interface ListedRow extends ItemRow {
   kind: string;
@@ -152,9 +153,11 @@ export const catalogRoutes = [
       cooperating: z.array(z.string()),
       /** The plan's proposed lead and co-operating departments. */
       proposal: z.array(z.object({ code: z.string(), role: z.enum(['lead', 'cooperating']) })),
-      assignment: assignmentRow.nullable(),
-      periods: z.array(periodRow),
-      reports: z.array(reportRow),
+      assignment: itemAssignment.nullable(),
+      /** In order, every round's. */
+      periods: z.array(itemPeriod),
+      /** Oldest first, as filed. */
+      reports: z.array(itemReport),
     }),
     summary: 'One item with its assignment, periods and reports',
     access: 'signed-in',
@@ -163,7 +166,7 @@ export const catalogRoutes = [
       const item = await loadItem(deps.db, params.plan, params.item);
       requireParty(principal, item);
       const { db } = deps;
-      const assignment = item.assigned ? await db('assignments').where({ item_id: item.itemId }).first() : undefined;
+      const assignment = item.assigned ? await assignmentOf(db, item.itemId) : undefined;
       return {
         code: params.item,
         title: item.title,
@@ -172,11 +175,9 @@ export const catalogRoutes = [
         lead: item.lead ?? null,
         cooperating: item.cooperating,
         proposal: await db('item_owner_proposals as p').join('departments as d', 'd.id', 'p.department_id').where('p.item_id', item.itemId).select('d.code', 'p.role'),
-        assignment: assignment ?? null,
-        periods: assignment ? await db('periods').where({ assignment_id: assignment.id }).orderBy('seq') : [],
-        reports: assignment
-          ? await db('reports as r').join('departments as d', 'd.id', 'r.department_id').where('r.assignment_id', assignment.id).orderBy('r.id').select('r.*', 'd.code as department')
-          : [],
+        assignment: assignment?.answer ?? null,
+        periods: assignment ? await periodsOf(db, assignment.id) : [],
+        reports: assignment ? await reportsOf(db, assignment.id) : [],
       };
     },
   }),

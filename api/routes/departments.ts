@@ -63,17 +63,18 @@ export const departmentRoutes = [
       .refine((c) => Object.keys(c).length > 0, { message: 'give at least one of webhookUrl, webhookSecret, email' })
       .refine((c) => !c.webhookUrl || c.webhookSecret, { path: ['webhookSecret'], message: 'is required with a webhookUrl' }),
     handler: async ({ deps, params, body, principal, requestId }) => {
-      if ((await deps.db('departments').where({ code: params.code }).first('id')) === undefined) {
-        throw new HttpError(404, 'not_found', `department ${params.code} does not exist`);
-      }
+      const dept = (await deps.db('departments').where({ code: params.code }).first('id')) as { id: number } | undefined;
+      if (!dept) throw new HttpError(404, 'not_found', `department ${params.code} does not exist`);
       if (body.webhookUrl) await checkWebhookTarget(body.webhookUrl, deps.allowPrivateWebhooks ?? process.env.WEBHOOK_ALLOW_PRIVATE === 'true');
-      await setDepartmentChannels(deps.db, params.code, body);
-      await deps.db('audit_events').insert({
-        actor: principal.username,
-        action: 'department.channels',
-        subject: `department:${params.code}`,
-        payload: JSON.stringify({ webhookUrl: body.webhookUrl, webhookSecretChanged: body.webhookSecret !== undefined, email: body.email }),
-        request_id: requestId,
+      await deps.db.transaction(async (trx) => {
+        await setDepartmentChannels(trx, params.code, body, deps.secrets);
+        await trx('audit_events').insert({
+          actor: principal.username,
+          action: 'department.channels',
+          subject: `department:${params.code}`,
+          payload: JSON.stringify({ webhookUrl: body.webhookUrl, webhookSecretChanged: body.webhookSecret !== undefined, email: body.email }),
+          request_id: requestId,
+        });
       });
       const now = (await deps.db('departments as d')
         .join('department_channels as c', 'c.department_id', 'd.id')

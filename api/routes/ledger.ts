@@ -1,11 +1,11 @@
 import { shanghaiDate } from '../../domain/clock';
-import { RUNG_LABELS, type RungKey } from '../../workflows/definitions';
+import { RUNG_LABELS } from '../../workflows/definitions';
 import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import type { Db } from '../../db/connection';
 import { onTimeCountsBy } from '../../db/on-time';
 import { NO_PERIODS, type OnTimeCounts } from '../../domain/on-time';
-import { STATUS_WORDS } from '../../domain/words';
+import { CADENCE_WORDS, GRADE_WORDS, STATUS_WORDS, wordFor } from '../../domain/words';
 import { binary, route } from '../route';
 import { coloursOf, planItemRows } from '../services/plan-items';
 
@@ -17,7 +17,9 @@ const COLUMNS: { header: string; key: string; width: number }[] = [
   { header: '所属行动/保障措施', key: 'group', width: 30 },
   { header: '牵头单位', key: 'lead', width: 20 },
   { header: '配合单位', key: 'cooperating', width: 30 },
+  { header: '报送周期', key: 'cadence', width: 10 },
   { header: '状态', key: 'status', width: 10 },
+  { header: '评定等次', key: 'grade', width: 10 },
   { header: '红黄绿灯', key: 'colour', width: 8 },
   { header: '最近报送日期', key: 'lastReportOn', width: 14 },
   { header: '最近报送完成比例(%)', key: 'lastPercent', width: 12 },
@@ -32,17 +34,20 @@ const COLUMNS: { header: string; key: string; width: number }[] = [
 
 interface Extras {
   cooperating: Map<number, string>;
+  /** The cadence in force (a reopened item's policy may differ from the first) and the grade of a completed item. */
+  terms: Map<number, { cadence: string | null; grade: string | null }>;
   lastReport: Map<number, { on: string; percent: number }>;
   escalations: Map<number, { n: number; rung: string }>;
   onTime: Map<number, OnTimeCounts>;
 }
 
-/** What the item rows lack: co-operating departments, the last consolidated report, escalation and on-time counts; keyed by assignment. */
+/** What the item rows lack: co-operating departments, cadence and grade, the last consolidated report, escalation and on-time counts; keyed by assignment. */
 async function extras(db: Db): Promise<Extras> {
   const coop = (await db('assignment_cooperators as c')
     .join('departments as d', 'd.id', 'c.department_id')
     .groupBy('c.assignment_id')
     .select('c.assignment_id', db.raw(`string_agg(coalesce(d.short_name, d.name), '、' order by d.code) as names`))) as { assignment_id: number; names: string }[];
+  const terms = (await db('assignments').select('id', db.raw(`policy->>'cadence' as cadence`), 'grade')) as { id: number; cadence: string | null; grade: string | null }[];
   const reports = (await db.raw(`
     select distinct on (assignment_id) assignment_id, percent_done,
       to_char(submitted_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as on
@@ -52,8 +57,9 @@ async function extras(db: Db): Promise<Extras> {
     from escalations group by assignment_id`)) as { rows: { assignment_id: number; n: number; rung: string }[] };
   return {
     cooperating: new Map(coop.map((c) => [c.assignment_id, c.names])),
+    terms: new Map(terms.map((t) => [t.id, { cadence: t.cadence, grade: t.grade }])),
     lastReport: new Map(reports.rows.map((r) => [r.assignment_id, { on: r.on, percent: r.percent_done }])),
-    escalations: new Map(escalations.rows.map((e) => [e.assignment_id, { n: e.n, rung: RUNG_LABELS[e.rung as RungKey] ?? e.rung }])),
+    escalations: new Map(escalations.rows.map((e) => [e.assignment_id, { n: e.n, rung: wordFor(RUNG_LABELS, e.rung) }])),
     onTime: await onTimeCountsBy(db, 'assignment'),
   };
 }
@@ -74,13 +80,16 @@ export async function ledgerWorkbook(db: Db, planCode?: string, workingDayMs?: n
     const esc = a ? more.escalations.get(a) : undefined;
     const colour = colours.get(r.item_id);
     const periods = a ? (more.onTime.get(a) ?? NO_PERIODS) : undefined;
+    const terms = a ? more.terms.get(a) : undefined;
     ws.addRow({
       code: r.code,
       title: r.title,
       group: r.group_title,
       lead: r.lead_name ?? '',
       cooperating: (a && more.cooperating.get(a)) ?? '',
-      status: STATUS_WORDS[r.status ?? 'unassigned'] ?? r.status,
+      cadence: terms?.cadence ? wordFor(CADENCE_WORDS, terms.cadence) : '',
+      status: wordFor(STATUS_WORDS, r.status ?? 'unassigned'),
+      grade: terms?.grade ? wordFor(GRADE_WORDS, terms.grade) : '',
       colour: colour ? COLOUR[colour] : '',
       lastReportOn: report?.on ?? '',
       lastPercent: report?.percent ?? '',

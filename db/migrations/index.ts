@@ -8,6 +8,7 @@ import * as periodsOnTimeOriginal from './006_periods_on_time_original';
 import * as assignmentsAssignedOn from './007_assignments_assigned_on';
 import * as assignmentsReopen from './008_assignments_reopen';
 import * as loginAttempts from './009_login_attempts';
+import * as signingKeys from './010_signing_keys';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const migrations: Array<[string, Migration]> = [
   ['007_assignments_assigned_on', assignmentsAssignedOn],
   ['008_assignments_reopen', assignmentsReopen],
   ['009_login_attempts', loginAttempts],
+  ['010_signing_keys', signingKeys],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

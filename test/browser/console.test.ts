@@ -1,6 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import * as d from '../../workflows/definitions';
-import { CJK_FONT, DESKTOP, PHONE, apiAs, button, log, look, platformFonts, settle, startConsole, type ConsoleHarness, type User } from '../helpers/browser';
+import { PASSWORD, USERS } from '../helpers/api-users';
+import { CJK_FONT, DESKTOP, PHONE, apiAs, apiSignIn, apiWithToken, button, log, look, platformFonts, settle, startConsole, type ConsoleHarness, type User } from '../helpers/browser';
 import { eventually } from '../helpers/wait';
 
 /**
@@ -9,7 +10,8 @@ import { eventually } from '../helpers/wait';
  * acknowledges and reports, the secretariat returns and accepts, a silent item
  * climbs the ladder under a compressed clock onto the leadership board, the
  * leader's 批示 reaches the department's inbox, and a department cannot open
- * another's item. Every page visited is checked with axe-core and saved as a
+ * another's item; then the administrator resets a password and disables and
+ * re-enables a user, and a department user changes their own password. Every page visited is checked with axe-core and saved as a
  * screenshot under test-output/screenshots/.
  *
  * The steps depend on each other and run in order; each is its own test so a
@@ -204,10 +206,10 @@ describe('the web console in a real browser', () => {
 
   test('every page of every role, and the phone-width inbox and report form', async () => {
     const routes: Record<User, string[]> = {
-      secretariat: ['/board', '/assign', '/review', '/scorecard', '/digests', `/items/${PLAN}/${SECOND.code}`],
-      'lead-dept': ['/my-items', '/inbox', `/items/${PLAN}/${FIRST.code}`],
-      leadership: ['/escalations', '/digests', `/items/${PLAN}/${SECOND.code}`],
-      admin: ['/admin/users', '/admin/departments', '/admin/calendar'],
+      secretariat: ['/board', '/assign', '/review', '/scorecard', '/digests', `/items/${PLAN}/${SECOND.code}`, '/account/password'],
+      'lead-dept': ['/my-items', '/inbox', `/items/${PLAN}/${FIRST.code}`, '/account/password'],
+      leadership: ['/escalations', '/digests', `/items/${PLAN}/${SECOND.code}`, '/account/password'],
+      admin: ['/admin/users', '/admin/departments', '/admin/calendar', '/account/password'],
       'coop-dept': [],
       'other-dept': [],
     };
@@ -233,6 +235,101 @@ describe('the web console in a real browser', () => {
     await leaving.waitForURL(/\/login$/);
   });
 
+  test("accounts: the administrator resets a department user's password and disables and re-enables another user; the user changes their own password", async () => {
+    const reset = USERS['coop-dept'].username;
+    const other = USERS['other-dept'].username;
+    const usersRow = async (username: string) => ((await apiAs(h, 'admin', 'get', '/users')).body.users as { username: string; disabled: boolean }[]).find((u) => u.username === username);
+    // A tab the department user keeps open: the reset must end its session too.
+    const resetTab = await as('coop-dept');
+    await resetTab.goto('/my-items');
+    await button(resetTab, '退出登录').waitFor();
+    expect((await apiAs(h, 'coop-dept', 'get', '/auth/me')).status).toBe(200);
+
+    const admin = await as('admin');
+    await open(admin, '/admin/users', 'admin-users-actions');
+    // An administrator cannot disable themself: the API refuses, the console says so.
+    await admin.getByRole('button', { name: `停用用户 ${USERS.admin.username}` }).click();
+    await confirmIn(admin, `停用用户 ${USERS.admin.username}`, '停用');
+    await admin.getByText('不能停用自己的账号').first().waitFor();
+    expect((await usersRow(USERS.admin.username))?.disabled).toBe(false);
+
+    // Disabled: the user cannot sign in; enabled again: they can.
+    await admin.getByRole('button', { name: `停用用户 ${other}` }).click();
+    await admin.getByRole('dialog').filter({ hasText: `停用用户 ${other}` }).waitFor();
+    await look(h, admin, 'admin-users-disable-confirm');
+    await confirmIn(admin, `停用用户 ${other}`, '停用');
+    await rowOf(admin, other).getByText('已停用').waitFor();
+    await look(h, admin, 'admin-users-disabled');
+    expect((await usersRow(other))?.disabled).toBe(true);
+    expect((await apiSignIn(h, 'other-dept', PASSWORD)).status).toBe(401);
+    await admin.getByRole('button', { name: `启用用户 ${other}` }).click();
+    await confirmIn(admin, `启用用户 ${other}`, '启用');
+    await rowOf(admin, other).getByText('正常').waitFor();
+    expect((await usersRow(other))?.disabled).toBe(false);
+    expect((await apiSignIn(h, 'other-dept', PASSWORD)).status).toBe(200);
+
+    // The reset: the form checks length and the second entry; a generated password is shown once, after the reset.
+    await admin.getByRole('button', { name: `重置密码 ${reset}` }).click();
+    const form = admin.getByRole('dialog').filter({ hasText: `重置密码:${reset}` });
+    await form.getByLabel('新密码', { exact: true }).fill('too short');
+    await form.getByLabel('确认新密码', { exact: true }).fill('something else');
+    await button(form, '重置密码').click();
+    await fieldError(form, '新密码', '至少10个字符').waitFor();
+    await fieldError(form, '确认新密码', '两次输入的新密码不一致').waitFor();
+    await button(form, '生成随机密码').click();
+    await form.getByText('已填入随机密码').waitFor();
+    await look(h, admin, 'admin-users-reset-password');
+    await button(form, '重置密码').click();
+    const result = admin.getByRole('dialog').filter({ hasText: '密码已重置' });
+    const generated = (await result.locator('code').innerText()).trim();
+    expect(generated).toMatch(/^[A-Za-z0-9]{16}$/);
+    await result.getByText(/该用户的\d+个登录已结束/).waitFor();
+    await look(h, admin, 'admin-users-reset-result');
+    await button(result, '我已记下').click();
+    await result.waitFor({ state: 'hidden' });
+    // The old password and the old sessions are over; the new password signs in.
+    expect((await apiAs(h, 'coop-dept', 'get', '/auth/me')).status).toBe(401);
+    expect((await apiSignIn(h, 'coop-dept', PASSWORD)).status).toBe(401);
+    const second = await apiSignIn(h, 'coop-dept', generated);
+    expect(second.status).toBe(200);
+    await resetTab.goto('/my-items');
+    await resetTab.waitForURL(/\/login$/);
+
+    // The department user signs in with it and changes it, from the header, through the console.
+    const dept = await h.signedIn('coop-dept', DESKTOP, generated);
+    await button(dept, '修改密码').click();
+    await dept.waitForURL(/\/account\/password$/);
+    await look(h, dept, 'change-password');
+    const current = dept.getByLabel('当前密码', { exact: true });
+    const fresh = dept.getByLabel('新密码', { exact: true });
+    const again = dept.getByLabel('确认新密码', { exact: true });
+    await current.fill(generated);
+    await fresh.fill('too short');
+    await again.fill('something else');
+    await button(dept, '确认修改').click();
+    await fieldError(dept, '新密码', '至少10个字符').waitFor();
+    await fieldError(dept, '确认新密码', '两次输入的新密码不一致').waitFor();
+    // The API's objection to the current password is shown next to that field.
+    const chosen = 'my own new secret 2016';
+    await current.fill('not my password');
+    await fresh.fill(chosen);
+    await again.fill(chosen);
+    await button(dept, '确认修改').click();
+    await fieldError(dept, '当前密码', '当前密码不正确').waitFor();
+    await look(h, dept, 'change-password-wrong-current');
+    await current.fill(generated);
+    await button(dept, '确认修改').click();
+    // The session the API signed in with after the reset is the one other session, and it ends; this one is kept.
+    await dept.getByRole('status').filter({ hasText: '密码已修改' }).filter({ hasText: '其他浏览器或设备上的1个登录已结束' }).waitFor();
+    await look(h, dept, 'change-password-done');
+    expect((await apiWithToken(h, second.body.token as string, 'get', '/auth/me')).status).toBe(401);
+    expect((await apiSignIn(h, 'coop-dept', generated)).status).toBe(401);
+    expect((await apiSignIn(h, 'coop-dept', chosen)).status).toBe(200);
+    await dept.goto('/my-items');
+    await button(dept, '退出登录').waitFor();
+    expect(new URL(dept.url()).pathname).toBe('/my-items');
+  });
+
   test('no serious or critical accessibility finding on any page visited, and no uncaught error in any page', () => {
     log.info({ pages: h.findings.visited }, 'pages checked with axe-core');
     expect(h.findings.report()).toBe('');
@@ -244,6 +341,20 @@ describe('the web console in a real browser', () => {
     expect(h.findings.untranslatedReport()).toEqual([]);
   });
 });
+
+/** Confirms the dialog whose text has `title` with its `ok` button, and waits for it to close. */
+async function confirmIn(page: Page, title: string, ok: string): Promise<void> {
+  const dialog = page.getByRole('dialog').filter({ hasText: title });
+  await button(dialog, ok).click();
+  await dialog.waitFor({ state: 'hidden' });
+}
+
+/** The error a form shows under the field labelled `field` (exactly), with `text`. */
+function fieldError(scope: Page | Locator, field: string, text: string): Locator {
+  // The inner locator of `has` is matched inside the form item: from the page, not from `scope`.
+  const page = 'page' in scope ? scope.page() : scope;
+  return scope.locator('.ant-form-item', { has: page.getByLabel(field, { exact: true }) }).locator('.ant-form-item-explain-error', { hasText: text });
+}
 
 /** The table row (or list entry) that names an item. */
 function rowOf(page: Page, text: string) {

@@ -30,3 +30,10 @@ export async function signInAll(app: Express, db: Db): Promise<Partial<Record<Wh
   }
   return tokens;
 }
+
+/** A supertest parser that keeps a binary answer (an .xlsx export) whole, as a Buffer in `res.body`. */
+export function binaryBody(res: request.Response, done: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+}

@@ -8,7 +8,7 @@ import type { Express } from 'express';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import request from 'supertest';
 import { API_BASE, createApp } from '../../api/app';
-import { signingKey } from '../../api/auth/tokens';
+import { apiDeps } from './api-deps';
 import { projectRoot } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { ensureWebBuild, webDist } from '../../platform/web-build';
@@ -45,8 +45,8 @@ export interface ConsoleHarness {
   findings: Findings;
   /** Department codes and the workflow's own words (states, rungs, cadences) as whole words: never for users' eyes. */
   codeWords: RegExp;
-  /** A fresh browser (own storage, own session) for one user, signed in through /login. */
-  signedIn(who: User, viewport?: Viewport): Promise<Page>;
+  /** A fresh browser (own storage, own session) for one user, signed in through /login (with the test users' password unless another is given). */
+  signedIn(who: User, viewport?: Viewport, password?: string): Promise<Page>;
   /** A fresh browser, signed out. */
   anonymous(viewport?: Viewport): Promise<Page>;
   close(): Promise<void>;
@@ -108,7 +108,7 @@ async function serve(label: TestNamespaceLabel, opts: { workingDayMs: number }, 
   const app = createApp({
     log: silentLog,
     readiness: { database: async () => void (await db.raw('select 1')) },
-    api: { db, client: temporal.client, taskQueue: temporal.taskQueue, log: silentLog, signingKey: await signingKey(db), tokenTtlSeconds: 3600, workingDayMs: opts.workingDayMs },
+    api: await apiDeps(db, { client: temporal.client, taskQueue: temporal.taskQueue, workingDayMs: opts.workingDayMs }),
     // The test's dev server has no Web UI; the address is only shown as the operators' link.
     web: { dist, temporalUiUrl: 'http://127.0.0.1:8233', namespace: testNamespace(label) },
   });
@@ -148,9 +148,9 @@ async function serve(label: TestNamespaceLabel, opts: { workingDayMs: number }, 
     findings,
     codeWords,
     anonymous: fresh,
-    async signedIn(who, viewport) {
+    async signedIn(who, viewport, password) {
       const page = await fresh(viewport);
-      await signIn(page, who);
+      await signIn(page, who, password);
       return page;
     },
     async close() {
@@ -238,10 +238,10 @@ export function button(scope: Page | Locator, text: string): Locator {
 }
 
 /** Signs in through the sign-in page, as its user would, and waits for the role's home page. */
-export async function signIn(page: Page, who: User): Promise<void> {
+export async function signIn(page: Page, who: User, password = PASSWORD): Promise<void> {
   await page.goto('/login');
   await page.getByLabel('用户名').fill(USERS[who].username);
-  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByLabel('密码').fill(password);
   await button(page, '登录').click();
   await page.waitForURL((url) => url.pathname !== '/login', { timeout: 15_000 });
   await settle(page);
@@ -346,7 +346,17 @@ export async function platformFonts(page: Page, selector: string): Promise<{ fam
   }
 }
 
+/** A sign-in through the API (not a user's step): to check which password a user's account takes; the answer, with its token on 200. */
+export function apiSignIn(h: ConsoleHarness, who: User, password: string) {
+  return request(h.app).post(`${API_BASE}/auth/login`).send({ username: USERS[who].username, password });
+}
+
 /** An API call for set-up that is not a user's step (the users' steps go through the console). */
 export function apiAs(h: ConsoleHarness, who: User, method: 'get' | 'post', route: string) {
   return request(h.app)[method](`${API_BASE}${route}`).set('authorization', `Bearer ${h.tokens[who]}`);
+}
+
+/** An API call with a given bearer token: whether a session (say, one a password change should have ended) still works. */
+export function apiWithToken(h: ConsoleHarness, token: string, method: 'get' | 'post', route: string) {
+  return request(h.app)[method](`${API_BASE}${route}`).set('authorization', `Bearer ${token}`);
 }

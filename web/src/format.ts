@@ -1,7 +1,6 @@
 /**
  * Dates as the users read them: 2016年4月8日, in Asia/Shanghai. The API sends
- * business dates as 'YYYY-MM-DD' and instants (and PostgreSQL dates) as ISO
- * timestamps.
+ * business dates as 'YYYY-MM-DD' and instants as ISO timestamps.
  */
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const dateFormat = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'long', day: 'numeric' });
@@ -19,14 +18,6 @@ export function chineseDateTime(value: string | null | undefined): string {
   if (!value) return '—';
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? '—' : `${dateFormat.format(d)} ${timeFormat.format(d)}`;
-}
-
-/** 'YYYY-MM-DD' of a date picker's value or an API timestamp, for sending back. */
-export function isoDay(value: string | null | undefined): string | undefined {
-  if (!value) return undefined;
-  if (DAY.test(value)) return value;
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? undefined : new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 }
 
 export function percent(rate: number | null | undefined): string {

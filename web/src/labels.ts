@@ -1,4 +1,4 @@
-import { CADENCE_WORDS, GRADE_WORDS, STATUS_WORDS } from '../../domain/words';
+import { CADENCE_WORDS, GRADE_WORDS, STATUS_WORDS, SUBJECT_WORDS, wordFor } from '../../domain/words';
 
 /** The users' own words for every state, rung and role: the console never shows a code or an English word. */
 export const STATUS: Record<string, string> = STATUS_WORDS;
@@ -13,7 +13,7 @@ export const PERIOD_STATUS: Record<string, string> = {
 
 export const RUNG: Record<string, string> = { cuiban: '催办', duban: '督办', 'leading-group': '上报领导小组' };
 
-export const SUBJECT: Record<string, string> = { acknowledgement: '签收', report: '进展报送', final: '完成时限' };
+export const SUBJECT: Record<string, string> = SUBJECT_WORDS;
 
 export const ROLE: Record<string, string> = { admin: '系统管理员', secretariat: '领导小组办公室', leadership: '领导小组', department: '部门联络员' };
 
@@ -46,6 +46,4 @@ export const REPORT_KIND: Record<string, string> = { input: '配合单位材料'
 export const ITEM_KIND: Record<string, string> = { task: '重点任务', safeguard: '保障措施' };
 
 /** A label, or a plain dash: never the code itself. */
-export function label(table: Record<string, string>, code: string | null | undefined): string {
-  return (code && table[code]) || '—';
-}
+export const label = wordFor;

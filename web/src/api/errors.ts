@@ -41,6 +41,8 @@ const FIELD_MESSAGES: [RegExp, (m: RegExpExecArray) => string][] = [
   [/listed twice/i, () => '重复填写'],
   [/http\(s\) link|Invalid URL/i, () => '应为 http(s) 链接'],
   [/must not be before the/i, () => '不能早于开始日期或交办日期'],
+  [/expected string to have >=(\d+) characters|must be at least (\d+) characters/i, (m) => `至少${m[1] ?? m[2]}个字符`],
+  [/is not your current password/i, () => '当前密码不正确'],
   [/Too small|at least|>=/i, () => '数值过小'],
   [/Too big|at most|<=/i, () => '数值过大'],
   [/whole number|expected int|expected number/i, () => '应为整数'],

@@ -80,6 +80,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/signing-keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the token signing key (tokens already issued stay valid until they expire)
+         * @description Roles: admin.
+         */
+        post: operations["rotateSigningKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/board/escalations": {
         parameters: {
             query?: never;
@@ -1054,6 +1074,42 @@ export interface operations {
             };
         };
     };
+    rotateSigningKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keysPurged: number;
+                        kid: string;
+                        retired: string[];
+                        sessionsPurged: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listOpenEscalations: {
         parameters: {
             query?: never;
@@ -1360,6 +1416,8 @@ export interface operations {
                     "application/json": {
                         changed: boolean;
                         days: number;
+                        openItemsClosed: number;
+                        openItemsFailed: string[];
                         openItemsRetimed: number;
                         year: number;
                     };
@@ -2022,27 +2080,23 @@ export interface operations {
                 content: {
                     "application/json": {
                         assignment: {
-                            acknowledged_at: string | null;
+                            acknowledgedAt: string | null;
                             /** Format: date-time */
-                            assigned_at: string;
-                            assigned_by: string;
-                            assigned_on: string | null;
+                            assignedAt: string;
+                            assignedBy: string;
+                            assignedOn: string | null;
                             /** @enum {string} */
                             cadence: "monthly" | "quarterly" | "half-yearly" | "yearly";
-                            cancel_reason: string | null;
-                            cancelled_at: string | null;
-                            completed_at: string | null;
-                            completion_summary: string | null;
-                            due_offset_working_days: number;
-                            escalation_level: number;
-                            /** Format: date-time */
-                            final_deadline: string;
+                            cancelledAt: string | null;
+                            cancelReason: string | null;
+                            completedAt: string | null;
+                            completionSummary: string | null;
+                            escalationLevel: number;
+                            /** Format: date */
+                            finalDeadline: string;
                             grade: string | null;
-                            id: number;
-                            item_id: number;
-                            lead_department_id: number;
-                            next_due_at: string | null;
-                            next_due_on: string | null;
+                            nextDueAt: string | null;
+                            nextDueOn: string | null;
                             policy: {
                                 acknowledgeWithinWorkingDays: number;
                                 /** @enum {string} */
@@ -2057,43 +2111,36 @@ export interface operations {
                                 }[];
                                 reminderOffsetsWorkingDays: number[];
                             };
-                            reopen_reason: string | null;
-                            reopened_at: string | null;
+                            reopenedAt: string | null;
+                            reopenReason: string | null;
                             round: number;
-                            /** Format: date-time */
-                            start_date: string;
+                            /** Format: date */
+                            startDate: string;
                             /** @enum {string} */
                             status: "assigned" | "acknowledged" | "in_progress" | "completion_requested" | "completed" | "cancelled";
-                            /** Format: date-time */
-                            updated_at: string;
-                            workflow_id: string;
                         } | null;
                         code: string;
                         cooperating: string[];
                         itemKey: string;
                         lead: string | null;
                         periods: {
-                            accepted_at: string | null;
-                            assignment_id: number;
+                            acceptedAt: string | null;
                             /** Format: date-time */
-                            due_at: string;
-                            /** Format: date-time */
-                            due_on: string;
-                            /** Format: date-time */
-                            ends_on: string;
-                            extended_due_on: string | null;
-                            id: number;
-                            on_time: boolean | null;
-                            on_time_original: boolean | null;
-                            /** Format: date-time */
-                            original_due_on: string;
+                            dueAt: string;
+                            /** Format: date */
+                            dueOn: string;
+                            /** Format: date */
+                            endsOn: string;
+                            extendedDueOn: string | null;
+                            onTime: boolean | null;
+                            onTimeOriginal: boolean | null;
+                            /** Format: date */
+                            originalDueOn: string;
                             seq: number;
-                            /** Format: date-time */
-                            starts_on: string;
+                            /** Format: date */
+                            startsOn: string;
                             /** @enum {string} */
                             status: "open" | "submitted" | "returned" | "accepted" | "closed";
-                            /** Format: date-time */
-                            updated_at: string;
                         }[];
                         proposal: {
                             code: string;
@@ -2101,11 +2148,8 @@ export interface operations {
                             role: "lead" | "cooperating";
                         }[];
                         reports: {
-                            assignment_id: number;
                             attachments: string[];
                             department: string;
-                            department_id: number;
-                            id: number;
                             inputs: {
                                 department: string;
                                 receiptId: string;
@@ -2113,20 +2157,20 @@ export interface operations {
                             }[];
                             /** @enum {string} */
                             kind: "input" | "consolidated";
-                            next_steps: string | null;
-                            percent_done: number;
-                            period_seq: number;
+                            nextSteps: string | null;
+                            percentDone: number;
+                            periodSeq: number;
                             problems: string | null;
                             progress: string;
                             /** Format: uuid */
-                            receipt_id: string;
+                            receiptId: string;
                             review: ("accepted" | "returned") | null;
-                            review_comment: string | null;
-                            reviewed_at: string | null;
-                            reviewed_by: string | null;
+                            reviewComment: string | null;
+                            reviewedAt: string | null;
+                            reviewedBy: string | null;
                             /** Format: date-time */
-                            submitted_at: string;
-                            submitted_by: string;
+                            submittedAt: string;
+                            submittedBy: string;
                             version: number;
                         }[];
                         /** @enum {string} */

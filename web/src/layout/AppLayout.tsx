@@ -10,7 +10,7 @@ import { HealthBanner } from './HealthBanner';
 
 const { Header, Sider, Content } = Layout;
 
-/** The frame of every signed-in page: the role's menu, who is signed in, the ledger download and sign-out. */
+/** The frame of every signed-in page: the role's menu, who is signed in, the ledger download, changing one's password and sign-out. */
 export function AppLayout({ children }: { children: ReactNode }) {
   const { me, signOut } = useAuth();
   const navigate = useNavigate();
@@ -44,6 +44,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
               {me?.department ? <> · <DepartmentName code={me.department} /></> : null})
             </span>
             <Button onClick={ledger}>下载台账</Button>
+            <Button onClick={() => navigate('/account/password')}>修改密码</Button>
             <Button
               onClick={async () => {
                 await signOut();

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { ChangePasswordPage } from './account/ChangePassword';
 import { CalendarPage } from './admin/Calendar';
 import { DepartmentsPage } from './admin/Departments';
 import { UsersPage } from './admin/Users';
@@ -35,6 +36,8 @@ export const pages: PageDef[] = [
   { path: '/escalations', title: '督办事项', roles: ['leadership'], menu: true, element: <EscalationsPage /> },
   { path: '/items/:plan/:item', title: '事项详情', roles: 'all', menu: false, element: <ItemPage /> },
   { path: '/items/:plan/:item/report', title: '进展报送', roles: ['department'], menu: false, element: <ReportPage /> },
+  // Every signed-in user's own account, reached from the header.
+  { path: '/account/password', title: '修改密码', roles: 'all', menu: false, element: <ChangePasswordPage /> },
   { path: '/admin/users', title: '用户管理', roles: ['admin'], menu: true, element: <UsersPage /> },
   { path: '/admin/departments', title: '部门通知渠道', roles: ['admin'], menu: true, element: <DepartmentsPage /> },
   { path: '/admin/calendar', title: '工作日历', roles: ['admin'], menu: true, element: <CalendarPage /> },

@@ -84,6 +84,8 @@ export function CalendarPage() {
         try {
           const r = await unwrap(api.PUT('/api/v1/calendar/{year}', { params: { path: { year: parsed.year } }, body: { days: parsed.days } }));
           void message.success(r.changed ? `已加载${parsed.year}年工作日历${r.openItemsRetimed ? `,已通知${r.openItemsRetimed}个办理中的事项重新计算期限` : ''}` : `${parsed.year}年工作日历与文件一致,未作更改`);
+          // The calendar stands; items that could not be told now are told by the next load.
+          if (r.openItemsFailed.length) void message.warning(`${r.openItemsFailed.length}个办理中的事项未能通知重新计算期限,请稍后重新加载本年度日历`, 10);
           if (parsed.year === year) cal.reload();
           else setYear(parsed.year);
         } catch (err) {

@@ -1,11 +1,13 @@
-import { Alert, Button, Card, Col, Form, Input, Row, Select, Space, Table, Tag, message, Empty } from 'antd';
+import { Alert, Button, Card, Col, Form, Input, Modal, Row, Select, Space, Table, Tag, message, Empty } from 'antd';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError, formFields } from '../../api/errors';
+import { useAuth } from '../../auth';
 import { DepartmentName, useDepartments } from '../../departments';
 import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import { label, ROLE } from '../../labels';
+import { ResetPasswordDialog, ResetResultDialog, type ResetOutcome, type ResetTarget } from './ResetPassword';
 
 interface UserRow {
   id?: number;
@@ -29,9 +31,74 @@ async function loadUsers(): Promise<UserRow[]> {
   return (await unwrap(api.GET('/api/v1/users'))).users;
 }
 
-/** 用户管理: the users, and a form to add one with its role and, for a liaison, its department. */
+/** The account actions the API offers an administrator on one user (POST /api/v1/users/{id}/…), each confirmed first. */
+type Account = 'disable' | 'enable' | 'end-sessions';
+
+const CONFIRM: Record<Account, (u: UserRow, self: boolean) => { title: string; content: string; okText: string; danger: boolean }> = {
+  disable: (u) => ({ title: `停用用户 ${u.username}?`, content: '停用后该用户不能登录,其全部登录立即结束。可随时重新启用。', okText: '停用', danger: true }),
+  enable: (u) => ({ title: `启用用户 ${u.username}?`, content: '启用后该用户可以用原密码重新登录。', okText: '启用', danger: false }),
+  'end-sessions': (u, self) => ({
+    title: `结束 ${u.username} 的全部会话?`,
+    content: self ? '将结束您在其他浏览器或设备上的全部登录,当前登录保持有效。' : '该用户在所有浏览器和设备上的登录将立即结束,须重新登录。',
+    okText: '结束会话',
+    danger: true,
+  }),
+};
+
+async function runAccount(action: Account, id: number): Promise<string> {
+  const path = { params: { path: { id } } };
+  if (action === 'disable') {
+    const u = await unwrap(api.POST('/api/v1/users/{id}/disable', path));
+    return `已停用用户 ${u.username}`;
+  }
+  if (action === 'enable') {
+    const u = await unwrap(api.POST('/api/v1/users/{id}/enable', path));
+    return `已启用用户 ${u.username}`;
+  }
+  const r = await unwrap(api.POST('/api/v1/users/{id}/sessions/end', path));
+  return r.sessionsEnded ? `已结束${r.sessionsEnded}个登录会话` : '该用户没有需要结束的登录会话';
+}
+
+/** The API's refusal of an account action, in Chinese; an administrator disabling themself is refused (409). */
+function accountError(action: Account, err: unknown): string {
+  if (!(err instanceof ApiError)) return '操作未成功,请稍后重试';
+  if (action === 'disable' && err.status === 409) return '不能停用自己的账号';
+  if (err.status === 404) return '该用户不存在,请刷新用户列表';
+  return err.text;
+}
+
+/** 停用 / 启用, 重置密码 and 结束会话 for one user. */
+function UserActions({ user, onAction, onReset }: { user: UserRow & { id: number }; onAction: (action: Account) => void; onReset: () => void }) {
+  const who = user.username;
+  return (
+    <Space size={4} wrap>
+      {user.disabled ? (
+        <Button size="small" onClick={() => onAction('enable')} aria-label={`启用用户 ${who}`}>
+          启用
+        </Button>
+      ) : (
+        <Button size="small" danger onClick={() => onAction('disable')} aria-label={`停用用户 ${who}`}>
+          停用
+        </Button>
+      )}
+      <Button size="small" onClick={onReset} aria-label={`重置密码 ${who}`}>
+        重置密码
+      </Button>
+      <Button size="small" onClick={() => onAction('end-sessions')} aria-label={`结束会话 ${who}`}>
+        结束会话
+      </Button>
+    </Space>
+  );
+}
+
+/** 用户管理: the users with their state and account actions, and a form to add one with its role and, for a liaison, its department. */
 export function UsersPage() {
   const users = useLoad(loadUsers, []);
+  const { me } = useAuth();
+  // The hook's dialogs get the console's locale, theme and button settings; the static Modal.confirm would not.
+  const [modal, modalHolder] = Modal.useModal();
+  const [resetting, setResetting] = useState<ResetTarget & { self: boolean }>();
+  const [outcome, setOutcome] = useState<ResetOutcome>();
   const { list: departments } = useDepartments();
   const [added, setAdded] = useState<UserRow[]>([]);
   const [form] = Form.useForm<NewUser>();
@@ -62,10 +129,32 @@ export function UsersPage() {
     }
   };
 
+  const account = (action: Account, u: UserRow & { id: number }) => {
+    const self = u.username === me?.username;
+    const c = CONFIRM[action](u, self);
+    void modal.confirm({
+      title: c.title,
+      content: c.content,
+      okText: c.okText,
+      okButtonProps: { danger: c.danger },
+      cancelText: '取消',
+      onOk: async () => {
+        // Settled here, never rejected: a rejected onOk would keep the dialog open with nothing said.
+        try {
+          void message.success(await runAccount(action, u.id));
+        } catch (err) {
+          void message.error(accountError(action, err), 6);
+        }
+        users.reload();
+      },
+    });
+  };
+
   const listed = users.data;
   const rows = listed ?? added;
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
+      {modalHolder}
       <PageTitle>用户管理</PageTitle>
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={9}>
@@ -108,20 +197,59 @@ export function UsersPage() {
               size="small"
               loading={users.loading}
               dataSource={rows}
-              scroll={{ x: 640 }}
+              scroll={{ x: 880 }}
               pagination={{ pageSize: 15, showSizeChanger: false, showTotal: (t) => `共 ${t} 人` }}
               locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={'暂无用户'} /> }}
               columns={[
-                { title: '用户名', dataIndex: 'username' },
+                {
+                  title: '用户名',
+                  dataIndex: 'username',
+                  // The user's name and the actions stay in view while a narrow table scrolls sideways.
+                  fixed: 'left',
+                  render: (n: string) => (
+                    <>
+                      {n}
+                      {n === me?.username ? <Tag style={{ marginInlineStart: 6 }}>本人</Tag> : null}
+                    </>
+                  ),
+                },
+                // The state next to the name, in view before the table scrolls sideways.
+                { title: '状态', dataIndex: 'disabled', render: (off: boolean | undefined) => (off ? <Tag>已停用</Tag> : <Tag color="#237804">正常</Tag>) },
                 { title: '姓名', dataIndex: 'displayName', render: (n: string | null | undefined) => n || '—' },
                 { title: '角色', dataIndex: 'role', render: (r: string) => label(ROLE, r) },
                 { title: '所属部门', dataIndex: 'department', render: (c: string | null) => (c ? <DepartmentName code={c} /> : '—') },
-                { title: '状态', dataIndex: 'disabled', render: (off: boolean | undefined) => (off ? <Tag>已停用</Tag> : <Tag color="#237804">正常</Tag>) },
+                {
+                  title: '操作',
+                  key: 'actions',
+                  fixed: 'right',
+                  width: 228,
+                  render: (_v, u) =>
+                    u.id === undefined ? null : (
+                      <UserActions
+                        user={{ ...u, id: u.id }}
+                        onAction={(action) => account(action, { ...u, id: u.id as number })}
+                        onReset={() => setResetting({ id: u.id as number, username: u.username, self: u.username === me?.username })}
+                      />
+                    ),
+                },
               ]}
             />
           </Card>
         </Col>
       </Row>
+      {resetting ? (
+        <ResetPasswordDialog
+          user={resetting}
+          self={resetting.self}
+          onClose={() => setResetting(undefined)}
+          onDone={(o) => {
+            setResetting(undefined);
+            setOutcome(o);
+            users.reload();
+          }}
+        />
+      ) : null}
+      {outcome ? <ResetResultDialog outcome={outcome} onClose={() => setOutcome(undefined)} /> : null}
     </Space>
   );
 }

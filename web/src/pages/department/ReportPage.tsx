@@ -10,7 +10,7 @@ import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import { label, PERIOD_STATUS } from '../../labels';
 import { ReportView } from '../item/ReportView';
-import { currentPeriod, fetchItem, itemPath, newRequestKey, OPEN_WORK, type ItemDetail, type ReportRow } from '../item/types';
+import { currentPeriod, fetchItem, itemPath, newRequestKey, OPEN_WORK, type ItemDetail, type ItemReport } from '../item/types';
 
 interface ReportValues {
   progress: string;
@@ -24,15 +24,15 @@ interface ReportValues {
 const LINK = /^https?:\/\/\S{1,1000}$/;
 
 /** This department's last report on the item (any period), to start from: 减负, nobody types the same twice. */
-function lastOwn(d: ItemDetail, dept: string | null | undefined): ReportRow | undefined {
-  return [...d.reports].filter((r) => r.department === dept).sort((a, b) => b.id - a.id)[0];
+function lastOwn(d: ItemDetail, dept: string | null | undefined): ItemReport | undefined {
+  return d.reports.filter((r) => r.department === dept).at(-1);
 }
 
 /** The latest input of each co-operating department in a period. */
-function latestInputs(d: ItemDetail, seq: number): ReportRow[] {
-  const byDept = new Map<string, ReportRow>();
+function latestInputs(d: ItemDetail, seq: number): ItemReport[] {
+  const byDept = new Map<string, ItemReport>();
   for (const r of d.reports) {
-    if (r.kind !== 'input' || r.period_seq !== seq) continue;
+    if (r.kind !== 'input' || r.periodSeq !== seq) continue;
     const seen = byDept.get(r.department);
     if (!seen || seen.version < r.version) byDept.set(r.department, r);
   }
@@ -53,7 +53,7 @@ function ReportForm({ d, plan, item, dept }: { d: ItemDetail; plan: string; item
   const initial = useMemo<Partial<ReportValues>>(
     () =>
       previous
-        ? { progress: previous.progress, percentDone: previous.percent_done, problems: previous.problems ?? '', nextSteps: previous.next_steps ?? '', attachments: previous.attachments ?? [] }
+        ? { progress: previous.progress, percentDone: previous.percentDone, problems: previous.problems ?? '', nextSteps: previous.nextSteps ?? '', attachments: previous.attachments }
         : { percentDone: 0, attachments: [] },
     [previous],
   );
@@ -62,7 +62,7 @@ function ReportForm({ d, plan, item, dept }: { d: ItemDetail; plan: string; item
   }
   const inputs = isLead ? latestInputs(d, period.seq) : [];
   const missing = isLead ? d.cooperating.filter((c) => !inputs.some((r) => r.department === c)) : [];
-  const returned = d.reports.filter((r) => r.period_seq === period.seq && r.department === dept && r.review === 'returned').sort((a, b) => b.id - a.id)[0];
+  const returned = d.reports.filter((r) => r.periodSeq === period.seq && r.department === dept && r.review === 'returned').at(-1);
 
   const submit = async (v: ReportValues) => {
     setBusy(true);
@@ -103,16 +103,16 @@ function ReportForm({ d, plan, item, dept }: { d: ItemDetail; plan: string; item
         <Card title={`第${period.seq}期 ${isLead ? '进展报告(牵头单位汇总)' : '配合材料'}`} size="small">
           <Space orientation="vertical" size={4} style={{ marginBottom: 12 }}>
             <Typography.Text>
-              周期:{chineseDate(period.starts_on)} 至 {chineseDate(period.ends_on)}
+              周期:{chineseDate(period.startsOn)} 至 {chineseDate(period.endsOn)}
             </Typography.Text>
             <Typography.Text>
-              报送期限:{chineseDate(period.extended_due_on ?? period.due_on)}
-              {period.extended_due_on || period.due_on !== period.original_due_on ? `(原定${chineseDate(period.original_due_on)})` : ''} · 状态:{label(PERIOD_STATUS, period.status)}
+              报送期限:{chineseDate(period.extendedDueOn ?? period.dueOn)}
+              {period.extendedDueOn || period.dueOn !== period.originalDueOn ? `(原定${chineseDate(period.originalDueOn)})` : ''} · 状态:{label(PERIOD_STATUS, period.status)}
             </Typography.Text>
-            {previous ? <Typography.Text type="secondary">已按本部门上次报送(第{previous.period_seq}期,{chineseDateTime(previous.submitted_at)})预先填好,请修改后报送。</Typography.Text> : null}
+            {previous ? <Typography.Text type="secondary">已按本部门上次报送(第{previous.periodSeq}期,{chineseDateTime(previous.submittedAt)})预先填好,请修改后报送。</Typography.Text> : null}
           </Space>
           {period.status === 'submitted' ? <Alert type="info" showIcon style={{ marginBottom: 12 }} title="本期已报送,正在审核;再次报送将形成新的版本。" /> : null}
-          {returned ? <Alert type="warning" showIcon style={{ marginBottom: 12 }} title="上次报送被退回" description={returned.review_comment || '请修改后重新报送。'} /> : null}
+          {returned ? <Alert type="warning" showIcon style={{ marginBottom: 12 }} title="上次报送被退回" description={returned.reviewComment || '请修改后重新报送。'} /> : null}
           {error ? <Alert type="error" showIcon role="alert" style={{ marginBottom: 12 }} title={error} /> : null}
           <Form<ReportValues> form={form} name="report" layout="vertical" initialValues={initial} onFinish={submit} scrollToFirstError>
             <Form.Item name="progress" label="进展情况" rules={[{ required: true, whitespace: true, message: '请填写进展情况' }, { max: 5000, message: '不能超过5000个字符' }]}>
@@ -188,7 +188,7 @@ function ReportForm({ d, plan, item, dept }: { d: ItemDetail; plan: string; item
             {inputs.length ? (
               <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
                 {inputs.map((r) => (
-                  <ReportView key={r.id} report={r} />
+                  <ReportView key={r.receiptId} report={r} />
                 ))}
               </Space>
             ) : (

@@ -2,14 +2,14 @@ import { Alert, Button, Card, Collapse, Descriptions, Empty, Result, Skeleton, S
 import { useParams } from 'react-router-dom';
 import { useAuth } from '../../auth';
 import { DepartmentName } from '../../departments';
-import { chineseDate, chineseDateTime, isoDay } from '../../format';
+import { chineseDate, chineseDateTime } from '../../format';
 import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import { CADENCE, GRADE, label, PERIOD_STATUS, STATUS } from '../../labels';
 import { AcknowledgeButton, CompletionButton, ExtensionButton, InstructionButton, ReportLink } from './actions';
 import { ReportView } from './ReportView';
 import { StatusTag } from '../../components/StatusTag';
-import { currentPeriod, fetchItem, fetchTimeline, OPEN_WORK, type PeriodRow, type ReportRow, type TimelineEvent } from './types';
+import { currentPeriod, fetchItem, fetchTimeline, OPEN_WORK, type ItemPeriod, type ItemReport, type TimelineEvent } from './types';
 
 
 interface ConsoleInfo {
@@ -41,18 +41,19 @@ function actorName(actor: string): string {
   return actor === 'system' ? '系统' : actor;
 }
 
-function onTime(p: PeriodRow): string {
+function onTime(p: ItemPeriod): string {
   if (p.status !== 'accepted') return '—';
-  const verdict = (v: boolean | null | undefined) => (v === true ? '按时' : v === false ? '逾期' : '—');
-  return p.on_time_original === undefined || p.on_time_original === p.on_time ? verdict(p.on_time) : `原定期限${verdict(p.on_time_original)},调整后${verdict(p.on_time)}`;
+  const verdict = (v: boolean | null) => (v === true ? '按时' : v === false ? '逾期' : '—');
+  return p.onTimeOriginal === p.onTime ? verdict(p.onTime) : `原定期限${verdict(p.onTimeOriginal)},调整后${verdict(p.onTime)}`;
 }
 
-function PeriodReports({ reports }: { reports: ReportRow[] }) {
-  const sorted = [...reports].sort((a, b) => (a.kind === b.kind ? b.id - a.id : a.kind === 'consolidated' ? -1 : 1));
+/** A period's reports: the consolidated ones first, newest first within each kind (the API lists them oldest first). */
+function PeriodReports({ reports }: { reports: ItemReport[] }) {
+  const sorted = [...reports].reverse().sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'consolidated' ? -1 : 1));
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
       {sorted.map((r) => (
-        <ReportView key={r.id} report={r} />
+        <ReportView key={r.receiptId} report={r} />
       ))}
     </Space>
   );
@@ -93,7 +94,7 @@ export function ItemPage() {
     <Space wrap>
       {isLead && d.status === 'assigned' ? <AcknowledgeButton plan={plan} item={item} onDone={reload} /> : null}
       {isParty && reporting && period ? <ReportLink plan={plan} item={item} periodSeq={period.seq} primary /> : null}
-      {isLead && reporting && period ? <ExtensionButton plan={plan} item={item} currentDueOn={isoDay(period.extended_due_on ?? period.due_on)} onDone={reload} /> : null}
+      {isLead && reporting && period ? <ExtensionButton plan={plan} item={item} currentDueOn={period.extendedDueOn ?? period.dueOn} onDone={reload} /> : null}
       {isLead && reporting ? <CompletionButton plan={plan} item={item} onDone={reload} /> : null}
       {me?.role === 'leadership' && a && !['completed', 'cancelled'].includes(d.status) ? <InstructionButton plan={plan} item={item} title={d.title} onDone={reload} /> : null}
       {temporalUrl && a ? (
@@ -104,8 +105,8 @@ export function ItemPage() {
     </Space>
   );
 
-  const byPeriod = new Map<number, ReportRow[]>();
-  for (const r of d.reports) byPeriod.set(r.period_seq, [...(byPeriod.get(r.period_seq) ?? []), r]);
+  const byPeriod = new Map<number, ItemReport[]>();
+  for (const r of d.reports) byPeriod.set(r.periodSeq, [...(byPeriod.get(r.periodSeq) ?? []), r]);
   const events: TimelineEvent[] = timeline.data ?? [];
 
   return (
@@ -142,19 +143,19 @@ export function ItemPage() {
               ),
             },
             { key: 'cadence', label: '报送频次', children: a ? label(CADENCE, a.cadence) : '—' },
-            { key: 'start', label: '开始日期', children: chineseDate(a?.start_date) },
-            { key: 'final', label: '完成时限', children: chineseDate(a?.final_deadline) },
-            { key: 'assigned', label: '交办时间', children: a ? `${chineseDateTime(a.assigned_at)}(${a.assigned_by})` : '—' },
-            { key: 'ack', label: '签收时间', children: chineseDateTime(a?.acknowledged_at) },
-            { key: 'next', label: '下一截止日', children: chineseDate(a?.next_due_on) },
+            { key: 'start', label: '开始日期', children: chineseDate(a?.startDate) },
+            { key: 'final', label: '完成时限', children: chineseDate(a?.finalDeadline) },
+            { key: 'assigned', label: '交办时间', children: a ? `${chineseDateTime(a.assignedAt)}(${a.assignedBy})` : '—' },
+            { key: 'ack', label: '签收时间', children: chineseDateTime(a?.acknowledgedAt) },
+            { key: 'next', label: '下一截止日', children: chineseDate(a?.nextDueOn) },
             ...(a?.grade ? [{ key: 'grade', label: '办结评定', children: label(GRADE, a.grade) }] : []),
-            ...(a?.completion_summary ? [{ key: 'summary', label: '完成情况总结', children: <span style={{ whiteSpace: 'pre-wrap' }}>{a.completion_summary}</span> }] : []),
-            ...(a?.cancel_reason ? [{ key: 'cancel', label: '撤销原因', children: a.cancel_reason }] : []),
+            ...(a?.completionSummary ? [{ key: 'summary', label: '完成情况总结', children: <span style={{ whiteSpace: 'pre-wrap' }}>{a.completionSummary}</span> }] : []),
+            ...(a?.cancelReason ? [{ key: 'cancel', label: '撤销原因', children: a.cancelReason }] : []),
           ]}
         />
       </Card>
       <Card title="报送期次" size="small">
-        <Table<PeriodRow>
+        <Table<ItemPeriod>
           rowKey="seq"
           size="small"
           dataSource={d.periods}
@@ -163,10 +164,10 @@ export function ItemPage() {
           locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={a ? '尚无报送期次' : '该事项尚未交办'} /> }}
           columns={[
             { title: '期次', dataIndex: 'seq', render: (s: number) => `第${s}期` },
-            { title: '周期', key: 'range', render: (_v, p) => `${chineseDate(p.starts_on)} 至 ${chineseDate(p.ends_on)}` },
-            { title: '原定报送期限', dataIndex: 'original_due_on', render: chineseDate },
-            { title: '现行报送期限', dataIndex: 'due_on', render: chineseDate },
-            { title: '延期至', dataIndex: 'extended_due_on', render: chineseDate },
+            { title: '周期', key: 'range', render: (_v, p) => `${chineseDate(p.startsOn)} 至 ${chineseDate(p.endsOn)}` },
+            { title: '原定报送期限', dataIndex: 'originalDueOn', render: chineseDate },
+            { title: '现行报送期限', dataIndex: 'dueOn', render: chineseDate },
+            { title: '延期至', dataIndex: 'extendedDueOn', render: chineseDate },
             { title: '状态', dataIndex: 'status', render: (s: string) => label(PERIOD_STATUS, s) },
             { title: '是否按时', key: 'onTime', render: (_v, p) => onTime(p) },
           ]}

@@ -2,7 +2,7 @@ import { Descriptions, Progress, Space, Tag, Typography } from 'antd';
 import { DepartmentName } from '../../departments';
 import { chineseDateTime } from '../../format';
 import { label, REPORT_KIND } from '../../labels';
-import type { ReportRow } from './types';
+import type { ItemReport } from './types';
 
 const REVIEW: Record<string, { text: string; color: string }> = {
   accepted: { text: '审核通过', color: '#237804' },
@@ -15,7 +15,7 @@ function Paragraphs({ text }: { text: string | null | undefined }) {
 }
 
 /** One progress report or co-operating input, as the secretariat, the lead and the leading group read it. */
-export function ReportView({ report }: { report: ReportRow }) {
+export function ReportView({ report }: { report: ItemReport }) {
   const review = report.review ? REVIEW[report.review] : undefined;
   const links = report.attachments ?? [];
   return (
@@ -32,11 +32,11 @@ export function ReportView({ report }: { report: ReportRow }) {
         </Space>
       }
       items={[
-        { key: 'at', label: '报送时间', children: `${chineseDateTime(report.submitted_at)}(${report.submitted_by})` },
-        { key: 'percent', label: '完成比例', children: <Progress percent={report.percent_done} size="small" style={{ maxWidth: 320 }} aria-label="完成比例" /> },
+        { key: 'at', label: '报送时间', children: `${chineseDateTime(report.submittedAt)}(${report.submittedBy})` },
+        { key: 'percent', label: '完成比例', children: <Progress percent={report.percentDone} size="small" style={{ maxWidth: 320 }} aria-label="完成比例" /> },
         { key: 'progress', label: '进展情况', children: <Paragraphs text={report.progress} /> },
         { key: 'problems', label: '存在问题', children: <Paragraphs text={report.problems} /> },
-        { key: 'next', label: '下步打算', children: <Paragraphs text={report.next_steps} /> },
+        { key: 'next', label: '下步打算', children: <Paragraphs text={report.nextSteps} /> },
         {
           key: 'links',
           label: '附件链接',
@@ -53,7 +53,7 @@ export function ReportView({ report }: { report: ReportRow }) {
           ),
         },
         ...(report.review
-          ? [{ key: 'review', label: '审核意见', children: `${report.review_comment || (report.review === 'accepted' ? '同意' : '—')}(${report.reviewed_by ?? ''} ${chineseDateTime(report.reviewed_at)})` }]
+          ? [{ key: 'review', label: '审核意见', children: `${report.reviewComment || (report.review === 'accepted' ? '同意' : '—')}(${report.reviewedBy ?? ''} ${chineseDateTime(report.reviewedAt)})` }]
           : []),
       ]}
     />

@@ -11,11 +11,10 @@ type Ok<Op> = Op extends { responses: infer R }
   : never;
 export type Answer<P extends keyof paths, M extends keyof paths[P]> = Ok<paths[P][M]>;
 
-/** The item as GET /api/v1/plans/:plan/items/:item answers it: the catalog entry, its assignment record, its periods and its reports (rows as stored). */
+/** The item as GET /api/v1/plans/:plan/items/:item answers it: the catalog entry, its assignment, its periods and its reports (oldest first). */
 export type ItemDetail = Answer<'/api/v1/plans/{plan}/items/{item}', 'get'>;
-export type PeriodRow = ItemDetail['periods'][number];
-export type ReportRow = ItemDetail['reports'][number];
-export type AssignmentRow = NonNullable<ItemDetail['assignment']>;
+export type ItemPeriod = ItemDetail['periods'][number];
+export type ItemReport = ItemDetail['reports'][number];
 export type TimelineEvent = Answer<'/api/v1/plans/{plan}/items/{item}/timeline', 'get'>['events'][number];
 
 export async function fetchItem(plan: string, item: string): Promise<ItemDetail> {
@@ -41,7 +40,7 @@ export function reportPath(plan: string, item: string, periodSeq?: number): stri
 }
 
 /** The period a department reports on now: the one not yet accepted or closed (open, returned, or submitted and awaiting review, when a new version may still be filed). */
-export function currentPeriod(periods: PeriodRow[]): PeriodRow | undefined {
+export function currentPeriod(periods: ItemPeriod[]): ItemPeriod | undefined {
   return [...periods].reverse().find((p) => p.status === 'open' || p.status === 'returned' || p.status === 'submitted');
 }
 
