@@ -117,6 +117,28 @@ describe('HTTP API', () => {
     expect(conflict.body.error.message).toMatch(/only an assigned item is acknowledged/);
   });
 
+  test('bulk assignment: several items at once, answered in the order given; an item given twice is assigned once, an unknown one refused alone', async () => {
+    // Assigned today (this API runs on the real clock): due by the end of next year.
+    const finalDeadline = `${new Date().getUTCFullYear() + 1}-12-31`;
+    const items = ['A02-1', 'A02-2', 'A02-3', 'A02-2', 'Z99-9', 'A03-1'].map((itemCode) => ({ itemCode, lead: 'finance', finalDeadline }));
+    const res = await as('secretariat', 'post', `${API_BASE}/plans/${PLAN}/assignments`).send({ items });
+    expect(res.status).toBe(200);
+    const results = res.body.results as { index: number; itemCode: string; status: number; workflowId?: string }[];
+    expect(results.map((r) => [r.index, r.itemCode])).toEqual(items.map((it, i) => [i, it.itemCode]));
+    for (const i of [0, 2, 5]) expect(results[i]).toMatchObject({ status: 201, workflowId: d.itemWorkflowId(PLAN, items[i]!.itemCode) });
+    // The same item twice in one request: one assignment wins, the other is told it is assigned already.
+    expect([results[1]!.status, results[3]!.status].sort()).toEqual([201, 409]);
+    expect(results[4]!.status).toBe(404);
+    await eventually(
+      async () => Number(((await db('assignments').whereIn('workflow_id', ['A02-1', 'A02-2', 'A02-3', 'A03-1'].map((c) => d.itemWorkflowId(PLAN, c))).count({ n: '*' }).first()) as { n: string }).n),
+      (n) => n === 4,
+      10_000,
+      'four assignment rows',
+    );
+    expect(await db('audit_events').where({ action: 'item.assign', subject: d.itemWorkflowId(PLAN, 'A02-2') }).count({ n: '*' }).first()).toEqual({ n: '1' });
+    for (const c of ['A02-1', 'A02-2', 'A02-3', 'A03-1']) await t.client.workflow.getHandle(d.itemWorkflowId(PLAN, c)).terminate('test over');
+  });
+
   test('the authorization matrix: every role on every route, own and other department', async () => {
     const routes = apiRoutes.filter((r) => !['/auth/login', '/auth/logout'].includes(r.path));
     let cases = 0;

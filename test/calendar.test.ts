@@ -202,7 +202,8 @@ describe('open items told of a calendar change', () => {
 
   test('a client on a namespace that does not exist: every open item is reported failed and logged by id, none passed off as closed', async () => {
     const lost = new Client({ connection: t.client.connection, namespace: NO_SUCH_NAMESPACE });
-    const before = await Promise.all(open.map(signalled));
+    // A signal sent while the workflow is busy is written to its history only after that task: wait for the loads before.
+    const before = await eventually(() => Promise.all(open.map(signalled)), (counts) => counts.every((n) => n === 3), 10_000, 'the signals of the earlier loads');
     const { log, lines } = capturedLog();
     const notice = await signalCalendarChanged(lost, db, log, { attempts: 2, backoffMs: 10 });
     expect(notice.told).toBe(0);

@@ -14,8 +14,12 @@ import { assignItem, assignRequestSchema, reopenItem, reopenRequestSchema } from
 import { busyIfGaveUp, withinWait } from '../services/bounded-wait';
 import { loadItem, requireParty, type ItemAccess } from '../services/item-access';
 import { throughWorkflow } from '../services/workflow-errors';
+import { mapLimited } from '../../platform/limited';
 
 const itemParams = z.object({ plan: code, item: code }).strict();
+
+/** Items of one bulk assignment in flight at once. */
+const BULK_ASSIGN_CONCURRENCY = 8;
 /** What an item write answers besides its own errors: 404 for an item not assigned (or not the department's), 409 for a refusal, 503 busy. */
 const WRITE_ERRORS = {
   404: 'No such item, or not assigned (to a department: not one of its items)',
@@ -200,24 +204,23 @@ export const itemRoutes = [
     handler: async ({ deps, params, body, principal, requestId, res }) => {
       // One deadline for the whole request: items Temporal has not taken by then answer 503 each, and the rest stand.
       const waitMs = deps.updateWaitMs;
-      const results = await withinWait(deps.client, waitMs, async () => {
-        const out = [];
-        for (const [i, one] of body.items.entries()) {
+      // Several at a time: each item is its own row and workflow, and one after another left Temporal idle between round trips.
+      const results = await withinWait(deps.client, waitMs, () =>
+        mapLimited(body.items, BULK_ASSIGN_CONCURRENCY, async (one, i) => {
           try {
             const { workflowId } = await assignItem(
               { client: deps.client, db: deps.db, taskQueue: deps.taskQueue, actor: principal.username, requestId, workingDayMs: deps.workingDayMs },
               { ...one, planCode: params.plan },
             );
-            out.push({ index: i, itemCode: one.itemCode, status: 201, workflowId });
+            return { index: i, itemCode: one.itemCode, status: 201 as const, workflowId };
           } catch (caught) {
             const err = busyIfGaveUp(caught, waitMs);
             if (!(err instanceof HttpError)) throw err;
             if (err.headers) res.set(err.headers);
-            out.push({ index: i, itemCode: one.itemCode, status: err.status, error: { code: err.code, message: err.message, details: err.details } });
+            return { index: i, itemCode: one.itemCode, status: err.status, error: { code: err.code, message: err.message, details: err.details } };
           }
-        }
-        return out;
-      });
+        }),
+      );
       return { results };
     },
   }),

@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../../db/connection';
+import { mapLimited } from '../../platform/limited';
 import type { Logger } from '../../platform/logger';
 import { calendarChangedSignal, OPEN_STATUSES } from '../../workflows/definitions';
 
@@ -41,15 +42,6 @@ async function withRetries<T>(o: Required<CalendarNoticeOptions>, final: (err: u
   }
 }
 
-/** Runs `fn` on every item, at most `limit` at a time. */
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
-
 /**
  * After an administrator loads or replaces a year, every open item re-times
  * its deadlines (and a blocked one resumes): each gets the calendarChanged
@@ -74,7 +66,7 @@ export async function signalCalendarChanged(client: Client, db: Db, log: Logger,
     return { ...notice, failed: open.map((workflowId) => ({ workflowId, error })) };
   }
 
-  await eachLimited(open, o.concurrency, async (workflowId) => {
+  await mapLimited(open, o.concurrency, async (workflowId) => {
     try {
       await withRetries(o, (err) => err instanceof WorkflowNotFoundError, () => bounded(() => client.workflow.getHandle(workflowId).signal(calendarChangedSignal)));
       notice.told += 1;
