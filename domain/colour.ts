@@ -30,7 +30,8 @@ export function colourOf(item: ColourInput, cal: WorkingCalendar, now: number, w
     const today = clock.dateAt(now);
     if (today > item.final_deadline) return 'red';
     if (!item.next_due_on) return 'green';
-    return cal.workingDaysBetween(today, item.next_due_on) <= DUE_SOON_WORKING_DAYS ? 'yellow' : 'green';
+    // Due before the (N+1)th working day after today: at most N working days left. Four days of calendar, not a walk to the due date.
+    return item.next_due_on < cal.nthWorkingDayAfter(today, DUE_SOON_WORKING_DAYS + 1) ? 'yellow' : 'green';
   } catch {
     // A year with no calendar: the item is blocked, which needs attention.
     return 'yellow';

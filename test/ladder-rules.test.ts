@@ -1,7 +1,7 @@
 import { officialArrangement } from '../db/calendar/official';
 import { WorkingCalendar } from '../domain/calendar';
 import { createClock } from '../domain/clock';
-import { colourOf } from '../domain/colour';
+import { colourOf, DUE_SOON_WORKING_DAYS } from '../domain/colour';
 import { finalChased, markFired, nextDeadline, nextDue, pendingEvents } from '../domain/ladder';
 import { onTimeVerdict } from '../domain/on-time';
 import { planAck, planFinal, planPeriod, reportDue, retimePeriod, rungEvents } from '../domain/schedule';
@@ -163,6 +163,20 @@ describe('红黄绿灯', () => {
     expect(colourOf(item, cal, at('2016-07-05'))).toBe('yellow');
     expect(colourOf(item, cal, at('2016-07-11'))).toBe('red');
     expect(colourOf({ ...item, escalation_level: 1 }, cal, at('2016-06-01'))).toBe('red');
+  });
+  test('yellow exactly when at most three working days are left, across weekends and holidays (the day-by-day count agrees on every day of 2016)', () => {
+    // 国庆 2016: Oct 1-7 off, Oct 8-9 (a weekend) worked.
+    const due = (next: string) => ({ ...item, next_due_on: next, next_due_at: new Date(clock.endOf(next)), final_deadline: '2016-12-30' });
+    expect(colourOf(due('2016-10-11'), cal, at('2016-09-30'))).toBe('green');
+    expect(colourOf(due('2016-10-10'), cal, at('2016-09-30'))).toBe('yellow');
+    for (let day = Date.parse('2016-01-04T00:00:00Z'); day <= Date.parse('2016-12-20T00:00:00Z'); day += 86_400_000) {
+      const today = new Date(day).toISOString().slice(0, 10);
+      for (const ahead of [1, 3, 4, 5, 9]) {
+        const next = new Date(day + ahead * 86_400_000).toISOString().slice(0, 10);
+        const counted = cal.workingDaysBetween(today, next) <= DUE_SOON_WORKING_DAYS ? 'yellow' : 'green';
+        expect([today, next, colourOf(due(next), cal, at(today))]).toEqual([today, next, counted]);
+      }
+    }
   });
   test('red past the final deadline even while the last report is not yet due', () => {
     expect(colourOf({ ...item, next_due_on: '2017-01-09', next_due_at: new Date(clock.endOf('2017-01-09')) }, cal, at('2017-01-03'))).toBe('red');
