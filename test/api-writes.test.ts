@@ -67,7 +67,7 @@ describe('HTTP API: bounded waits, Idempotency-Key, assigning twice', () => {
     }
   });
   afterAll(async () => {
-    for (const code of ['A01-1', 'A01-2', 'A01-3']) await client?.workflow.getHandle(d.itemWorkflowId(PLAN, code)).terminate('test over').catch(() => undefined);
+    for (const code of ['A01-1', 'A01-2', 'A01-3', 'A01-5']) await client?.workflow.getHandle(d.itemWorkflowId(PLAN, code)).terminate('test over').catch(() => undefined);
     await t?.close().catch(() => undefined);
     await connection?.close();
     await db?.destroy();
@@ -136,6 +136,26 @@ describe('HTTP API: bounded waits, Idempotency-Key, assigning twice', () => {
     expect(await instruct()).toMatchObject({ status: 201, body: done.body });
     expect(await instructionsOf('A01-2')).toHaveLength(1);
     expect(await db('audit_events').where({ action: 'item.instruct', subject: d.itemWorkflowId(PLAN, 'A01-2') })).toHaveLength(1);
+  });
+
+  test('an assignment the workflow cannot take in UPDATE_WAIT_MS is 503; the retry with the same key gets that assignment, not 409', async () => {
+    await t.close();
+    const assign = (key: string) => call(impatientApp, 'secretariat', `${ITEMS}/A01-5/assign`).set('idempotency-key', key).send(ASSIGN_BODY);
+    // The first attempt starts the item's workflow, which no worker processes yet.
+    const busy = await assign('assign-busy');
+    expect(busy.status).toBe(503);
+
+    t = await temporalHarness(db, 'api-writes', { workingDayMs: 60_000 });
+    const done = await eventually(() => assign('assign-busy'), (res) => res.status !== 503, 60_000, 'the retried assignment');
+    expect(done.status).toBe(201);
+    expect(done.body).toMatchObject({ workflowId: d.itemWorkflowId(PLAN, 'A01-5'), lead: 'eic', cooperating: ['sti'], startDate: '2016-03-28' });
+    expect(await assign('assign-busy')).toMatchObject({ status: 201, body: done.body });
+    // Any other request for the item is still refused: an item is assigned once.
+    const other = await assign('assign-other');
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('already_assigned');
+    expect(await db('assignments').where({ workflow_id: d.itemWorkflowId(PLAN, 'A01-5') })).toHaveLength(1);
+    expect(await db('audit_events').where({ action: 'item.assign', subject: d.itemWorkflowId(PLAN, 'A01-5') })).toHaveLength(1);
   });
 
   test('an item with an assignment record is refused on assign (409), even when Temporal knows no workflow for it', async () => {

@@ -6,6 +6,7 @@ import { createLogger } from '../platform/logger';
 import * as d from '../workflows/definitions';
 import { createCatalogDatabase } from './helpers/db';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
+import { mirrorProblems } from './helpers/mirror';
 import { eventually, sleep } from './helpers/wait';
 
 /**
@@ -209,18 +210,7 @@ describe('randomised interleaving of updates, signals and the ladder', () => {
     if (final.nextPeriodSeq - 1 > periods.length) problems.push(`state has passed period ${final.nextPeriodSeq - 1}, the mirror holds ${periods.length}`);
 
     // 4. The mirror equals the workflow's state.
-    const row = { status: a.status, lead: a.lead, escalationLevel: a.escalation_level, grade: a.grade ?? undefined };
-    const want = { status: final.status, lead: final.lead, escalationLevel: final.escalationLevel, grade: final.grade };
-    if (JSON.stringify(row) !== JSON.stringify(want)) problems.push(`mirror ${JSON.stringify(row)} != state ${JSON.stringify(want)}`);
-    const coops = (await db('assignment_cooperators as c').join('departments as d', 'd.id', 'c.department_id').where('c.assignment_id', a.id).pluck('d.code')) as string[];
-    if (JSON.stringify(coops.sort()) !== JSON.stringify([...final.cooperating].sort())) problems.push(`mirror co-operating ${coops} != state ${final.cooperating}`);
-    const p = final.period;
-    if (p) {
-      const mirrored = periods.find((x) => x.seq === p.seq);
-      const got = mirrored && { status: mirrored.status, dueOn: mirrored.due_on, originalDueOn: mirrored.original_due_on, extendedDueOn: mirrored.extended_due_on ?? undefined };
-      const expected = { status: p.status, dueOn: p.dueOn, originalDueOn: p.originalDueOn, extendedDueOn: p.extendedDueOn };
-      if (JSON.stringify(got) !== JSON.stringify(expected)) problems.push(`period ${p.seq}: mirror ${JSON.stringify(got)} != state ${JSON.stringify(expected)}`);
-    }
+    problems.push(...(await mirrorProblems(db, h.workflowId, final)));
     return problems;
   }
 

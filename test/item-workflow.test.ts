@@ -148,12 +148,18 @@ describe('the item workflow', () => {
   });
 
   test('a report after the first rung stops the ladder', async () => {
-    const h = await assign('A01-3');
+    // 督办 and 上报领导小组 well after 催办, so the report comes in between even on a busy machine:
+    // a rung that fell due before the report is recorded, whenever the worker gets to it.
+    const h = await assign('A01-3', { escalation: [
+      { rung: 'cuiban', label: '催办', overdueWorkingDays: 1 },
+      { rung: 'duban', label: '督办', overdueWorkingDays: 8 },
+      { rung: 'leading-group', label: '上报领导小组', overdueWorkingDays: 9 },
+    ] });
     await ack(h);
     await eventually(() => escalations(h.workflowId), (r) => r.length >= 1, 30_000, 'first rung');
     await report(h, 'eic');
     await review(h, 'accept');
-    await sleep(WORKING_DAY * 6);
+    await sleep(WORKING_DAY * 10);
     const rows = await escalations(h.workflowId);
     expect(rows.map((r) => r.rung)).toEqual(['cuiban']);
     expect(rows[0]?.resolved_at).not.toBeNull();

@@ -94,4 +94,43 @@ describe('a worker killed mid-ladder', () => {
     expect(state.escalationLevel).toBe(3);
     await handle.terminate('test over');
   });
+
+  test('a report filed while no worker runs, after rungs fell due: what fell due before it is recorded once the worker is back, nothing after', async () => {
+    const first = startWorker();
+    // 督办 and 上报领导小组 long after 催办, so a restarting worker is back well before them.
+    const escalation = [
+      { rung: 'cuiban' as const, label: '催办', overdueWorkingDays: 1 },
+      { rung: 'duban' as const, label: '督办', overdueWorkingDays: 60 },
+      { rung: 'leading-group' as const, label: '上报领导小组', overdueWorkingDays: 61 },
+    ];
+    const { workflowId } = await assignItem(
+      { client, db, taskQueue, actor: 'secretariat-user', workingDayMs: WORKING_DAY },
+      { planCode: 'sd-internet-plus-2016-2018', itemCode: 'A05-2', lead: 'fda', cooperating: [], startDate: '2016-03-14', finalDeadline: '2016-12-30', escalation },
+    );
+    const handle = client.workflow.getHandle(workflowId);
+    await handle.executeUpdate(d.acknowledgeUpdate, { args: [{ actor: 'liaison', department: 'fda' }] });
+    const period = (await eventually(() => handle.query(d.stateQuery), (s) => s.period !== undefined, 30_000, 'the first period')).period as d.PeriodState;
+    const cuiban = period.rungs.find((r) => r.rung === 'cuiban') as d.RungEvent;
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+
+    // No worker: the reminders and 催办 fall due; then the department reports, before any worker is back.
+    await sleep(cuiban.at + WORKING_DAY / 2 - Date.now());
+    const reported = handle.executeUpdate(d.submitReportUpdate, { args: [{ actor: 'lead', department: 'fda', periodSeq: period.seq, progress: '已推进', percentDone: 30 }] });
+    await sleep(500);
+    startWorker();
+    await reported;
+
+    const reminders = await db('notifications').where({ item_key: workflowId, kind: 'reminder' }).whereRaw(`payload->>'subject' is null`).orderBy('id');
+    expect(reminders.map((n) => n.payload.offset)).toEqual([3, 1, 0]);
+    const rungs = () => db('escalations').where('key', 'like', `escalation:${workflowId}:%`).where({ subject: 'report' }).orderBy('level');
+    expect((await rungs()).map((r) => r.rung)).toEqual(['cuiban']);
+    // The report stops the ladder: 督办 and 上报领导小组 never come.
+    await sleep((period.rungs.find((r) => r.rung === 'leading-group') as d.RungEvent).at + WORKING_DAY * 2 - Date.now());
+    expect((await rungs()).map((r) => r.rung)).toEqual(['cuiban']);
+    const state = await handle.query(d.stateQuery);
+    expect(state.period?.status).toBe('submitted');
+    expect(state.escalationLevel).toBe(1);
+    await handle.terminate('test over');
+  });
 });

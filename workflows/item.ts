@@ -85,6 +85,12 @@ function behaviours() {
      * a second A→B reassignment is announced again, and a caller's request id never merges two events.
      */
     eventIds: patched('workflow-minted-event-ids'),
+    /**
+     * A handler first fires, in order, the reminders and rungs whose moment has
+     * passed and that the loop has not fired yet (no worker ran, or it was
+     * busy): a report that comes in after a rung fell due never erases that rung.
+     */
+    overdueFirst: patched('overdue-before-handlers'),
   };
 }
 
@@ -193,12 +199,15 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     setHandler(
       def,
       async (req: I) => {
+        // When the update came in: what was due by then is owed, whatever the handler waits for first.
+        const arrived = Date.now();
         await ready();
         if (!flags.lock) return run(req);
         return lock.run(async () => {
           const before = answeredEarlier();
           if (before) return before.answer as Ret;
           validate(req);
+          if (flags.overdueFirst) await fireOverdue(arrived);
           const answer = await run(req);
           remember(answer);
           if (flags.readYourWrites) await sync();
@@ -528,6 +537,14 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     }
     markFired(s, due);
     dirty = true;
+  };
+
+  /**
+   * Under the lock: every event that was due when the handler came in and that
+   * the loop has not fired yet, in order, before the handler changes the state.
+   */
+  const fireOverdue = async (arrived: number) => {
+    for (let due = nextDue(s); due && due.event.at <= arrived; due = nextDue(s)) await fire(due);
   };
 
   const retime = async () => {

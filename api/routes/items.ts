@@ -145,15 +145,16 @@ export const itemRoutes = [
     params: itemParams,
     body: assignRequestSchema.omit({ planCode: true, itemCode: true }),
     handler: async ({ deps, params, body, principal, requestId, req }) => {
-      const assign = async () => {
+      const assign = async (updateId?: string) => {
         const { workflowId, input } = await assignItem(
-          { client: deps.client, db: deps.db, taskQueue: deps.taskQueue, actor: principal.username, requestId, workingDayMs: deps.workingDayMs },
+          { client: deps.client, db: deps.db, taskQueue: deps.taskQueue, actor: principal.username, requestId, workingDayMs: deps.workingDayMs, updateId },
           { ...body, planCode: params.plan, itemCode: params.item },
         );
         return { workflowId, lead: input.lead, cooperating: input.cooperating, startDate: input.startDate, finalDeadline: input.finalDeadline, policy: input.policy };
       };
       const routeName = `assign:${d.itemWorkflowId(params.plan, params.item)}`;
-      return idempotent(deps, principal, req.header('idempotency-key'), routeName, body, () => withinWait(deps.client, deps.updateWaitMs, assign));
+      // A retry after 503 gets the assignment its first attempt started, not 409 (assignItem's updateId).
+      return idempotent(deps, principal, req.header('idempotency-key'), routeName, body, (updateId) => withinWait(deps.client, deps.updateWaitMs, () => assign(updateId)));
     },
   }),
   route({

@@ -1,4 +1,4 @@
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { shanghaiDate } from '../../domain/clock';
 import { code, formatPath, isoDate, policySchema } from '../../db/catalog/plan-schema';
@@ -52,6 +52,28 @@ export interface AssignContext {
    */
   today?: string;
   workingDayMs?: number;
+  /**
+   * The Temporal update id of this request (made from its Idempotency-Key):
+   * the item's workflow is started with it, so a retry of a request whose first
+   * attempt started the workflow (and was answered 503) attaches to that
+   * assignment and gets its answer, rather than 409 already_assigned.
+   */
+  updateId?: string;
+}
+
+/** The memo field naming the request (its update id) that started an item's workflow. */
+const STARTED_BY = 'startedByUpdate';
+
+/** Whether the item's workflow was started by the request with this update id (an earlier attempt of the same request). */
+async function startedBy(ctx: AssignContext, workflowId: string): Promise<boolean> {
+  if (!ctx.updateId) return false;
+  try {
+    const described = await ctx.client.workflow.getHandle(workflowId).describe();
+    return described.memo?.[STARTED_BY] === ctx.updateId;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }
 
 /**
@@ -88,7 +110,9 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
   const parsed = assignRequestSchema.safeParse(body);
   if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ field: formatPath(i.path), message: i.message })));
   const req = parsed.data;
-  await refuseIfAssigned(ctx.db, req.planCode, req.itemCode);
+  // A retry of this very request after its first attempt started the workflow: the same assignment, answered again.
+  const again = await startedBy(ctx, itemWorkflowId(req.planCode, req.itemCode));
+  if (!again) await refuseIfAssigned(ctx.db, req.planCode, req.itemCode);
 
   const item = (await ctx.db('items as i')
     .join('plans as p', 'p.id', 'i.plan_id')
@@ -146,6 +170,7 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
     assignedOn,
     requestId: ctx.requestId,
   };
+  if (again) return attach(ctx, input);
   return startItem(ctx, input, 'REJECT_DUPLICATE');
 }
 
@@ -169,19 +194,28 @@ async function startItem(ctx: AssignContext, input: ItemWorkflowInput, reuse: 'R
       { key: statusSA, value: 'assigned' },
       { key: escalationLevelSA, value: 0 },
     ],
-    memo: { requestId: ctx.requestId },
+    memo: { requestId: ctx.requestId, ...(ctx.updateId ? { [STARTED_BY]: ctx.updateId } : {}) },
   });
   try {
     // The update's handle names the run it reached, the one just started; the workflow's handle does not.
-    const update = await ctx.client.workflow.startUpdateWithStart(assignmentUpdate, { startWorkflowOperation, waitForStage: 'ACCEPTED' });
+    const update = await ctx.client.workflow.startUpdateWithStart(assignmentUpdate, { startWorkflowOperation, waitForStage: 'ACCEPTED', ...(ctx.updateId ? { updateId: ctx.updateId } : {}) });
     await update.result();
     return { workflowId: update.workflowId, runId: update.workflowRunId as string, input };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      if (reuse === 'REJECT_DUPLICATE' && (await startedBy(ctx, input.itemKey))) return attach(ctx, input);
       throw new HttpError(409, 'already_assigned', `item ${input.planCode}/${input.itemCode} is already assigned and its workflow ${input.itemKey} is running`);
     }
     throw err;
   }
+}
+
+/** The assignment update of the workflow this request started, awaited (the same update id: Temporal answers it once). */
+async function attach(ctx: AssignContext, input: ItemWorkflowInput): Promise<{ workflowId: string; runId: string; input: ItemWorkflowInput }> {
+  const handle = ctx.client.workflow.getHandle(input.itemKey);
+  await handle.executeUpdate(assignmentUpdate, { updateId: ctx.updateId });
+  const { runId } = await handle.describe();
+  return { workflowId: input.itemKey, runId, input };
 }
 
 export const reopenRequestSchema = z
