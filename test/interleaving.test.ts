@@ -7,6 +7,7 @@ import * as d from '../workflows/definitions';
 import { createCatalogDatabase } from './helpers/db';
 import { temporalHarness, type TemporalHarness } from './helpers/temporal';
 import { mirrorProblems } from './helpers/mirror';
+import { random } from './helpers/random';
 import { eventually, sleep } from './helpers/wait';
 
 /**
@@ -25,17 +26,6 @@ const WORKING_DAY = 150;
 const PLAN = 'sd-internet-plus-2016-2018';
 const out = createLogger({ level: 'info', pretty: 'false', name: 'interleaving' });
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 
 const REFUSALS = new Set(['InvalidRequest', 'InvalidDueDate', 'InvalidDate']);

@@ -2,6 +2,7 @@ import { officialArrangement } from '../db/calendar/official';
 import { WorkingCalendar } from '../domain/calendar';
 import { createClock } from '../domain/clock';
 import { colourOf, DUE_SOON_WORKING_DAYS } from '../domain/colour';
+import { TEST_POLICY } from './helpers/policy';
 import { finalChased, markFired, nextDeadline, nextDue, pendingEvents } from '../domain/ladder';
 import { onTimeVerdict } from '../domain/on-time';
 import { planAck, planFinal, planPeriod, reportDue, retimePeriod, rungEvents } from '../domain/schedule';
@@ -18,18 +19,7 @@ const cal = new WorkingCalendar(
 );
 const clock = createClock(cal, { date: '2016-01-04', at: 0 });
 const at = (date: string, hour = 10) => Date.parse(`${date}T${String(hour).padStart(2, '0')}:00:00+08:00`);
-const policy: ItemPolicy = {
-  cadence: 'quarterly',
-  dueOffsetWorkingDays: 5,
-  reminderOffsetsWorkingDays: [3, 1, 0],
-  acknowledgeWithinWorkingDays: 3,
-  escalation: [
-    { rung: 'cuiban', label: '催办', overdueWorkingDays: 1 },
-    { rung: 'duban', label: '督办', overdueWorkingDays: 3 },
-    { rung: 'leading-group', label: '上报领导小组', overdueWorkingDays: 5 },
-  ],
-  catchUpWorkingDays: 5,
-};
+const policy: ItemPolicy = { cadence: 'quarterly', ...TEST_POLICY };
 
 describe('the acknowledgement window', () => {
   test('counts from the day of assignment, so an old start date fires nothing at once', () => {

@@ -20,7 +20,9 @@ import * as d from '../../workflows/definitions';
 import { checkLadder, checkMirror, checkReports, loadEngineRows, LATE_AFTER_MS, type Counts } from './check';
 import { Cluster, type Outage } from './cluster';
 import { modelItem, type ModelContext, type ModelEvent, type ModelPeriod } from './expected';
-import { buildCatalog, DRILL_POLICY, DrillApi, drillItems, Driver, random, type DrillItem } from './scenario';
+import { TEST_POLICY } from '../helpers/policy';
+import { random } from '../helpers/random';
+import { buildCatalog, DrillApi, drillItems, Driver, type DrillItem } from './scenario';
 
 export interface DrillOptions {
   /** Live items (1,000 for `npm run drill`, 100 in `npm test`). */
@@ -232,7 +234,7 @@ export class DrillRun {
     // The run's span in working days: silent items' first due dates are spread over it.
     const expectedRunMs = (o.baselineMs ?? 10_000) + o.kills * (o.killGapMs[0] + o.killGapMs[1]) / 2 + o.postgresDownMs + 3 * ((o.afterRecoveryMs ?? 20_000) + 30_000);
     // The first reminder of a first period comes after the window in which acknowledging it may still be settling.
-    const soonest = Math.ceil((SETTLE_MS + 15_000) / o.workingDayMs) + Math.max(...DRILL_POLICY.reminderOffsetsWorkingDays) + 2;
+    const soonest = Math.ceil((SETTLE_MS + 15_000) / o.workingDayMs) + Math.max(...TEST_POLICY.reminderOffsetsWorkingDays) + 2;
     // Acknowledging takes a few seconds on a busy machine: the acknowledgement ladder starts after that.
     this.items = drillItems(catalog, calendar, this.rnd, {
       spanWorkingDays: Math.ceil(expectedRunMs / o.workingDayMs),

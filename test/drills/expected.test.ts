@@ -2,7 +2,7 @@ import { officialArrangement } from '../../db/calendar/official';
 import { WorkingCalendar } from '../../domain/calendar';
 import { createClock } from '../../domain/clock';
 import { lastDayOfCadence, modelItem, recoveryOf, type ItemActions, type ItemSpec, type ModelContext, type Span } from './expected';
-import { DRILL_POLICY } from './scenario';
+import { TEST_POLICY } from '../helpers/policy';
 
 /**
  * The drills' model of what should happen, on its own (no server): it must be
@@ -24,7 +24,7 @@ const spec: ItemSpec = {
   cooperating: [],
   startDate: '2016-03-28',
   finalDeadline: '2016-12-30',
-  policy: { cadence: 'quarterly', ...DRILL_POLICY },
+  policy: { cadence: 'quarterly', ...TEST_POLICY },
 };
 const clock = createClock(cal, { date: spec.startDate, at: 0 }, W);
 const startOf = (date: string) => clock.startOf(date);

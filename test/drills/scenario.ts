@@ -23,9 +23,11 @@ import type { WorkingCalendar } from '../../domain/calendar';
 import { createClock, type Clock } from '../../domain/clock';
 import type { Logger } from '../../platform/logger';
 import { createSecretBox } from '../../platform/secrets';
-import { itemWorkflowId, type Cadence, type ItemPolicy } from '../../workflows/definitions';
+import { itemWorkflowId, type Cadence } from '../../workflows/definitions';
 import { defaultPlanData } from '../helpers/plans';
 import { modelItem, type ItemActions, type ItemSpec, type ModelContext, type Span } from './expected';
+import { TEST_POLICY } from '../helpers/policy';
+import { random } from '../helpers/random';
 
 export type Persona = 'never-acknowledges' | 'silent' | 'reporting';
 
@@ -44,17 +46,6 @@ export interface FiledReport {
   receiptId?: string;
 }
 
-/** mulberry32: a small seeded generator, so a run's choices can be replayed from its seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASE_PLAN = 'sd-internet-plus-2016-2018';
 /** Far beyond any run: the final deadline's own ladder never comes due in a drill (the model would still say so). */
@@ -88,18 +79,6 @@ export async function buildCatalog(db: Db, items: number): Promise<CatalogItem[]
   }
   return out.slice(0, items);
 }
-
-export const DRILL_POLICY: Omit<ItemPolicy, 'cadence'> = {
-  dueOffsetWorkingDays: 5,
-  reminderOffsetsWorkingDays: [3, 1, 0],
-  acknowledgeWithinWorkingDays: 3,
-  escalation: [
-    { rung: 'cuiban', label: '催办', overdueWorkingDays: 1 },
-    { rung: 'duban', label: '督办', overdueWorkingDays: 3 },
-    { rung: 'leading-group', label: '上报领导小组', overdueWorkingDays: 5 },
-  ],
-  catchUpWorkingDays: 5,
-};
 
 /**
  * Personas and start dates. One in ten items is never acknowledged (its
@@ -140,7 +119,7 @@ export function drillItems(
       cooperating: c.cooperating,
       startDate,
       finalDeadline: FINAL_DEADLINE,
-      policy: { cadence, ...DRILL_POLICY, acknowledgeWithinWorkingDays: Math.max(DRILL_POLICY.acknowledgeWithinWorkingDays, ackWithin) },
+      policy: { cadence, ...TEST_POLICY, acknowledgeWithinWorkingDays: Math.max(TEST_POLICY.acknowledgeWithinWorkingDays, ackWithin) },
       persona,
       actions: { submits: new Map(), accepts: new Map() },
     };
