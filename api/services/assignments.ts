@@ -110,9 +110,15 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
   const parsed = assignRequestSchema.safeParse(body);
   if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ field: formatPath(i.path), message: i.message })));
   const req = parsed.data;
-  // A retry of this very request after its first attempt started the workflow: the same assignment, answered again.
-  const again = await startedBy(ctx, itemWorkflowId(req.planCode, req.itemCode));
-  if (!again) await refuseIfAssigned(ctx.db, req.planCode, req.itemCode);
+  // Already assigned, by a first attempt of this very request (answered 503): the same assignment, answered again.
+  // Temporal is asked only then, so an ordinary assignment costs no extra round trip.
+  let again = false;
+  try {
+    await refuseIfAssigned(ctx.db, req.planCode, req.itemCode);
+  } catch (err) {
+    if (!(err instanceof HttpError && err.code === 'already_assigned' && (await startedBy(ctx, itemWorkflowId(req.planCode, req.itemCode))))) throw err;
+    again = true;
+  }
 
   const item = (await ctx.db('items as i')
     .join('plans as p', 'p.id', 'i.plan_id')
