@@ -40,6 +40,7 @@ const envSchema = z.object({
 
   /** Compressed clock for demos and tests: one working day lasts this many ms. Unset: real working days. */
   WORKING_DAY_MS: z.coerce.number().int().min(10).max(86_400_000).optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
   NOTIFY_MERGE_WINDOW_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   NOTIFY_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),

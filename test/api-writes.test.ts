@@ -67,7 +67,7 @@ describe('HTTP API: bounded waits, Idempotency-Key, assigning twice', () => {
     }
   });
   afterAll(async () => {
-    for (const code of ['A01-1', 'A01-2', 'A01-3', 'A01-5']) await client?.workflow.getHandle(d.itemWorkflowId(PLAN, code)).terminate('test over').catch(() => undefined);
+    for (const code of ['A01-1', 'A01-2', 'A01-3', 'A01-5', 'A02-1']) await client?.workflow.getHandle(d.itemWorkflowId(PLAN, code)).terminate('test over').catch(() => undefined);
     await t?.close().catch(() => undefined);
     await connection?.close();
     await db?.destroy();
@@ -156,6 +156,44 @@ describe('HTTP API: bounded waits, Idempotency-Key, assigning twice', () => {
     expect(other.body.error.code).toBe('already_assigned');
     expect(await db('assignments').where({ workflow_id: d.itemWorkflowId(PLAN, 'A01-5') })).toHaveLength(1);
     expect(await db('audit_events').where({ action: 'item.assign', subject: d.itemWorkflowId(PLAN, 'A01-5') })).toHaveLength(1);
+  });
+
+  test('a reopening the workflow cannot take in UPDATE_WAIT_MS is 503; the retry with the same key gets that round, not 409', async () => {
+    expect((await as('secretariat', `${ITEMS}/A02-1/assign`).send(ASSIGN_BODY)).status).toBe(201);
+    await assigned('A02-1');
+    expect((await as('secretariat', `${ITEMS}/A02-1/cancel`).send({ reason: '任务调整' })).status).toBe(200);
+    await client.workflow.getHandle(d.itemWorkflowId(PLAN, 'A02-1')).result();
+    await t.close();
+    const reopen = (key: string) => call(impatientApp, 'secretariat', `${ITEMS}/A02-1/reopen`).set('idempotency-key', key).send({ reason: '需继续推进', startDate: '2016-05-03', finalDeadline: '2016-09-30' });
+    // The first attempt starts the new round's run, which no worker processes yet.
+    const busy = await reopen('reopen-busy');
+    expect(busy.status).toBe(503);
+
+    t = await temporalHarness(db, 'api-writes', { workingDayMs: 60_000 });
+    const done = await eventually(() => reopen('reopen-busy'), (res) => res.status !== 503, 60_000, 'the retried reopening');
+    expect(done.status).toBe(201);
+    expect(done.body).toMatchObject({ workflowId: d.itemWorkflowId(PLAN, 'A02-1'), round: 2, lead: 'eic', cooperating: ['sti'], startDate: '2016-05-03', finalDeadline: '2016-09-30' });
+    expect(await reopen('reopen-busy')).toMatchObject({ status: 201, body: done.body });
+    // Another request is refused: the item is open again.
+    const other = await reopen('reopen-other');
+    expect(other.status).toBe(409);
+    expect(await db('assignments').where({ workflow_id: d.itemWorkflowId(PLAN, 'A02-1') }).first('round', 'status')).toMatchObject({ round: 2 });
+    expect(await db('audit_events').where({ action: 'item.reopen', subject: d.itemWorkflowId(PLAN, 'A02-1') })).toHaveLength(1);
+  });
+
+  test('a write to an item whose record says open but whose workflow Temporal does not find is 503 (between runs), to a finished one 409, to an unassigned one 404', async () => {
+    // A02-2's record copied from an open item, with no workflow under its id: what a request meets while the workflow continues as new.
+    await copyAssignment(d.itemWorkflowId(PLAN, 'A01-1'), 'A02-2', d.itemWorkflowId(PLAN, 'A02-2'));
+    const open = await as('leadership', `${ITEMS}/A02-2/instructions`).send({ text: '加快推进' });
+    expect(open.status).toBe(503);
+    expect(open.body.error.code).toBe('busy');
+    expect(Number(open.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    await db('assignments').where({ workflow_id: d.itemWorkflowId(PLAN, 'A02-2') }).update({ status: 'completed' });
+    const finished = await as('leadership', `${ITEMS}/A02-2/instructions`).send({ text: '加快推进' });
+    expect(finished.status).toBe(409);
+    expect(finished.body.error.message).toMatch(/completed/);
+    const never = await as('leadership', `${ITEMS}/A02-3/instructions`).send({ text: '加快推进' });
+    expect(never.status).toBe(404);
   });
 
   test('an item with an assignment record is refused on assign (409), even when Temporal knows no workflow for it', async () => {

@@ -1,4 +1,5 @@
 import { defaultHost, loadConfig } from '../platform/config';
+import { workerSettings } from '../platform/worker';
 
 describe('loadConfig', () => {
   test('HOST: loopback under the embedded defaults, every interface with external services, and as given when set', () => {
@@ -20,5 +21,11 @@ describe('loadConfig', () => {
 
   test('a bad value fails with the variable name', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '-1' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+  });
+
+  test('WORKER_MAX_CACHED_WORKFLOWS: unset leaves the SDK its default; a number reaches the worker settings', () => {
+    expect(workerSettings(loadConfig({})).maxCachedWorkflows).toBeUndefined();
+    expect(workerSettings(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '2000' })).maxCachedWorkflows).toBe(2000);
   });
 });

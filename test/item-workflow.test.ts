@@ -125,6 +125,8 @@ describe('the item workflow', () => {
       'search attributes',
     );
     await record(h, 'item-happy-path-v2');
+    // Deadlines by local activities (patch local-deadline-activities), the mirror quieter (quiet-mirror).
+    await record(h, 'item-happy-path-local-deadlines');
   });
 
   test('silence: reminders, then 催办, 督办 and 上报领导小组, each exactly once', async () => {
@@ -145,6 +147,8 @@ describe('the item workflow', () => {
     // To the lead for every rung; to the secretariat from 督办 on.
     expect(escalationNotices.map((n) => n.title.slice(0, n.title.indexOf('】') + 1))).toEqual(['【催办】', '【督办】', '【督办】', '【上报领导小组】', '【上报领导小组】']);
     await record(h, 'item-silence-ladder-v2');
+    // With the patch quiet-mirror: no mirror write after a reminder, search attributes upserted only when changed.
+    await record(h, 'item-silence-ladder-quiet-mirror');
   });
 
   test('a report after the first rung stops the ladder', async () => {
@@ -198,6 +202,7 @@ describe('the item workflow', () => {
     expect(p.rungs.map((r) => r.on)).toEqual(['2016-04-25', '2016-04-27', '2016-04-29']);
     expect(await db('extension_requests').where({ key: request.extensionId }).first('decision')).toEqual({ decision: 'approved' });
     await record(h, 'item-extension-v2');
+    await record(h, 'item-extension-local-deadlines');
   });
 
   test('reassignment moves the lead; the old lead can no longer file the consolidated report', async () => {
@@ -304,6 +309,8 @@ describe('the item workflow', () => {
     await eventually(() => state(h), (s) => s.period?.dueOn === '2027-01-11', 10_000, 're-timed');
     expect((await state(h)).period).toMatchObject({ originalDueOn: '2027-01-11', dueOn: '2027-01-11' });
     await record(h, 'item-calendar-blocked-retimed-v2');
+    // A local deadline activity refused for want of a calendar (patch local-deadline-activities).
+    await record(h, 'item-calendar-blocked-local-deadlines');
   });
 
   test('the weekly digest runs as a Temporal Schedule and holds counts, colours, on-time rates and open escalations', async () => {

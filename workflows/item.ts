@@ -15,6 +15,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -33,6 +34,17 @@ const acts = proxyActivities<Activities>({
   // Short database writes: a worker that dies mid-activity is noticed within this.
   startToCloseTimeout: '15 seconds',
   // Effects are idempotent, so retrying until they succeed is safe; nothing is dropped.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * Deadline arithmetic on the working-day calendar only reads, so on new runs
+ * (localDeadlines) it runs as a local activity: in the worker, within the
+ * workflow task, without the three history events and the extra workflow task
+ * of an ordinary one.
+ */
+const localDeadlines = proxyLocalActivities<Pick<Activities, 'planAcknowledgement' | 'retimeAcknowledgement' | 'planReportingPeriod' | 'retimeReportingPeriod' | 'planFinalDeadline' | 'checkDueDate'>>({
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
@@ -56,8 +68,14 @@ function failureType(err: unknown): string | undefined {
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 /** An activity that failed for good: retrying cannot help (bad data, unknown department, a notice that cannot be built). */
-function failedForGood(err: unknown): err is ActivityFailure {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable === true;
+function failedForGood(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && cause.nonRetryable === true;
+}
+/** The activity's own message: an ordinary activity's failure wraps it, a local activity's failure arrives as it is. */
+function failureMessage(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? cause.message : undefined;
 }
 
 /**
@@ -91,6 +109,14 @@ function behaviours() {
      * busy): a report that comes in after a rung fell due never erases that rung.
      */
     overdueFirst: patched('overdue-before-handlers'),
+    /**
+     * Fewer commands for the same mirror: a reminder (it changes nothing the
+     * mirror or the search attributes hold) is not followed by a mirror write,
+     * and search attributes are upserted only when one of them changed.
+     */
+    quietMirror: patched('quiet-mirror'),
+    /** Deadlines are computed by local activities (localDeadlines). */
+    localDeadlines: patched('local-deadline-activities'),
   };
 }
 
@@ -113,6 +139,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
   // The clock's anchor: the day of assignment began at assignedAt (the start date on items from before assignedOn).
   const anchor = { date: input.assignedOn ?? input.startDate, at: s.assignedAt };
   const policy: d.ItemPolicy = flags.catchUp ? { catchUpWorkingDays: d.CATCH_UP_WORKING_DAYS, ...input.policy } : input.policy;
+  const deadlines = flags.localDeadlines ? localDeadlines : acts;
   const lock = new Lock();
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => (flags.lock ? lock.run(fn) : fn());
 
@@ -161,12 +188,19 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
 
   // ---- the mirror ----
 
+  // What this run last upserted (quietMirror): the same values again add only an event to the history.
+  let published: string | undefined;
   const publish = () => {
     let nextDueAt: number | undefined;
     if (flags.finalDeadline) nextDueAt = nextDeadline(s)?.at;
     else {
       const p = s.period && s.period.status !== 'accepted' ? s.period : undefined;
       nextDueAt = s.status === 'assigned' ? s.ack?.dueAt : p?.dueAt;
+    }
+    if (flags.quietMirror) {
+      const values = JSON.stringify([s.status, s.lead, s.escalationLevel, isOpen(s) ? nextDueAt : null]);
+      if (values === published) return;
+      published = values;
     }
     upsertSearchAttributes([
       { key: d.statusSA, value: s.status },
@@ -185,7 +219,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       await acts.syncItem(flags.lock ? { ...s, answered: undefined } : s);
     } catch (err) {
       if (!flags.surviveFailures || !failedForGood(err)) throw err;
-      log.error('mirror write failed for good; the next change writes it again', { error: err.cause?.message });
+      log.error('mirror write failed for good; the next change writes it again', { error: failureMessage(err) });
     }
   };
 
@@ -324,8 +358,8 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
         s.acceptedPeriods += 1;
         s.escalationLevel = openLevel();
       } else {
-        const { dueOn } = await acts.checkDueDate({ anchor, dueOn: req.newDueOn as string });
-        const retimed = await acts.retimeReportingPeriod({ anchor, policy, period: p, dueOn, assignedOn: input.assignedOn });
+        const { dueOn } = await deadlines.checkDueDate({ anchor, dueOn: req.newDueOn as string });
+        const retimed = await deadlines.retimeReportingPeriod({ anchor, policy, period: p, dueOn, assignedOn: input.assignedOn });
         await event({ kind: 'review', periodSeq: p.seq, version: p.consolidatedVersions, decision: 'return', comment: req.comment, newDueOn: dueOn, lead: s.lead, actor: req.actor, requestId: req.requestId });
         s.period = { ...retimed, status: 'returned', consolidated: p.consolidated, inputs: p.inputs, consolidatedVersions: p.consolidatedVersions };
       }
@@ -349,7 +383,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     },
     async (req) => {
       const p = currentPeriod();
-      const { dueOn } = await acts.checkDueDate({ anchor, dueOn: req.requestedDueOn });
+      const { dueOn } = await deadlines.checkDueDate({ anchor, dueOn: req.requestedDueOn });
       const request: d.ExtensionRequest = { extensionId: `extension:${input.itemKey}:p${p.seq}:${uuid4()}`, periodSeq: p.seq, requestedDueOn: dueOn, reason: req.reason, requestedBy: req.actor };
       await event({ kind: 'extension-requested', ...request, department: req.department, secretariat: input.secretariat, actor: req.actor, requestId: req.requestId });
       s.pendingExtension = request;
@@ -371,9 +405,9 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     async (req) => {
       const pending = s.pendingExtension as d.ExtensionRequest;
       if (req.approve) {
-        const { dueOn } = await acts.checkDueDate({ anchor, dueOn: req.dueOn ?? pending.requestedDueOn });
+        const { dueOn } = await deadlines.checkDueDate({ anchor, dueOn: req.dueOn ?? pending.requestedDueOn });
         const p = currentPeriod();
-        const retimed = await acts.retimeReportingPeriod({ anchor, policy, period: p, dueOn, assignedOn: input.assignedOn });
+        const retimed = await deadlines.retimeReportingPeriod({ anchor, policy, period: p, dueOn, assignedOn: input.assignedOn });
         await event({ kind: 'extension-decided', extensionId: pending.extensionId, approve: true, dueOn, comment: req.comment, lead: s.lead, actor: req.actor, requestId: req.requestId });
         s.period = { ...retimed, extendedDueOn: dueOn, status: p.status, inputs: p.inputs, consolidated: p.consolidated, consolidatedVersions: p.consolidatedVersions };
       } else {
@@ -495,7 +529,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     } catch (err) {
       const calendar = failureType(err) === 'CalendarNotLoaded';
       if (!calendar && !(flags.surviveFailures && failedForGood(err))) throw err;
-      const reason = (err instanceof ActivityFailure ? err.cause?.message : undefined) ?? 'calendar not loaded';
+      const reason = failureMessage(err) ?? 'calendar not loaded';
       log.warn('item blocked', { reason });
       if (s.blocked !== reason) {
         s.blocked = reason;
@@ -518,7 +552,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       await run();
     } catch (err) {
       if (!flags.surviveFailures || !failedForGood(err)) throw err;
-      log.error('effect failed for good and was passed over', { error: err.cause?.message, type: failureType(err) });
+      log.error('effect failed for good and was passed over', { error: failureMessage(err), type: failureType(err) });
     }
   };
 
@@ -536,7 +570,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       s.escalationLevel = Math.max(s.escalationLevel, due.event.level);
     }
     markFired(s, due);
-    dirty = true;
+    if (due.kind !== 'reminder' || !flags.quietMirror) dirty = true;
   };
 
   /**
@@ -551,12 +585,12 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     retimeWanted = false;
     if (s.status === 'assigned' && s.ack) {
       const ack = s.ack;
-      const next = await plan(() => acts.retimeAcknowledgement({ anchor, policy, ack }));
+      const next = await plan(() => deadlines.retimeAcknowledgement({ anchor, policy, ack }));
       if (next) s.ack = next;
     }
     const p = s.period;
     if (p && p.status !== 'accepted' && p.status !== 'closed') {
-      const next = await plan(() => acts.retimeReportingPeriod({ anchor, policy, period: p, assignedOn: input.assignedOn }));
+      const next = await plan(() => deadlines.retimeReportingPeriod({ anchor, policy, period: p, assignedOn: input.assignedOn }));
       // Under the lock nothing replaced the period meanwhile; old runs keep what they did.
       if (next) s.period = flags.lock ? { ...next, status: p.status, inputs: p.inputs, consolidated: p.consolidated, consolidatedVersions: p.consolidatedVersions } : { ...next, status: s.period?.status ?? p.status };
     }
@@ -567,7 +601,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
   let finalTriedUnder = -1;
   const planFinal = async (final?: d.FinalState): Promise<d.FinalState | undefined> => {
     try {
-      return await acts.planFinalDeadline({ anchor, policy, finalDeadline: input.finalDeadline, final });
+      return await deadlines.planFinalDeadline({ anchor, policy, finalDeadline: input.finalDeadline, final });
     } catch (err) {
       if (failureType(err) !== 'CalendarNotLoaded' && !(flags.surviveFailures && failedForGood(err))) throw err;
       return final;
@@ -616,7 +650,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     const canPlan = !s.blocked;
     if (s.status === 'assigned' && !s.ack) {
       if (!canPlan) return undefined;
-      s.ack = await plan(() => acts.planAcknowledgement({ anchor, policy }));
+      s.ack = await plan(() => deadlines.planAcknowledgement({ anchor, policy }));
       dirty = true;
     } else if (flags.finalDeadline && !s.final && isOpen(s) && finalTriedUnder !== calendarVersion) {
       // A final deadline in a year not loaded yet blocks nothing: it is planned once the calendar reaches it.
@@ -625,7 +659,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       dirty = true;
     } else if (reporting() && !s.period && !s.periodsDone && canPlan) {
       const startsOn = s.lastPeriodEnd === undefined ? input.startDate : shiftDay(s.lastPeriodEnd);
-      s.period = await plan(() => acts.planReportingPeriod({ anchor, policy, seq: s.nextPeriodSeq, startsOn, finalDeadline: input.finalDeadline, assignedOn: input.assignedOn }));
+      s.period = await plan(() => deadlines.planReportingPeriod({ anchor, policy, seq: s.nextPeriodSeq, startsOn, finalDeadline: input.finalDeadline, assignedOn: input.assignedOn }));
       dirty = true;
     } else if (s.period?.status === 'accepted' && s.status !== 'completion_requested') {
       s.lastPeriodEnd = s.period.endsOn;

@@ -112,7 +112,7 @@ function runUpdate<Ret, Args extends [unknown, ...unknown[]]>(
   options: WorkflowUpdateOptions & { args: Args },
 ): Promise<Ret> {
   countWorkflowOperation(def.name);
-  return throughWorkflow(() => withinWait(deps.client, deps.updateWaitMs, () => deps.client.workflow.getHandle(item.itemKey).executeUpdate(def, options)));
+  return throughWorkflow(() => withinWait(deps.client, deps.updateWaitMs, () => deps.client.workflow.getHandle(item.itemKey).executeUpdate(def, options)), item);
 }
 
 interface WriteContext {
@@ -170,17 +170,11 @@ export const itemRoutes = [
     params: itemParams,
     body: reopenRequestSchema,
     handler: async ({ deps, params, body, principal, requestId, req }) => {
-      const reopen = async () => {
-        const { workflowId, runId, input } = await reopenItem(
-          { client: deps.client, db: deps.db, taskQueue: deps.taskQueue, actor: principal.username, requestId, workingDayMs: deps.workingDayMs },
-          params.plan,
-          params.item,
-          body,
-        );
-        return { workflowId, runId, round: input.reopen?.round, lead: input.lead, cooperating: input.cooperating, startDate: input.startDate, finalDeadline: input.finalDeadline };
-      };
+      // A retry after 503 gets the round its first attempt started, not 409 (reopenItem's updateId).
+      const reopen = (updateId?: string) =>
+        reopenItem({ client: deps.client, db: deps.db, taskQueue: deps.taskQueue, actor: principal.username, requestId, workingDayMs: deps.workingDayMs, updateId }, params.plan, params.item, body);
       const routeName = `reopen:${d.itemWorkflowId(params.plan, params.item)}`;
-      return idempotent(deps, principal, req.header('idempotency-key'), routeName, body, () => withinWait(deps.client, deps.updateWaitMs, reopen));
+      return idempotent(deps, principal, req.header('idempotency-key'), routeName, body, (updateId) => withinWait(deps.client, deps.updateWaitMs, () => reopen(updateId)));
     },
   }),
   route({

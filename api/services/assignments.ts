@@ -209,7 +209,7 @@ async function startItem(ctx: AssignContext, input: ItemWorkflowInput, reuse: 'R
     return { workflowId: update.workflowId, runId: update.workflowRunId as string, input };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      if (reuse === 'REJECT_DUPLICATE' && (await startedBy(ctx, input.itemKey))) return attach(ctx, input);
+      if (await startedBy(ctx, input.itemKey)) return attach(ctx, input);
       throw new HttpError(409, 'already_assigned', `item ${input.planCode}/${input.itemCode} is already assigned and its workflow ${input.itemKey} is running`);
     }
     throw err;
@@ -234,13 +234,28 @@ export const reopenRequestSchema = z
   })
   .strict();
 
+/** The co-operating departments of an assignment, by code. */
+async function cooperatorsOf(db: Db, assignmentId: number): Promise<string[]> {
+  return (await db('assignment_cooperators as c').join('departments as d', 'd.id', 'c.department_id').where('c.assignment_id', assignmentId).orderBy('d.code').pluck('d.code')) as string[];
+}
+
 /**
  * The secretariat reopens a completed or cancelled item (重新交办): a new run of
  * its workflow on the same assignment record, counted as the next round. The
  * earlier periods, reports and audit stay; the new round's periods are
  * numbered after them and start on `startDate` (default today).
  */
-export async function reopenItem(ctx: AssignContext, planCode: string, itemCode: string, body: z.output<typeof reopenRequestSchema>): Promise<{ workflowId: string; runId: string; input: ItemWorkflowInput }> {
+export interface Reopened {
+  workflowId: string;
+  runId: string;
+  round: number;
+  lead: string;
+  cooperating: string[];
+  startDate: string;
+  finalDeadline: string;
+}
+
+export async function reopenItem(ctx: AssignContext, planCode: string, itemCode: string, body: z.output<typeof reopenRequestSchema>): Promise<Reopened> {
   const workflowId = itemWorkflowId(planCode, itemCode);
   const row = (await ctx.db('assignments as a')
     .join('items as i', 'i.id', 'a.item_id')
@@ -264,11 +279,13 @@ export async function reopenItem(ctx: AssignContext, planCode: string, itemCode:
     | { id: number; status: string; round: number; policy: ItemPolicy; title: string; lead: string; secretariat: string; final_deadline: string; group_code: string }
     | undefined;
   if (!row) throw new HttpError(404, 'not_assigned', `item ${planCode}/${itemCode} was never assigned: assign it instead`);
-  if (row.status !== 'completed' && row.status !== 'cancelled') throw new HttpError(409, 'conflict', `the item is ${row.status}; only a completed or cancelled item is reopened`);
+  // Reopened already, by a first attempt of this very request (answered 503): that round, answered again.
+  const again = row.status !== 'completed' && row.status !== 'cancelled' && (await startedBy(ctx, workflowId));
+  if (row.status !== 'completed' && row.status !== 'cancelled' && !again) throw new HttpError(409, 'conflict', `the item is ${row.status}; only a completed or cancelled item is reopened`);
 
   const cooperating =
     body.cooperating ??
-    ((await ctx.db('assignment_cooperators as c').join('departments as d', 'd.id', 'c.department_id').where('c.assignment_id', row.id).orderBy('d.code').pluck('d.code')) as string[]);
+    (await cooperatorsOf(ctx.db, row.id));
   const lead = body.lead ?? row.lead;
   const problems = await departmentProblems(ctx.db, lead, cooperating.filter((c) => c !== lead || body.cooperating !== undefined));
   const today = ctx.today ?? shanghaiDate(Date.now());
@@ -280,6 +297,7 @@ export async function reopenItem(ctx: AssignContext, planCode: string, itemCode:
   }
   if (problems.length) throw invalid(problems);
 
+  if (again) return attachReopened(ctx, workflowId);
   const lastSeq = Number(((await ctx.db('periods').where({ assignment_id: row.id }).max({ seq: 'seq' }).first()) as { seq: number | null }).seq ?? 0);
   const input: ItemWorkflowInput = {
     itemKey: workflowId,
@@ -298,5 +316,25 @@ export async function reopenItem(ctx: AssignContext, planCode: string, itemCode:
     requestId: ctx.requestId,
     reopen: { round: row.round + 1, reason: body.reason, firstPeriodSeq: lastSeq + 1 },
   };
-  return startItem(ctx, input, 'ALLOW_DUPLICATE');
+  const { runId } = await startItem(ctx, input, 'ALLOW_DUPLICATE');
+  return { workflowId, runId, round: row.round + 1, lead, cooperating: input.cooperating, startDate, finalDeadline };
+}
+
+/** The round this request's first attempt started, once its assignment update has answered: as its record now holds it. */
+async function attachReopened(ctx: AssignContext, workflowId: string): Promise<Reopened> {
+  const handle = ctx.client.workflow.getHandle(workflowId);
+  await handle.executeUpdate(assignmentUpdate, { updateId: ctx.updateId });
+  const { runId } = await handle.describe();
+  const row = (await ctx.db('assignments as a')
+    .join('departments as lead', 'lead.id', 'a.lead_department_id')
+    .where('a.workflow_id', workflowId)
+    .first('a.id', 'a.round', 'lead.code as lead', ctx.db.raw(`to_char(a.start_date, 'YYYY-MM-DD') as start_date`), ctx.db.raw(`to_char(a.final_deadline, 'YYYY-MM-DD') as final_deadline`))) as {
+    id: number;
+    round: number;
+    lead: string;
+    start_date: string;
+    final_deadline: string;
+  };
+  const cooperating = await cooperatorsOf(ctx.db, row.id);
+  return { workflowId, runId, round: row.round, lead: row.lead, cooperating, startDate: row.start_date, finalDeadline: row.final_deadline };
 }

@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import { OPEN_STATUSES } from '../../workflows/definitions';
 import { HttpError } from '../errors';
 
 /** The innermost application failure of a failed update: the workflow's own reason. */
@@ -13,15 +14,33 @@ export function refusalReason(err: unknown): ApplicationFailure | undefined {
   return found;
 }
 
+/** What the mirror says of the item the update is for: whether it is assigned, and its status. */
+export interface MirroredItem {
+  assigned: boolean;
+  status?: string;
+}
+
+/**
+ * No workflow answered for the item. Not assigned: 404. Assigned and open:
+ * the workflow is between two runs (continue-as-new) or its start is not yet
+ * visible, so the same request will find it in a moment: 503 with
+ * Retry-After. Completed or cancelled: its workflow has ended: 409.
+ */
+function noWorkflow(item: MirroredItem | undefined): HttpError {
+  if (!item?.assigned) return new HttpError(404, 'not_assigned', 'the item is not assigned (no workflow runs for it)');
+  if (item.status && !(OPEN_STATUSES as readonly string[]).includes(item.status)) return new HttpError(409, 'conflict', `the item is ${item.status}: its workflow has ended`);
+  return new HttpError(503, 'busy', "the item's workflow is between two runs; retry with the same Idempotency-Key", undefined, { 'Retry-After': '1' });
+}
+
 /**
  * Runs a workflow update and turns its refusal into the API's answer: a state
  * the request does not fit is 409, a bad date 422, an item not assigned 404.
  */
-export async function throughWorkflow<T>(fn: () => Promise<T>): Promise<T> {
+export async function throughWorkflow<T>(fn: () => Promise<T>, item?: MirroredItem): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'not_assigned', 'the item is not assigned (no workflow runs for it)');
+    if (err instanceof WorkflowNotFoundError) throw noWorkflow(item);
     if (err instanceof WorkflowUpdateFailedError) {
       const why = refusalReason(err);
       const message = why?.message ?? err.message;

@@ -297,7 +297,7 @@ export function checkReports(
  * apart while the ladder goes on, so an item that differs is read again, a few
  * times, before it counts as a mismatch.
  */
-export async function checkMirror(db: Db, client: Client, itemKeys: string[], opts: { concurrency?: number; attempts?: number; progress?: (done: number) => void; signal?: AbortSignal } = {}): Promise<{ checked: number; mismatched: string[] }> {
+export async function checkMirror(db: Db, client: Client, itemKeys: string[], opts: { concurrency?: number; settleMs?: number; progress?: (done: number) => void; signal?: AbortSignal } = {}): Promise<{ checked: number; mismatched: string[] }> {
   const mismatched: string[] = [];
   let next = 0;
   let done = 0;
@@ -305,8 +305,10 @@ export async function checkMirror(db: Db, client: Client, itemKeys: string[], op
     while (next < itemKeys.length && !opts.signal?.aborted) {
       const key = itemKeys[next++] as string;
       let problems: string[] = [];
-      for (let attempt = 0; attempt < (opts.attempts ?? 6); attempt++) {
-        if (attempt) await new Promise((r) => setTimeout(r, 500 * attempt));
+      // A deadline that just fell due is mirrored by an activity a moment after the state changed: re-read for up to a minute.
+      const until = Date.now() + (opts.settleMs ?? 60_000);
+      for (let attempt = 0; attempt === 0 || Date.now() < until; attempt++) {
+        if (attempt) await new Promise((r) => setTimeout(r, Math.min(500 * attempt, 5_000)));
         try {
           const state = await client.workflow.getHandle(key).query(d.stateQuery);
           problems = await mirrorProblems(db, key, state);

@@ -13,7 +13,7 @@ import { DrillRun, formatReport } from './drill';
 const { values } = parseArgs({
   options: {
     items: { type: 'string', default: process.env.DRILL_ITEMS ?? '1000' },
-    'working-day-ms': { type: 'string', default: process.env.DRILL_WORKING_DAY_MS ?? '4000' },
+    'working-day-ms': { type: 'string', default: process.env.DRILL_WORKING_DAY_MS ?? '10000' },
     kills: { type: 'string', default: process.env.DRILL_KILLS ?? '10' },
     'kill-gap-ms': { type: 'string', default: process.env.DRILL_KILL_GAP_MS ?? '5000-20000' },
     'postgres-down-ms': { type: 'string', default: process.env.DRILL_POSTGRES_DOWN_MS ?? '30000' },
