@@ -1,5 +1,5 @@
 import type { WorkingCalendar } from './calendar';
-import { createClock } from './clock';
+import { createClock, shanghaiDate } from './clock';
 
 /**
  * 红黄绿灯, one rule for the board, the lists and the digest. Red: escalated,
@@ -30,10 +30,36 @@ export function colourOf(item: ColourInput, cal: WorkingCalendar, now: number, w
     const today = clock.dateAt(now);
     if (today > item.final_deadline) return 'red';
     if (!item.next_due_on) return 'green';
-    // Due before the (N+1)th working day after today: at most N working days left. Four days of calendar, not a walk to the due date.
-    return item.next_due_on < cal.nthWorkingDayAfter(today, DUE_SOON_WORKING_DAYS + 1) ? 'yellow' : 'green';
+    return item.next_due_on < dueSoonBefore(cal, today) ? 'yellow' : 'green';
   } catch {
     // A year with no calendar: the item is blocked, which needs attention.
     return 'yellow';
+  }
+}
+
+/** A next deadline before this date is due soon: at most N working days left. Four days of calendar, not a walk to the due date. */
+export function dueSoonBefore(cal: WorkingCalendar, today: string): string {
+  return cal.nthWorkingDayAfter(today, DUE_SOON_WORKING_DAYS + 1);
+}
+
+/**
+ * What the rule needs of the calendar on the real clock, where every item
+ * shares one today: the SQL form of the rule (db/colour.ts) takes these as
+ * parameters, so the calendar is read once per request, not once per item.
+ * `dueSoonBefore` is null when the calendar does not reach it: the rule then
+ * says yellow for any item with a next deadline, as colourOf does.
+ */
+export interface ColourDay {
+  now: number;
+  today: string;
+  dueSoonBefore: string | null;
+}
+
+export function colourDay(cal: WorkingCalendar, now: number): ColourDay {
+  const today = shanghaiDate(now);
+  try {
+    return { now, today, dueSoonBefore: dueSoonBefore(cal, today) };
+  } catch {
+    return { now, today, dueSoonBefore: null };
   }
 }

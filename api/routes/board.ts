@@ -7,7 +7,7 @@ import { addCounts, boardFigures, NO_PERIODS, scorecardFigures, type OnTimeCount
 import { route } from '../route';
 import { boardTally, digestBody, instant, day, openEscalation, scorecardRow, timelineEvent } from '../schemas';
 import { loadItem, requireParty } from '../services/item-access';
-import { coloursOf, planItemRows } from '../services/plan-items';
+import { colourColumn, colourCounts, itemFacts } from '../services/plan-items';
 import { ownDepartment } from './inbox';
 
 const BOARD: ['secretariat', 'leadership'] = ['secretariat', 'leadership'];
@@ -34,34 +34,63 @@ function tallyOf(map: Map<string, Tally>, key: string, title: string): Tally {
   return t;
 }
 
-/** Accepted periods with their on-time verdicts, and open escalations, per assignment. */
-async function assignmentFigures(db: Db) {
-  const escalations = (await db('escalations').whereNull('resolved_at').groupBy('assignment_id').select('assignment_id', db.raw('count(*)::int as n'))) as { assignment_id: number; n: number }[];
-  return {
-    periods: await onTimeCountsBy(db, 'assignment'),
-    escalations: new Map(escalations.map((e) => [e.assignment_id, e.n])),
-  };
+/** Items counted per (plan, action, status) or per (lead department, status), with their colours, accepted periods and open escalations. */
+interface TallyRow {
+  by_action: boolean;
+  code: string | null;
+  title: string | null;
+  status: string;
+  items: number;
+  red: number;
+  yellow: number;
+  green: number;
+  accepted: number;
+  on_time_original: number;
+  on_time_extended: number;
+  open_escalations: number;
+}
+
+/**
+ * Counted in PostgreSQL, one row per (plan, action, status) and per (lead
+ * department, status); the few rows are folded into tallies here. The rows
+ * come in the order the item lists first meet them (`min(sort_key)`), which
+ * gives the tallies' order, each action's title (of the plan met first) and
+ * the order of the byStatus keys, as they have always been.
+ */
+async function tallyRows(db: Db, planCode: string | undefined, workingDayMs: number | undefined): Promise<TallyRow[]> {
+  const facts = itemFacts(db, await colourColumn(db, workingDayMs), planCode);
+  return (await db
+    .with('f', facts)
+    .from('f')
+    .groupByRaw('grouping sets ((plan_code, group_code, group_title, status), (lead_code, lead_name, status))')
+    .orderByRaw('min(sort_key)')
+    .select(
+      db.raw('grouping(lead_code) = 1 as by_action'),
+      db.raw('case when grouping(lead_code) = 1 then group_code else lead_code end as code'),
+      db.raw('case when grouping(lead_code) = 1 then group_title else lead_name end as title'),
+      'status',
+      ...colourCounts(db),
+      db.raw('sum(accepted)::int as accepted'),
+      db.raw('sum(on_time_original)::int as on_time_original'),
+      db.raw('sum(on_time_extended)::int as on_time_extended'),
+      db.raw('sum(open_escalations)::int as open_escalations'),
+    )) as TallyRow[];
 }
 
 async function summary(db: Db, planCode?: string, workingDayMs?: number) {
-  const rows = await planItemRows(db, planCode);
-  const colours = await coloursOf(db, rows, workingDayMs);
-  const figures = await assignmentFigures(db);
   const byAction = new Map<string, Tally>();
   const byDepartment = new Map<string, Tally>();
-  for (const r of rows) {
-    const status = r.status ?? 'unassigned';
-    const targets = [tallyOf(byAction, r.group_code, r.group_title)];
-    if (r.lead_code) targets.push(tallyOf(byDepartment, r.lead_code, r.lead_name ?? r.lead_code));
-    const colour = colours.get(r.item_id);
-    const periods = (r.assignment_id && figures.periods.get(r.assignment_id)) || NO_PERIODS;
-    for (const t of targets) {
-      t.items += 1;
-      t.byStatus[status] = (t.byStatus[status] ?? 0) + 1;
-      if (colour) t[colour] += 1;
-      t.periods = addCounts(t.periods, periods);
-      t.openEscalations += r.assignment_id ? (figures.escalations.get(r.assignment_id) ?? 0) : 0;
-    }
+  for (const r of await tallyRows(db, planCode, workingDayMs)) {
+    // Items with no lead department are counted per action only.
+    if (r.code === null) continue;
+    const t = tallyOf(r.by_action ? byAction : byDepartment, r.code, r.title ?? r.code);
+    t.items += r.items;
+    t.byStatus[r.status] = (t.byStatus[r.status] ?? 0) + r.items;
+    t.red += r.red;
+    t.yellow += r.yellow;
+    t.green += r.green;
+    t.periods = addCounts(t.periods, { accepted: r.accepted, onTimeOriginal: r.on_time_original, onTimeExtended: r.on_time_extended });
+    t.openEscalations += r.open_escalations;
   }
   const finish = (m: Map<string, Tally>) => [...m.values()].map(({ periods, ...t }) => ({ ...t, ...boardFigures(periods) }));
   return { generatedAt: new Date().toISOString(), byAction: finish(byAction), byDepartment: finish(byDepartment).sort((a, b) => a.code.localeCompare(b.code)) };

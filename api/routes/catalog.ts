@@ -1,18 +1,23 @@
 import { z } from 'zod';
 import { code, isoDate } from '../../db/catalog/plan-schema';
 import type { Colour } from '../../domain/colour';
-import { colourColumns } from '../../db/colour';
 import { HttpError } from '../errors';
-import { coloursOf, planItemsJoined, type ItemRow } from '../services/plan-items';
+import { colourColumn, planItemsJoined } from '../services/plan-items';
 import { route } from '../route';
 import { day, itemAssignment, itemPeriod, itemReport, itemSummary, listedStatus } from '../schemas';
 import { loadItem, requireParty } from '../services/item-access';
 import { assignmentOf, periodsOf, reportsOf } from '../services/item-detail';
 
-interface ListedRow extends ItemRow {
+interface ListedRow {
+  code: string;
   kind: string;
+  title: string;
   group: string;
+  status: string;
   lead: string | null;
+  next_due_on: string | null;
+  escalation_level: number;
+  colour: Colour | null;
 }
 
 const planParams = z.object({ plan: code }).strict();
@@ -93,37 +98,25 @@ export const catalogRoutes = [
       else if (query.status) q.where('a.status', query.status);
       if (query.dueFrom) q.where('a.next_due_on', '>=', query.dueFrom);
       if (query.dueTo) q.where('a.next_due_on', '<=', query.dueTo);
-      q.orderBy([{ column: 'i.kind', order: 'desc' }, 'act.seq', 'm.seq', 'i.seq']).select(
-        'i.id as item_id',
-        'i.code',
-        'i.kind',
-        'i.title',
-        db.raw('coalesce(act.code, m.code) as "group"'),
-        db.raw(`coalesce(a.status, 'unassigned') as status`),
-        'a.id as assignment_id',
-        'lead.code as lead',
-        db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
-        'a.next_due_at',
-        db.raw('coalesce(a.escalation_level, 0)::int as escalation_level'),
-        ...colourColumns(db),
-      );
-      // The colour (红黄绿灯) depends on the calendar, not on a column: with a colour filter the
-      // page is cut after colouring; without one only the page is coloured.
-      const page = (list: ListedRow[]) => list.slice((query.page - 1) * query.pageSize, query.page * query.pageSize);
-      let rows: ListedRow[];
-      let total: number;
-      let colours: Map<number, Colour>;
-      if (query.colour) {
-        const all = (await q) as ListedRow[];
-        colours = await coloursOf(db, all, deps.workingDayMs);
-        const matching = all.filter((r) => colours.get(r.item_id) === query.colour);
-        total = matching.length;
-        rows = page(matching);
-      } else {
-        total = Number(((await q.clone().clearSelect().clearOrder().count({ n: '*' }).first()) as { n: string }).n);
-        rows = (await q.offset((query.page - 1) * query.pageSize).limit(query.pageSize)) as ListedRow[];
-        colours = await coloursOf(db, rows, deps.workingDayMs);
-      }
+      // The colour (红黄绿灯) is computed in SQL, so a colour filter cuts the page in PostgreSQL too.
+      const colour = await colourColumn(db, deps.workingDayMs);
+      if (query.colour) q.whereRaw('? = ?', [colour.sql, query.colour]);
+      const total = Number(((await q.clone().count({ n: '*' }).first()) as { n: string }).n);
+      const rows = (await q
+        .orderBy([{ column: 'i.kind', order: 'desc' }, 'act.seq', 'm.seq', 'i.seq'])
+        .offset((query.page - 1) * query.pageSize)
+        .limit(query.pageSize)
+        .select(
+          'i.code',
+          'i.kind',
+          'i.title',
+          db.raw('coalesce(act.code, m.code) as "group"'),
+          db.raw(`coalesce(a.status, 'unassigned') as status`),
+          'lead.code as lead',
+          db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
+          db.raw('coalesce(a.escalation_level, 0)::int as escalation_level'),
+          db.raw('? as colour', [colour.sql]),
+        )) as ListedRow[];
       const items = rows.map((r) => ({
         code: r.code,
         kind: r.kind,
@@ -133,7 +126,7 @@ export const catalogRoutes = [
         lead: r.lead,
         nextDue: r.next_due_on,
         escalationLevel: r.escalation_level,
-        colour: colours.get(r.item_id) ?? null,
+        colour: r.colour,
       }));
       return { total, page: query.page, pageSize: query.pageSize, items };
     },

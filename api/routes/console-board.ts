@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { code } from '../../db/catalog/plan-schema';
 import type { Db } from '../../db/connection';
-import { acceptedPeriods } from '../../db/on-time';
-import { boardFigures, countBy } from '../../domain/on-time';
+import { onTimeCountsByPeriod } from '../../db/on-time';
+import { boardFigures } from '../../domain/on-time';
 import { OPEN_STATUSES } from '../../workflows/definitions';
 import { HttpError } from '../errors';
 import { route } from '../route';
-import { coloursOf, planItemRows } from '../services/plan-items';
+import { colourColumn, colourCounts, itemFacts } from '../services/plan-items';
 
 /**
  * Reads the secretariat's console needs beyond the board summary: 红黄绿灯 as a
@@ -102,29 +102,26 @@ async function matrix(db: Db, plan: string, workingDayMs?: number): Promise<z.ou
   const planRow = (await db('plans').where({ code: plan }).first('id')) as { id: number };
   const actions = (await db('actions').where({ plan_id: planRow.id }).whereNull('retired_at').orderBy('seq').select('code', 'seq', 'title')) as { code: string; seq: number; title: string }[];
   const safeguards = (await db('safeguard_measures').where({ plan_id: planRow.id }).whereNull('retired_at').orderBy('seq').select('code', 'seq', 'title')) as { code: string; seq: number; title: string }[];
-  const rows = await planItemRows(db, plan);
-  const colours = await coloursOf(db, rows, workingDayMs);
-  const cells = new Map<string, z.output<typeof matrixResponse>['cells'][number]>();
-  const departments = new Set<string>();
-  for (const r of rows) {
-    const key = `${r.group_code}\u0000${r.lead_code ?? ''}`;
-    let cell = cells.get(key);
-    if (!cell) {
-      cell = { group: r.group_code, lead: r.lead_code, items: 0, red: 0, yellow: 0, green: 0, closed: 0 };
-      cells.set(key, cell);
-    }
-    if (r.lead_code) departments.add(r.lead_code);
-    cell.items += 1;
-    const colour = colours.get(r.item_id);
-    if (colour) cell[colour] += 1;
-    else if (r.status && !(OPEN_STATUSES as readonly string[]).includes(r.status)) cell.closed += 1;
-  }
+  type Cell = z.output<typeof matrixResponse>['cells'][number];
+  // Counted in PostgreSQL; cells in the order the item lists first meet them.
+  const cells = (await db
+    .with('f', itemFacts(db, await colourColumn(db, workingDayMs), plan))
+    .from('f')
+    .groupBy('group_code', 'lead_code')
+    .orderByRaw('min(sort_key)')
+    .select(
+      'group_code as group',
+      'lead_code as lead',
+      ...colourCounts(db),
+      db.raw('(count(*) filter (where closed))::int as closed'),
+    )) as Cell[];
+  const departments = new Set(cells.flatMap((c) => (c.lead ? [c.lead] : [])));
   return {
     plan,
     generatedAt: new Date().toISOString(),
     groups: [...actions.map((a) => ({ ...a, kind: 'action' as const })), ...safeguards.map((m) => ({ ...m, kind: 'safeguard' as const }))],
     departments: [...departments].sort(),
-    cells: [...cells.values()],
+    cells,
   };
 }
 
@@ -138,17 +135,13 @@ function periodKey(endsOn: string, by: 'quarter' | 'month'): { period: string; l
 
 /** Accepted periods counted per reporting period on both clocks, by the one rule of domain/on-time.ts. */
 async function onTimeByPeriod(db: Db, plan: string | undefined, by: 'quarter' | 'month'): Promise<z.output<typeof onTimeResponse>> {
-  const periods = (await acceptedPeriods(db)).filter((p) => !plan || p.plan === plan);
-  const labels = new Map<string, string>();
-  const counts = countBy(periods, (p) => {
-    const k = periodKey(p.endsOn, by);
-    labels.set(k.period, k.label);
-    return k.period;
-  });
+  const counts = await onTimeCountsByPeriod(db, by, plan);
   return {
     plan: plan ?? null,
     by,
-    periods: [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([period, c]) => ({ period, label: labels.get(period) ?? period, ...boardFigures(c) })),
+    periods: counts
+      .map(({ startsOn, ...c }) => ({ ...periodKey(startsOn, by), ...boardFigures(c) }))
+      .sort((a, b) => a.period.localeCompare(b.period)),
   };
 }
 
@@ -165,66 +158,65 @@ async function reviewQueue(db: Db, plan: string): Promise<z.output<typeof review
       .whereIn('a.status', OPEN_STATUSES as string[]);
   const item = ['pl.code as plan', 'i.code as item', 'i.title', 'a.status', 'lead.code as lead'];
 
+  // Each submitted period with its latest consolidated report (the version to review), in one query:
+  // a lateral join reads one index entry per period (reports_consolidated_latest_version, migration 011)
+  // where a distinct-on over every consolidated report sorts them all.
+  const latest = db('reports as r')
+    .where('r.kind', 'consolidated')
+    .whereRaw('r.assignment_id = a.id and r.period_seq = p.seq')
+    .orderBy('r.version', 'desc')
+    .limit(1)
+    .select('r.version', 'r.department_id', 'r.progress', 'r.percent_done', 'r.problems', 'r.next_steps', 'r.attachments', 'r.submitted_by', 'r.submitted_at');
   const submitted = (await base()
     .join('periods as p', 'p.assignment_id', 'a.id')
+    .joinRaw('left join lateral (?) as r on true', [db.raw(latest.toSQL().sql, latest.toSQL().bindings)])
     .where('p.status', 'submitted')
     .orderBy([{ column: 'p.due_on' }, { column: 'i.code' }])
-    .select(...item, 'a.id as assignmentId', 'p.seq as periodSeq', db.raw(day('p.starts_on', 'startsOn')), db.raw(day('p.ends_on', 'endsOn')), db.raw(day('p.original_due_on', 'originalDueOn')), db.raw(day('p.due_on', 'dueOn')))) as {
-    plan: string;
-    item: string;
-    title: string;
-    status: string;
-    lead: string;
-    assignmentId: number;
-    periodSeq: number;
-    startsOn: string;
-    endsOn: string;
-    originalDueOn: string;
-    dueOn: string;
-  }[];
-  const latest = submitted.length
-    ? ((await db('reports as r')
-        .join('departments as d', 'd.id', 'r.department_id')
-        .where('r.kind', 'consolidated')
-        .whereIn(
-          ['r.assignment_id', 'r.period_seq'],
-          submitted.map((s) => [s.assignmentId, s.periodSeq]),
-        )
-        .orderBy([{ column: 'r.assignment_id' }, { column: 'r.period_seq' }, { column: 'r.version' }])
-        .select('r.assignment_id', 'r.period_seq', 'r.version', 'd.code as department', 'r.progress', 'r.percent_done', 'r.problems', 'r.next_steps', 'r.attachments', 'r.submitted_by', 'r.submitted_at')) as {
-        assignment_id: number;
-        period_seq: number;
-        version: number;
-        department: string;
-        progress: string;
-        percent_done: number;
-        problems: string | null;
-        next_steps: string | null;
-        attachments: unknown;
-        submitted_by: string;
-        submitted_at: Date;
-      }[])
-    : [];
-  const lastReport = new Map(latest.map((r) => [`${r.assignment_id}:${r.period_seq}`, r]));
-  const reports = submitted.map(({ assignmentId, ...s }) => {
-    const r = lastReport.get(`${assignmentId}:${s.periodSeq}`);
-    return {
-      ...s,
-      report: r
-        ? {
-            version: r.version,
-            department: r.department,
-            progress: r.progress,
-            percentDone: r.percent_done,
-            problems: r.problems,
-            nextSteps: r.next_steps,
-            attachments: Array.isArray(r.attachments) ? r.attachments.map(String) : [],
-            submittedBy: r.submitted_by,
-            submittedAt: new Date(r.submitted_at).toISOString(),
-          }
-        : null,
-    };
-  });
+    .select(
+      ...item,
+      'p.seq as periodSeq',
+      db.raw(day('p.starts_on', 'startsOn')),
+      db.raw(day('p.ends_on', 'endsOn')),
+      db.raw(day('p.original_due_on', 'originalDueOn')),
+      db.raw(day('p.due_on', 'dueOn')),
+      'r.version',
+      // By primary key: joined, the planner hashes all departments again for every period.
+      db.raw('(select d.code from departments d where d.id = r.department_id) as department'),
+      'r.progress',
+      'r.percent_done',
+      'r.problems',
+      'r.next_steps',
+      'r.attachments',
+      'r.submitted_by',
+      'r.submitted_at',
+    )) as (Omit<z.output<typeof reviewResponse>['reports'][number], 'report'> & {
+    version: number | null;
+    department: string;
+    progress: string;
+    percent_done: number;
+    problems: string | null;
+    next_steps: string | null;
+    attachments: unknown;
+    submitted_by: string;
+    submitted_at: Date;
+  })[];
+  const reports = submitted.map(({ version, department, progress, percent_done, problems, next_steps, attachments, submitted_by, submitted_at, ...s }) => ({
+    ...s,
+    report:
+      version === null
+        ? null
+        : {
+            version,
+            department,
+            progress,
+            percentDone: percent_done,
+            problems,
+            nextSteps: next_steps,
+            attachments: Array.isArray(attachments) ? attachments.map(String) : [],
+            submittedBy: submitted_by,
+            submittedAt: new Date(submitted_at).toISOString(),
+          },
+  }));
 
   const extensions = (
     (await base()

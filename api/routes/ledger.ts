@@ -3,11 +3,10 @@ import { RUNG_LABELS } from '../../workflows/definitions';
 import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import type { Db } from '../../db/connection';
-import { onTimeCountsBy } from '../../db/on-time';
-import { NO_PERIODS, type OnTimeCounts } from '../../domain/on-time';
+import { onTimeByAssignment } from '../../db/on-time';
 import { CADENCE_WORDS, GRADE_WORDS, STATUS_WORDS, wordFor } from '../../domain/words';
 import { binary, route } from '../route';
-import { coloursOf, planItemRows } from '../services/plan-items';
+import { colourColumn, planItemsJoined } from '../services/plan-items';
 
 const COLOUR: Record<string, string> = { red: '红', yellow: '黄', green: '绿' };
 
@@ -32,76 +31,122 @@ const COLUMNS: { header: string; key: string; width: number }[] = [
   { header: '最高督办层级', key: 'highestRung', width: 14 },
 ];
 
-interface Extras {
-  cooperating: Map<number, string>;
-  /** The cadence in force (a reopened item's policy may differ from the first) and the grade of a completed item. */
-  terms: Map<number, { cadence: string | null; grade: string | null }>;
-  lastReport: Map<number, { on: string; percent: number }>;
-  escalations: Map<number, { n: number; rung: string }>;
-  onTime: Map<number, OnTimeCounts>;
+/** One ledger row as PostgreSQL gives it: the item, its assignment's terms, last report, escalations and on-time counts. */
+interface LedgerRow {
+  code: string;
+  title: string;
+  group_title: string;
+  lead_name: string | null;
+  cooperating: string | null;
+  cadence: string | null;
+  status: string;
+  grade: string | null;
+  colour: string | null;
+  last_report_on: string | null;
+  last_percent: number | null;
+  next_due_on: string | null;
+  assigned: boolean;
+  accepted: number;
+  on_time_original: number;
+  on_time_extended: number;
+  escalations: number;
+  highest_rung: string | null;
 }
 
-/** What the item rows lack: co-operating departments, cadence and grade, the last consolidated report, escalation and on-time counts; keyed by assignment. */
-async function extras(db: Db): Promise<Extras> {
-  const coop = (await db('assignment_cooperators as c')
+/**
+ * Every current plan item (assigned or not) with all its ledger columns, in
+ * one query, in the order of the plan lists. The last consolidated report is
+ * read by a lateral join, one index entry per assignment
+ * (reports_consolidated_latest_submitted, migration 011).
+ */
+async function ledgerRows(db: Db, planCode: string | undefined, workingDayMs: number | undefined): Promise<LedgerRow[]> {
+  const colour = await colourColumn(db, workingDayMs);
+  const cooperating = db('assignment_cooperators as c')
     .join('departments as d', 'd.id', 'c.department_id')
     .groupBy('c.assignment_id')
-    .select('c.assignment_id', db.raw(`string_agg(coalesce(d.short_name, d.name), '、' order by d.code) as names`))) as { assignment_id: number; names: string }[];
-  const terms = (await db('assignments').select('id', db.raw(`policy->>'cadence' as cadence`), 'grade')) as { id: number; cadence: string | null; grade: string | null }[];
-  const reports = (await db.raw(`
-    select distinct on (assignment_id) assignment_id, percent_done,
-      to_char(submitted_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as on
-    from reports where kind = 'consolidated' order by assignment_id, submitted_at desc`)) as { rows: { assignment_id: number; percent_done: number; on: string }[] };
-  const escalations = (await db.raw(`
-    select assignment_id, count(*)::int as n, (array_agg(rung order by level desc))[1] as rung
-    from escalations group by assignment_id`)) as { rows: { assignment_id: number; n: number; rung: string }[] };
-  return {
-    cooperating: new Map(coop.map((c) => [c.assignment_id, c.names])),
-    terms: new Map(terms.map((t) => [t.id, { cadence: t.cadence, grade: t.grade }])),
-    lastReport: new Map(reports.rows.map((r) => [r.assignment_id, { on: r.on, percent: r.percent_done }])),
-    escalations: new Map(escalations.rows.map((e) => [e.assignment_id, { n: e.n, rung: wordFor(RUNG_LABELS, e.rung) }])),
-    onTime: await onTimeCountsBy(db, 'assignment'),
-  };
+    .select('c.assignment_id', db.raw(`string_agg(coalesce(d.short_name, d.name), '、' order by d.code) as names`));
+  const escalations = db('escalations').groupBy('assignment_id').select('assignment_id', db.raw('count(*)::int as n'), db.raw('(array_agg(rung order by level desc))[1] as rung'));
+  const q = planItemsJoined(db)
+    .leftJoin(cooperating.as('coop'), 'coop.assignment_id', 'a.id')
+    .leftJoin(escalations.as('esc'), 'esc.assignment_id', 'a.id')
+    .leftJoin(onTimeByAssignment(db).as('ot'), 'ot.assignment_id', 'a.id')
+    .joinRaw(
+      `left join lateral (
+        select r.percent_done, to_char(r.submitted_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as on
+        from reports r where r.assignment_id = a.id and r.kind = 'consolidated'
+        order by r.submitted_at desc limit 1) as last on true`,
+    )
+    .orderBy([{ column: 'p.code' }, { column: 'act.seq' }, { column: 'm.seq' }, { column: 'i.seq' }])
+    .select(
+      'i.code',
+      'i.title',
+      db.raw('coalesce(act.title, m.title) as group_title'),
+      db.raw('coalesce(lead.short_name, lead.name) as lead_name'),
+      'coop.names as cooperating',
+      db.raw(`a.policy->>'cadence' as cadence`),
+      db.raw(`coalesce(a.status, 'unassigned') as status`),
+      'a.grade',
+      db.raw('? as colour', [colour.sql]),
+      'last.on as last_report_on',
+      'last.percent_done as last_percent',
+      db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
+      db.raw('a.id is not null as assigned'),
+      db.raw('coalesce(ot.accepted, 0) as accepted'),
+      db.raw('coalesce(ot."onTimeOriginal", 0) as on_time_original'),
+      db.raw('coalesce(ot."onTimeExtended", 0) as on_time_extended'),
+      db.raw('coalesce(esc.n, 0) as escalations'),
+      'esc.rung as highest_rung',
+    );
+  if (planCode) q.where('p.code', planCode);
+  return (await q) as LedgerRow[];
 }
 
-/** 台账: one row per current plan item, assigned or not, as an .xlsx workbook. */
-export async function ledgerWorkbook(db: Db, planCode?: string, workingDayMs?: number): Promise<ExcelJS.Workbook> {
-  const rows = await planItemRows(db, planCode);
-  const colours = await coloursOf(db, rows, workingDayMs);
-  const more = await extras(db);
-  const wb = new ExcelJS.Workbook();
-  wb.created = new Date();
+/** The 台账 sheet, in a workbook held in memory or one streamed out: both have the same worksheet API (a row commit is a no-op in memory, and frees the row when streaming). */
+function fillLedger(wb: ExcelJS.Workbook, rows: LedgerRow[]): void {
   const ws = wb.addWorksheet('台账', { views: [{ state: 'frozen', ySplit: 1 }] });
   ws.columns = COLUMNS;
   ws.getRow(1).font = { bold: true };
+  ws.getRow(1).commit();
   for (const r of rows) {
-    const a = r.assignment_id;
-    const report = a ? more.lastReport.get(a) : undefined;
-    const esc = a ? more.escalations.get(a) : undefined;
-    const colour = colours.get(r.item_id);
-    const periods = a ? (more.onTime.get(a) ?? NO_PERIODS) : undefined;
-    const terms = a ? more.terms.get(a) : undefined;
+    // An unassigned item has no on-time figures at all, not zeros.
+    const periods = r.assigned ? { accepted: r.accepted, onTimeOriginal: r.on_time_original, onTimeExtended: r.on_time_extended } : undefined;
     ws.addRow({
       code: r.code,
       title: r.title,
       group: r.group_title,
       lead: r.lead_name ?? '',
-      cooperating: (a && more.cooperating.get(a)) ?? '',
-      cadence: terms?.cadence ? wordFor(CADENCE_WORDS, terms.cadence) : '',
-      status: wordFor(STATUS_WORDS, r.status ?? 'unassigned'),
-      grade: terms?.grade ? wordFor(GRADE_WORDS, terms.grade) : '',
-      colour: colour ? COLOUR[colour] : '',
-      lastReportOn: report?.on ?? '',
-      lastPercent: report?.percent ?? '',
+      cooperating: r.cooperating ?? '',
+      cadence: r.cadence ? wordFor(CADENCE_WORDS, r.cadence) : '',
+      status: wordFor(STATUS_WORDS, r.status),
+      grade: r.grade ? wordFor(GRADE_WORDS, r.grade) : '',
+      colour: r.colour ? COLOUR[r.colour] : '',
+      lastReportOn: r.last_report_on ?? '',
+      lastPercent: r.last_percent ?? '',
       nextDueOn: r.next_due_on ?? '',
       acceptedPeriods: periods?.accepted ?? '',
       onTimeOriginal: periods?.onTimeOriginal ?? '',
       onTimeExtended: periods?.onTimeExtended ?? '',
-      escalations: esc?.n ?? 0,
-      highestRung: esc?.rung ?? '',
-    });
+      escalations: r.escalations,
+      highestRung: r.highest_rung ? wordFor(RUNG_LABELS, r.highest_rung) : '',
+    }).commit();
   }
+}
+
+/** 台账: one row per current plan item, assigned or not, as an .xlsx workbook in memory. */
+export async function ledgerWorkbook(db: Db, planCode?: string, workingDayMs?: number): Promise<ExcelJS.Workbook> {
+  const rows = await ledgerRows(db, planCode, workingDayMs);
+  const wb = new ExcelJS.Workbook();
+  wb.created = new Date();
+  fillLedger(wb, rows);
   return wb;
+}
+
+/** The same workbook streamed to `out` as it is written, so the file is never held as one buffer. */
+async function streamLedger(out: NodeJS.WritableStream, rows: LedgerRow[]): Promise<void> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out as unknown as import('node:stream').Stream, useStyles: true, useSharedStrings: true });
+  wb.created = new Date();
+  fillLedger(wb, rows);
+  await wb.commit();
 }
 
 export const ledgerRoutes = [
@@ -115,13 +160,20 @@ export const ledgerRoutes = [
     access: ['secretariat', 'leadership'],
     query: z.object({ plan: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/).optional() }).strict(),
     handler: async ({ deps, res, query }) => {
-      const wb = await ledgerWorkbook(deps.db, query.plan, deps.workingDayMs);
-      const buffer = Buffer.from(await wb.xlsx.writeBuffer());
+      // Read before the first byte goes out: a failed query still answers a proper error.
+      const rows = await ledgerRows(deps.db, query.plan, deps.workingDayMs);
       const date = shanghaiDate(Date.now());
       res.setHeader('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
       // An ASCII filename for old clients, the Chinese one (RFC 5987) for the rest.
       res.setHeader('content-disposition', `attachment; filename="ledger-${date}.xlsx"; filename*=UTF-8''${encodeURIComponent(`台账-${date}.xlsx`)}`);
-      res.status(200).send(buffer);
+      res.status(200);
+      try {
+        await streamLedger(res, rows);
+      } catch (err) {
+        // Part of the file is out: no error answer can follow, so cut the download short rather than end a broken file cleanly.
+        deps.log.error({ err }, 'ledger export failed while streaming');
+        res.destroy(err instanceof Error ? err : new Error(String(err)));
+      }
       return undefined;
     },
   }),

@@ -1,5 +1,7 @@
-import { colourOf, type Colour, type ColourInput } from '../../domain/colour';
-import { colourColumns } from '../../db/colour';
+import type { Knex } from 'knex';
+import { colourDay, colourOf, type Colour, type ColourInput } from '../../domain/colour';
+import { colourColumns, colourSql } from '../../db/colour';
+import { onTimeByAssignment } from '../../db/on-time';
 import { calendarCache } from '../../db/calendar/store';
 import type { WorkingCalendar } from '../../domain/calendar';
 import type { Db } from '../../db/connection';
@@ -69,7 +71,7 @@ function calendarOf(db: Db): Promise<WorkingCalendar> {
 }
 
 /** 红黄绿灯 for each open assigned item (the digest's rule); none for unassigned or closed ones. */
-export async function coloursOf(db: Db, rows: ItemRow[], workingDayMs?: number): Promise<Map<number, Colour>> {
+export async function coloursOf(db: Db, rows: (ColourInput & { item_id: number; status: string | null })[], workingDayMs?: number): Promise<Map<number, Colour>> {
   const colours = new Map<number, Colour>();
   const open = rows.filter((r) => r.status && (OPEN_STATUSES as readonly string[]).includes(r.status));
   if (!open.length) return colours;
@@ -77,4 +79,81 @@ export async function coloursOf(db: Db, rows: ItemRow[], workingDayMs?: number):
   const now = Date.now();
   for (const r of open) colours.set(r.item_id, colourOf(r, cal, now, workingDayMs));
   return colours;
+}
+
+/** A colour expression; wrapped because a knex Raw is thenable, and awaiting one would run it. */
+export interface ColourColumn {
+  sql: Knex.Raw;
+}
+
+/**
+ * 红黄绿灯 of each item row of planItemsJoined, as an SQL column ('red',
+ * 'yellow', 'green'; null for unassigned or closed items), so the board and
+ * the lists count and filter by colour in PostgreSQL. On the real clock every
+ * item shares one today: the rule runs in SQL with the calendar's dates as
+ * parameters. On a compressed clock (tests, demos) each item has its own
+ * today, so the open items are coloured by colourOf here and the SQL looks
+ * each one up.
+ */
+export async function colourColumn(db: Db, workingDayMs?: number): Promise<ColourColumn> {
+  if (!workingDayMs) return { sql: colourSql(db, colourDay(await calendarOf(db), Date.now())) };
+  const open = (await db('assignments as a')
+    .whereIn('a.status', OPEN_STATUSES as string[])
+    .select(
+      'a.item_id',
+      'a.status',
+      'a.escalation_level',
+      db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
+      'a.next_due_at',
+      ...colourColumns(db),
+    )) as (ColourInput & { item_id: number; status: string })[];
+  const colours = await coloursOf(db, open, workingDayMs);
+  return { sql: db.raw('(?::jsonb ->> i.id::text)', [JSON.stringify(Object.fromEntries(colours))]) };
+}
+
+/**
+ * The facts of every current item (of one plan, or all), as a query for the
+ * board's counts to group: its group (action or safeguard measure) and plan,
+ * lead, status and colour, whether it is closed, its assignment's accepted
+ * periods and open escalations. `sort_key` is its place in planItemRows'
+ * order (plan code, action, measure, item) as an array, so `min(sort_key)`
+ * orders groups as the lists first meet them without sorting every row; the
+ * plan code enters as its rank, and a missing seq (null) sorts last in an
+ * array as it does in an order by.
+ */
+export function itemFacts(db: Db, colour: ColourColumn, planCode?: string): Knex.QueryBuilder {
+  const planRank = db('plans').select('id', db.raw('rank() over (order by code)::int as r'));
+  const escalations = db('escalations').whereNull('resolved_at').groupBy('assignment_id').select('assignment_id', db.raw('count(*)::int as n'));
+  const open = OPEN_STATUSES.map(() => '?').join(', ');
+  const q = planItemsJoined(db)
+    .join(planRank.as('pr'), 'pr.id', 'p.id')
+    .leftJoin(onTimeByAssignment(db).as('ot'), 'ot.assignment_id', 'a.id')
+    .leftJoin(escalations.as('esc'), 'esc.assignment_id', 'a.id')
+    .select(
+      db.raw('array[pr.r, act.seq, m.seq, i.seq] as sort_key'),
+      'p.code as plan_code',
+      db.raw('coalesce(act.code, m.code) as group_code'),
+      db.raw('coalesce(act.title, m.title) as group_title'),
+      'lead.code as lead_code',
+      db.raw('coalesce(lead.short_name, lead.name) as lead_name'),
+      db.raw(`coalesce(a.status, 'unassigned') as status`),
+      db.raw('? as colour', [colour.sql]),
+      db.raw(`(a.status is not null and a.status not in (${open})) as closed`, [...OPEN_STATUSES]),
+      db.raw('coalesce(ot.accepted, 0) as accepted'),
+      db.raw('coalesce(ot."onTimeOriginal", 0) as on_time_original'),
+      db.raw('coalesce(ot."onTimeExtended", 0) as on_time_extended'),
+      db.raw('coalesce(esc.n, 0) as open_escalations'),
+    );
+  if (planCode) q.where('p.code', planCode);
+  return q;
+}
+
+/** Items and their 红黄绿灯, counted over a group of itemFacts rows. */
+export function colourCounts(db: Db): Knex.Raw[] {
+  return [
+    db.raw('count(*)::int as items'),
+    db.raw(`(count(*) filter (where colour = 'red'))::int as red`),
+    db.raw(`(count(*) filter (where colour = 'yellow'))::int as yellow`),
+    db.raw(`(count(*) filter (where colour = 'green'))::int as green`),
+  ];
 }

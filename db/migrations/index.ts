@@ -9,6 +9,7 @@ import * as assignmentsAssignedOn from './007_assignments_assigned_on';
 import * as assignmentsReopen from './008_assignments_reopen';
 import * as loginAttempts from './009_login_attempts';
 import * as signingKeys from './010_signing_keys';
+import * as boardReadIndexes from './011_board_read_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const migrations: Array<[string, Migration]> = [
   ['008_assignments_reopen', assignmentsReopen],
   ['009_login_attempts', loginAttempts],
   ['010_signing_keys', signingKeys],
+  ['011_board_read_indexes', boardReadIndexes],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
