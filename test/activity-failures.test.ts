@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
 import knex from 'knex';
 import { asNonRetryable, failFastOnBadData } from '../activities/failures';
@@ -136,5 +136,20 @@ describe('the API answers an update that failed on refused data with 422', () =>
 
   test('a refusal of the workflow itself stays a 409', async () => {
     expect(await failureOf(throughWorkflow(updateFailedWith('InvalidRequest')))).toMatchObject({ status: 409, code: 'conflict' });
+  });
+
+  test('an update the server dropped because its workflow task failed is 503 with Retry-After, never 500', async () => {
+    // What the client throws for the server's "Unable to perform workflow execution update due to unexpected workflow task failure."
+    const grpc = Object.assign(new Error('9 FAILED_PRECONDITION: Unable to perform workflow execution update due to unexpected workflow task failure.'), {
+      code: 9,
+      details: 'Unable to perform workflow execution update due to unexpected workflow task failure.',
+      metadata: {},
+    });
+    const err = await failureOf(throughWorkflow(() => Promise.reject(new ServiceError('Workflow Update failed', { cause: grpc }))));
+    expect(err).toBeInstanceOf(HttpError);
+    expect(err).toMatchObject({ status: 503, code: 'busy', headers: { 'Retry-After': '1' } });
+    // Any other service error is left as it is (the API logs it and answers 500).
+    const other = new ServiceError('Workflow Update failed', { cause: Object.assign(new Error('13 INTERNAL'), { code: 13, details: 'internal', metadata: {} }) });
+    expect(await failureOf(throughWorkflow(() => Promise.reject(other)))).toBe(other);
   });
 });

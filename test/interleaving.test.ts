@@ -37,6 +37,17 @@ function laterWeekday(date: string, days: number): string {
   return t.toISOString().slice(0, 10);
 }
 
+/** For the report: why the item's workflow tasks failed, as its history says. */
+async function taskFailures(h: WorkflowHandle): Promise<string> {
+  try {
+    const events = (await h.fetchHistory()).events ?? [];
+    const failed = events.map((e) => e.workflowTaskFailedEventAttributes).filter((a) => !!a);
+    return failed.length ? `; workflow tasks failed: ${failed.map((a) => `cause ${String(a?.cause)}: ${a?.failure?.message ?? ''}`).join(' | ')}` : '';
+  } catch (err) {
+    return `; history not read: ${String(err)}`;
+  }
+}
+
 interface RunLog {
   item: string;
   ops: string[];
@@ -112,7 +123,7 @@ describe('randomised interleaving of updates, signals and the ladder', () => {
         const why = refusalReason(err);
         if (err instanceof WorkflowUpdateFailedError && why?.type && REFUSALS.has(why.type)) return;
         if (err instanceof WorkflowNotFoundError && log.closed) return;
-        log.unexpected.push(`${name}: ${err instanceof Error ? `${err.name}: ${err.message}; ${why?.message ?? ''}${err.cause instanceof Error ? ` (cause: ${err.cause.message})` : ''}` : String(err)}`);
+        log.unexpected.push(`${name}: ${err instanceof Error ? `${err.name}: ${err.message}; ${why?.message ?? ''}${err.cause instanceof Error ? ` (cause: ${err.cause.message})` : ''}` : String(err)}${await taskFailures(h)}`);
       }
     };
 

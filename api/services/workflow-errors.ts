@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { isGrpcServiceError, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { OPEN_STATUSES } from '../../workflows/definitions';
 import { HttpError } from '../errors';
@@ -32,6 +32,18 @@ function noWorkflow(item: MirroredItem | undefined): HttpError {
   return new HttpError(503, 'busy', "the item's workflow is between two runs; retry with the same Idempotency-Key", undefined, { 'Retry-After': '1' });
 }
 
+/** gRPC FAILED_PRECONDITION. */
+const FAILED_PRECONDITION = 9;
+
+/**
+ * The server dropped the update without applying it: the workflow task that
+ * carried it failed (a worker died mid-task, or the task raced a
+ * continue-as-new). Sent again under the same update id, it is taken once.
+ */
+function updateDropped(err: unknown): boolean {
+  return err instanceof ServiceError && isGrpcServiceError(err.cause) && err.cause.code === FAILED_PRECONDITION;
+}
+
 /**
  * Runs a workflow update and turns its refusal into the API's answer: a state
  * the request does not fit is 409, a bad date 422, an item not assigned 404.
@@ -41,6 +53,7 @@ export async function throughWorkflow<T>(fn: () => Promise<T>, item?: MirroredIt
     return await fn();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw noWorkflow(item);
+    if (updateDropped(err)) throw new HttpError(503, 'busy', "the item's workflow could not take the write just now; retry with the same Idempotency-Key", undefined, { 'Retry-After': '1' });
     if (err instanceof WorkflowUpdateFailedError) {
       const why = refusalReason(err);
       const message = why?.message ?? err.message;
