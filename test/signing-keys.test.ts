@@ -52,14 +52,15 @@ describe('token signing keys: rotation, several processes, expiry', () => {
     await createUser(db, { username: 'sec1', role: 'secretariat', password: PASSWORD }, { actor: 'test' });
 
     // A database as the code before key ids left it: one key in app_secrets, and a token it signed.
-    await db.migrate.down();
+    // Undone back to before 010 (later migrations come off first, and come back with it).
+    while (Number(await db.migrate.currentVersion()) >= 10) await db.migrate.down();
     const legacyKey = crypto.randomBytes(32);
     await db('app_secrets').insert({ name: 'token-signing-key', value: legacyKey.toString('base64url') });
     const sid = crypto.randomUUID();
     const expiresAt = new Date(Date.now() + 1800_000);
     await db('sessions').insert({ id: sid, user_id: adminId, issued_at: new Date(), expires_at: expiresAt });
     legacyToken = tokenWith({ sid, sub: adminId, exp: Math.floor(expiresAt.getTime() / 1000) }, legacyKey);
-    expect(await migrateLatest(db)).toEqual(['010_signing_keys']);
+    expect(await migrateLatest(db)).toContain('010_signing_keys');
 
     keyring = await openKeyring(db, { maxTokenTtlSeconds: TTL_SECONDS });
     app = createApp({ log: silentLog, readiness: {}, api: await apiDeps(db, { keyring, tokenTtlSeconds: TTL_SECONDS }) });
