@@ -329,7 +329,8 @@ describe('the item workflow', () => {
       // The report's ladder; once the suite has run past the final deadline (2016-06-30) its own ladder (逾期未办结) joins it.
       const silent = digest.openEscalations.filter((e) => e.itemKey === d.itemWorkflowId(PLAN, 'A01-2') && e.subject === 'report');
       expect(silent.map((e) => e.rung)).toEqual(['leading-group', 'duban', 'cuiban']);
-      const notice = await db('notifications').where({ kind: 'digest', key: digest.key }).first();
+      // The notice is written just after the digest's row.
+      const notice = await eventually(() => db('notifications').where({ kind: 'digest', key: digest.key }).first(), (n) => n !== undefined, 10_000, 'digest notice');
       expect(notice.title).toBe(`【周报】${chineseDate(digest.weekOf)}当周推进情况`);
       // The chases in words: the rung's and the lead's names, never their codes.
       expect(notice.body).toContain('发展大规模个性化定制(省经济和信息化委):第1期进展报送,上报领导小组');
