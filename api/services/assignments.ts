@@ -216,12 +216,15 @@ async function startItem(ctx: AssignContext, input: ItemWorkflowInput, reuse: 'R
   }
 }
 
-/** The assignment update of the workflow this request started, awaited (the same update id: Temporal answers it once). */
-async function attach(ctx: AssignContext, input: ItemWorkflowInput): Promise<{ workflowId: string; runId: string; input: ItemWorkflowInput }> {
-  const handle = ctx.client.workflow.getHandle(input.itemKey);
+/** The assignment update of the run this request started, awaited (the same update id: Temporal answers it once); that run's id. */
+async function attachedRun(ctx: AssignContext, workflowId: string): Promise<string> {
+  const handle = ctx.client.workflow.getHandle(workflowId);
   await handle.executeUpdate(assignmentUpdate, { updateId: ctx.updateId });
-  const { runId } = await handle.describe();
-  return { workflowId: input.itemKey, runId, input };
+  return (await handle.describe()).runId;
+}
+
+async function attach(ctx: AssignContext, input: ItemWorkflowInput): Promise<{ workflowId: string; runId: string; input: ItemWorkflowInput }> {
+  return { workflowId: input.itemKey, runId: await attachedRun(ctx, input.itemKey), input };
 }
 
 export const reopenRequestSchema = z
@@ -280,8 +283,9 @@ export async function reopenItem(ctx: AssignContext, planCode: string, itemCode:
     | undefined;
   if (!row) throw new HttpError(404, 'not_assigned', `item ${planCode}/${itemCode} was never assigned: assign it instead`);
   // Reopened already, by a first attempt of this very request (answered 503): that round, answered again.
-  const again = row.status !== 'completed' && row.status !== 'cancelled' && (await startedBy(ctx, workflowId));
-  if (row.status !== 'completed' && row.status !== 'cancelled' && !again) throw new HttpError(409, 'conflict', `the item is ${row.status}; only a completed or cancelled item is reopened`);
+  const closed = row.status === 'completed' || row.status === 'cancelled';
+  const again = !closed && (await startedBy(ctx, workflowId));
+  if (!closed && !again) throw new HttpError(409, 'conflict', `the item is ${row.status}; only a completed or cancelled item is reopened`);
 
   const cooperating =
     body.cooperating ??
@@ -322,9 +326,7 @@ export async function reopenItem(ctx: AssignContext, planCode: string, itemCode:
 
 /** The round this request's first attempt started, once its assignment update has answered: as its record now holds it. */
 async function attachReopened(ctx: AssignContext, workflowId: string): Promise<Reopened> {
-  const handle = ctx.client.workflow.getHandle(workflowId);
-  await handle.executeUpdate(assignmentUpdate, { updateId: ctx.updateId });
-  const { runId } = await handle.describe();
+  const runId = await attachedRun(ctx, workflowId);
   const row = (await ctx.db('assignments as a')
     .join('departments as lead', 'lead.id', 'a.lead_department_id')
     .where('a.workflow_id', workflowId)

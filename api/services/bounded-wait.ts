@@ -9,9 +9,9 @@ function gaveUpWaiting(err: unknown): boolean {
 }
 
 /** 503 `busy`: the workflow has not answered yet; the same request (same Idempotency-Key) may be retried. */
-export function busy(waitMs: number): HttpError {
+export function busy(waitMs: number, message = `the item's workflow did not answer within ${waitMs} ms; retry with the same Idempotency-Key`): HttpError {
   const retryAfter = String(Math.max(1, Math.ceil(waitMs / 1000)));
-  return new HttpError(503, 'busy', `the item's workflow did not answer within ${waitMs} ms; retry with the same Idempotency-Key`, undefined, {
+  return new HttpError(503, 'busy', message, undefined, {
     'Retry-After': retryAfter,
   });
 }

@@ -2,6 +2,7 @@ import { isGrpcServiceError, ServiceError, WorkflowNotFoundError, WorkflowUpdate
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { OPEN_STATUSES } from '../../workflows/definitions';
 import { HttpError } from '../errors';
+import { busy } from './bounded-wait';
 
 /** The innermost application failure of a failed update: the workflow's own reason. */
 export function refusalReason(err: unknown): ApplicationFailure | undefined {
@@ -29,7 +30,7 @@ export interface MirroredItem {
 function noWorkflow(item: MirroredItem | undefined): HttpError {
   if (!item?.assigned) return new HttpError(404, 'not_assigned', 'the item is not assigned (no workflow runs for it)');
   if (item.status && !(OPEN_STATUSES as readonly string[]).includes(item.status)) return new HttpError(409, 'conflict', `the item is ${item.status}: its workflow has ended`);
-  return new HttpError(503, 'busy', "the item's workflow is between two runs; retry with the same Idempotency-Key", undefined, { 'Retry-After': '1' });
+  return busy(1_000, "the item's workflow is between two runs; retry with the same Idempotency-Key");
 }
 
 /** gRPC FAILED_PRECONDITION. */
@@ -53,7 +54,7 @@ export async function throughWorkflow<T>(fn: () => Promise<T>, item?: MirroredIt
     return await fn();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw noWorkflow(item);
-    if (updateDropped(err)) throw new HttpError(503, 'busy', "the item's workflow could not take the write just now; retry with the same Idempotency-Key", undefined, { 'Retry-After': '1' });
+    if (updateDropped(err)) throw busy(1_000, "the item's workflow could not take the write just now; retry with the same Idempotency-Key");
     if (err instanceof WorkflowUpdateFailedError) {
       const why = refusalReason(err);
       const message = why?.message ?? err.message;

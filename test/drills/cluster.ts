@@ -61,6 +61,17 @@ interface WorkerProcess {
   exited: Promise<void>;
 }
 
+/** A signal to a running worker's whole process group; false when it had already ended. */
+function signalGroup(w: WorkerProcess, signal: NodeJS.Signals): boolean {
+  if (w.child.exitCode !== null || w.child.signalCode !== null || !w.child.pid) return false;
+  try {
+    process.kill(-w.child.pid, signal);
+  } catch {
+    // Gone already.
+  }
+  return true;
+}
+
 export class Cluster {
   /** Everything of this run lives under here; removed by close(). */
   readonly root: string;
@@ -221,13 +232,7 @@ export class Cluster {
   async killWorker(): Promise<void> {
     const w = this.worker;
     if (!w) return;
-    if (w.child.exitCode === null && w.child.signalCode === null && w.child.pid) {
-      try {
-        process.kill(-w.child.pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
+    signalGroup(w, 'SIGKILL');
     await w.exited;
     this.worker = undefined;
   }
@@ -236,19 +241,8 @@ export class Cluster {
   async stopWorker(): Promise<void> {
     const w = this.worker;
     if (!w) return;
-    if (w.child.exitCode === null && w.child.signalCode === null && w.child.pid) {
-      try {
-        process.kill(-w.child.pid, 'SIGTERM');
-      } catch {
-        // Gone already.
-      }
-      const timer = setTimeout(() => {
-        try {
-          if (w.child.pid) process.kill(-w.child.pid, 'SIGKILL');
-        } catch {
-          // Gone already.
-        }
-      }, 20_000);
+    if (signalGroup(w, 'SIGTERM')) {
+      const timer = setTimeout(() => signalGroup(w, 'SIGKILL'), 20_000);
       await w.exited;
       clearTimeout(timer);
     }
