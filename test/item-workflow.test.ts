@@ -124,9 +124,15 @@ describe('the item workflow', () => {
       10_000,
       'search attributes',
     );
+    // A run started today records one patch marker that stands for every patch (all-behaviours-2026-11), not one each.
+    const firstRun = await t.client.workflow.getHandle(h.workflowId, firstRuns.get(h.workflowId)).fetchHistory();
+    const patchMarkers = (firstRun.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+    expect(patchMarkers).toHaveLength(1);
     await record(h, 'item-happy-path-v2');
     // Deadlines by local activities (patch local-deadline-activities), the mirror quieter (quiet-mirror).
     await record(h, 'item-happy-path-local-deadlines');
+    // One marker for all the patches (all-behaviours-2026-11).
+    await record(h, 'item-happy-path-one-marker');
   });
 
   test('silence: reminders, then 催办, 督办 and 上报领导小组, each exactly once', async () => {
@@ -149,6 +155,7 @@ describe('the item workflow', () => {
     await record(h, 'item-silence-ladder-v2');
     // With the patch quiet-mirror: no mirror write after a reminder, search attributes upserted only when changed.
     await record(h, 'item-silence-ladder-quiet-mirror');
+    await record(h, 'item-silence-ladder-one-marker');
   });
 
   test('a report after the first rung stops the ladder', async () => {
@@ -203,6 +210,7 @@ describe('the item workflow', () => {
     expect(await db('extension_requests').where({ key: request.extensionId }).first('decision')).toEqual({ decision: 'approved' });
     await record(h, 'item-extension-v2');
     await record(h, 'item-extension-local-deadlines');
+    await record(h, 'item-extension-one-marker');
   });
 
   test('reassignment moves the lead; the old lead can no longer file the consolidated report', async () => {

@@ -84,40 +84,53 @@ function failureMessage(err: unknown): string | undefined {
  * starts: a run that replays a history recorded before a change keeps the old
  * behaviour to its end, and takes the new one at its next continue-as-new.
  */
-function behaviours() {
-  return {
-    /** Handlers and the main loop change state under one lock. */
-    lock: patched('handlers-under-one-lock'),
-    /** The mirror is written before waiting for handlers, so none is abandoned at continue-as-new. */
-    syncThenDrain: patched('sync-then-drain'),
-    /** A write answers only once the mirror shows it. */
-    readYourWrites: patched('handlers-sync-mirror'),
-    /** The final deadline is chased: reminders, then its own ladder (逾期未办结). */
-    finalDeadline: patched('final-deadline-ladder'),
-    /** An effect that failed for good is recorded and passed over; the item goes on. */
-    surviveFailures: patched('survive-failed-effects'),
-    /** Catch-up due dates for periods the department never had time for. */
-    catchUp: patched('catch-up-due-dates'),
-    /**
-     * Each event carries an id minted here, which keys its audit row and notices:
-     * a second A→B reassignment is announced again, and a caller's request id never merges two events.
-     */
-    eventIds: patched('workflow-minted-event-ids'),
-    /**
-     * A handler first fires, in order, the reminders and rungs whose moment has
-     * passed and that the loop has not fired yet (no worker ran, or it was
-     * busy): a report that comes in after a rung fell due never erases that rung.
-     */
-    overdueFirst: patched('overdue-before-handlers'),
-    /**
-     * Fewer commands for the same mirror: a reminder (it changes nothing the
-     * mirror or the search attributes hold) is not followed by a mirror write,
-     * and search attributes are upserted only when one of them changed.
-     */
-    quietMirror: patched('quiet-mirror'),
-    /** Deadlines are computed by local activities (localDeadlines). */
-    localDeadlines: patched('local-deadline-activities'),
-  };
+const PATCHES = {
+  /** Handlers and the main loop change state under one lock. */
+  lock: 'handlers-under-one-lock',
+  /** The mirror is written before waiting for handlers, so none is abandoned at continue-as-new. */
+  syncThenDrain: 'sync-then-drain',
+  /** A write answers only once the mirror shows it. */
+  readYourWrites: 'handlers-sync-mirror',
+  /** The final deadline is chased: reminders, then its own ladder (逾期未办结). */
+  finalDeadline: 'final-deadline-ladder',
+  /** An effect that failed for good is recorded and passed over; the item goes on. */
+  surviveFailures: 'survive-failed-effects',
+  /** Catch-up due dates for periods the department never had time for. */
+  catchUp: 'catch-up-due-dates',
+  /**
+   * Each event carries an id minted here, which keys its audit row and notices:
+   * a second A→B reassignment is announced again, and a caller's request id never merges two events.
+   */
+  eventIds: 'workflow-minted-event-ids',
+  /**
+   * A handler first fires, in order, the reminders and rungs whose moment has
+   * passed and that the loop has not fired yet (no worker ran, or it was
+   * busy): a report that comes in after a rung fell due never erases that rung.
+   */
+  overdueFirst: 'overdue-before-handlers',
+  /**
+   * Fewer commands for the same mirror: a reminder (it changes nothing the
+   * mirror or the search attributes hold) is not followed by a mirror write,
+   * and search attributes are upserted only when one of them changed.
+   */
+  quietMirror: 'quiet-mirror',
+  /** Deadlines are computed by local activities (localDeadlines). */
+  localDeadlines: 'local-deadline-activities',
+} as const;
+
+/**
+ * One marker for every patch above, recorded by runs started since. PATCHES is
+ * closed from here on: runs holding this marker replay with exactly these
+ * behaviours, so a later change gets a patched() call of its own beside this.
+ */
+const ALL_PATCHES = 'all-behaviours-2026-11';
+
+function behaviours(): Record<keyof typeof PATCHES, boolean> {
+  // Every patch writes a marker and a search-attribute upsert (TemporalChangeVersion) into each run's
+  // history, ten of them a run; a run started today records one that stands for all. Runs started
+  // before it read their own markers, in the order they always did.
+  const all = patched(ALL_PATCHES);
+  return Object.fromEntries(Object.entries(PATCHES).map(([flag, id]) => [flag, all || patched(id)])) as Record<keyof typeof PATCHES, boolean>;
 }
 
 export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemState> {
