@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { CalendarNotLoadedError, type WorkingCalendar } from '../domain/calendar';
-import type { AckState, FinalState, ItemPolicy, PeriodState } from '../workflows/definitions';
+import type { AckState, FeedbackState, FinalState, ItemPolicy, PeriodState } from '../workflows/definitions';
 import { createClock, type Clock, type ClockAnchor } from '../domain/clock';
-import { planAck, planFinal, planPeriod, retimePeriod } from '../domain/schedule';
+import { planAck, planFeedback, planFinal, planPeriod, retimePeriod } from '../domain/schedule';
 
 /**
  * Deadline activities: every date comes from the working-day calendar and
@@ -43,10 +43,30 @@ export function createDeadlineActivities(deps: DeadlineDeps) {
       return withClock(req.anchor, (cal, clock) => planAck(cal, clock, req.anchor.date, req.policy, Date.now(), fired));
     },
 
-    async planReportingPeriod(req: { anchor: ClockAnchor; policy: ItemPolicy; seq: number; startsOn: string; finalDeadline: string; assignedOn?: string }): Promise<PeriodState> {
+    async planReportingPeriod(req: { anchor: ClockAnchor; policy: ItemPolicy; seq: number; startsOn: string; finalDeadline: string; assignedOn?: string; coopLeadWorkingDays?: number }): Promise<PeriodState> {
       return withClock(req.anchor, (cal, clock) =>
-        planPeriod(cal, clock, { seq: req.seq, startsOn: req.startsOn, finalDeadline: req.finalDeadline, policy: req.policy, now: Date.now(), assignedOn: req.assignedOn }),
+        planPeriod(cal, clock, {
+          seq: req.seq,
+          startsOn: req.startsOn,
+          finalDeadline: req.finalDeadline,
+          policy: req.policy,
+          now: Date.now(),
+          assignedOn: req.assignedOn,
+          coopLeadWorkingDays: req.coopLeadWorkingDays,
+        }),
       );
+    },
+
+    /**
+     * 落实反馈 on an instruction: issued today (or on `already.issuedOn`, when
+     * the calendar changed), due some working days later, reminded and chased.
+     */
+    async planInstructionFeedback(req: { anchor: ClockAnchor; policy: ItemPolicy; instructionKey: string; seq: number; withinWorkingDays: number; already?: FeedbackState }): Promise<FeedbackState> {
+      return withClock(req.anchor, (cal, clock) => {
+        const now = Date.now();
+        const issuedOn = req.already?.issuedOn ?? clock.dateAt(now);
+        return planFeedback(cal, clock, { instructionKey: req.instructionKey, seq: req.seq, issuedOn, withinWorkingDays: req.withinWorkingDays, policy: req.policy, now, already: req.already });
+      });
     },
 
     /** Moves the period to `dueOn` (extension, return), or recomputes it from the calendar when `dueOn` is absent. */

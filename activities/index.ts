@@ -29,7 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCatalogActivities(deps),
     ...notifications,
     ...deadlines,
-    ...createItemActivities({ db: deps.db, log: deps.log, notifications, today: (anchor) => deadlines.businessDate({ anchor }) }),
+    ...createItemActivities({ db: deps.db, log: deps.log, notifications, calendar, today: (anchor) => deadlines.businessDate({ anchor }) }),
     ...createDigestActivities({ db: deps.db, log: deps.log, calendar, notifications, workingDayMs: deps.workingDayMs }),
   });
 }

@@ -1,3 +1,4 @@
+import { refreshScheduleStanding } from '../db/schedule-standing';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import type { Db } from '../db/connection';
@@ -16,6 +17,9 @@ import type {
 } from '../workflows/definitions';
 import type { ClockAnchor } from '../domain/clock';
 import { chineseDate, type NotificationActivities, type NotificationKind } from './notifications';
+import type { WorkingCalendar } from '../domain/calendar';
+import { issuesNotice, noticePdfLink } from '../domain/supervision-notice';
+import { noticeForRung, noticeMention } from './supervision-notices';
 
 /**
  * The item workflow's effects on PostgreSQL and on people: the mirror rows the
@@ -46,7 +50,7 @@ export type ItemEvent = ItemRef & {
   /** The round of a reopened item (2, 3, ...): its one-time events are keyed apart from the earlier rounds'. */
   round?: number;
 } & (
-    | { kind: 'acknowledged'; department: string }
+    | { kind: 'acknowledged'; department: string; role?: 'cooperating' }
     | { kind: 'report'; receipt: ReportReceipt; report: SubmitReportInput; lead: string; secretariat: string }
     | {
         kind: 'review';
@@ -61,12 +65,15 @@ export type ItemEvent = ItemRef & {
         /** ...and by the end of the original due date; absent from older workflow code. */
         onTimeOriginal?: boolean;
       }
-    | { kind: 'reminder'; subject?: 'report' | 'final'; periodSeq: number; offset: number; dueOn: string; lead: string }
-    | { kind: 'escalation'; subject: 'report' | 'acknowledgement' | 'final'; periodSeq: number; rung: RungEvent; dueOn: string; lead: string; secretariat: string }
+    | { kind: 'reminder'; subject?: 'report' | 'final' | 'instruction'; instructionKey?: string; periodSeq: number; offset: number; dueOn: string; lead: string }
+    | { kind: 'escalation'; subject: 'report' | 'acknowledgement' | 'final' | 'instruction'; instructionKey?: string; periodSeq: number; rung: RungEvent; dueOn: string; lead: string; secretariat: string }
     | { kind: 'extension-requested'; extensionId: string; periodSeq: number; requestedDueOn: string; reason: string; department: string; secretariat: string }
     | { kind: 'extension-decided'; extensionId: string; approve: boolean; dueOn?: string; comment?: string; lead: string }
     | { kind: 'reassigned'; from: string; to: string; reason: string }
-    | { kind: 'instruction'; instructionKey: string; text: string; recipients: string[] }
+    | { kind: 'instruction'; instructionKey: string; text: string; recipients: string[]; seq?: number; feedbackDueOn?: string }
+    | { kind: 'feedback'; instructionKey: string; seq: number; text: string; late: boolean; dueOn: string; department: string; secretariat: string }
+    /** The co-operating inputs of a period: a reminder to the departments still silent, or their one 催办 (the lead is told). */
+    | { kind: 'input-due'; stage: 'reminder' | 'chase'; periodSeq: number; offset: number; dueOn: string; departments: string[]; lead: string }
     | { kind: 'completion-requested'; summary: string; department: string; secretariat: string }
     | { kind: 'completion-decided'; approve: boolean; grade?: Grade; comment?: string; lead: string }
     | { kind: 'cancelled'; reason: string; recipients: string[] }
@@ -130,11 +137,14 @@ export function createItemActivities({
   log,
   notifications,
   today,
+  calendar,
 }: {
   db: Db;
   log: Logger;
   notifications: NotificationActivities;
   today: (anchor: ClockAnchor) => Promise<string>;
+  /** The working-day calendar, for how many working days overdue a 督办单 says an item is. */
+  calendar: () => Promise<WorkingCalendar>;
 }) {
   const notify = async (departmentCode: string, kind: NotificationKind, key: string, ev: ItemRef & { businessDate: string }, title: string, body: string, payload?: Record<string, unknown>) =>
     notifications.notify({ key, departmentCode, kind, itemKey: ev.itemKey, businessDate: ev.businessDate, title, body, payload });
@@ -301,6 +311,16 @@ export function createItemActivities({
       const ev = { ...event, businessDate: event.businessDate ?? (await today(event.anchor)) };
       switch (ev.kind) {
         case 'acknowledged':
+          if (ev.role === 'cooperating') {
+            await db.transaction(async (trx) => {
+              await trx('assignment_cooperators')
+                .where({ assignment_id: await assignmentId(trx, ev.itemKey), department_id: await departmentId(trx, ev.department) })
+                .whereNull('acknowledged_at')
+                .update({ acknowledged_at: trx.fn.now() });
+              await audit(trx, ev, 'item.acknowledge', { department: ev.department, role: 'cooperating' }, `ack${roundKey(ev)}:${ev.department}`);
+            });
+            return;
+          }
           await db.transaction(async (trx) => {
             // Acknowledging ends the acknowledgement chase: its rungs are no longer open on the board.
             await trx('escalations').where({ assignment_id: await assignmentId(trx, ev.itemKey), subject: 'acknowledgement' }).whereNull('resolved_at').update({ resolved_at: trx.fn.now() });
@@ -324,12 +344,17 @@ export function createItemActivities({
                 problems: report.problems ?? null,
                 next_steps: report.nextSteps ?? null,
                 attachments: JSON.stringify(report.attachments ?? []),
-                inputs: JSON.stringify(receipt.inputs ?? []),
+                indicator_values: JSON.stringify(report.indicators ?? []),
+                // Each input with the instant it arrived, as the API shows it.
+                inputs: JSON.stringify((receipt.inputs ?? []).map((i) => ({ ...i, ...(i.receivedAt !== undefined ? { receivedAt: new Date(i.receivedAt).toISOString() } : {}) }))),
+                missing_inputs: JSON.stringify(receipt.missingInputs ?? []),
                 submitted_by: ev.actor,
                 submitted_at: new Date(receipt.receivedAt),
               })
               .onConflict('receipt_id')
               .ignore();
+            // The lead's report says where the item stands: judged against its 序时进度 in the same transaction.
+            if (receipt.kind === 'consolidated') await refreshScheduleStanding(trx, { assignmentId: await assignmentId(trx, ev.itemKey) });
             await audit(trx, ev, 'item.report', { receipt }, `report:${receipt.receiptId}`);
           });
           const to = receipt.kind === 'input' ? ev.lead : ev.secretariat;
@@ -367,6 +392,16 @@ export function createItemActivities({
         }
 
         case 'reminder': {
+          if (ev.subject === 'instruction') {
+            const when = ev.offset === 0 ? `今天(${chineseDate(ev.dueOn)})到期` : `将于${chineseDate(ev.dueOn)}到期,还有${ev.offset}个工作日`;
+            await notify(ev.lead, 'reminder', `reminder:${ev.itemKey}${roundKey(ev)}:instruction:${ev.periodSeq}:${ev.dueOn}:d${ev.offset}`, ev, `【提醒】${ev.title}`, `第${ev.periodSeq}条领导批示的落实反馈${when}。`, {
+              subject: 'instruction',
+              instructionKey: ev.instructionKey,
+              dueOn: ev.dueOn,
+              offset: ev.offset,
+            });
+            return;
+          }
           const final = ev.subject === 'final';
           const what = final ? '本事项完成时限' : `第${ev.periodSeq}期进展报送`;
           await notify(
@@ -384,7 +419,9 @@ export function createItemActivities({
         case 'escalation': {
           // Periods are numbered across rounds; the acknowledgement and the final deadline come again in each.
           const key = `escalation:${ev.itemKey}${ev.subject === 'report' ? '' : roundKey(ev)}:${ev.subject}:p${ev.periodSeq}:${ev.rung.rung}`;
-          await db.transaction(async (trx) => {
+          // Read before the transaction: it must not wait on a second pooled connection while holding one.
+          const cal = issuesNotice(ev.rung.rung) ? await calendar() : undefined;
+          const notice = await db.transaction(async (trx) => {
             const id = await assignmentId(trx, ev.itemKey);
             await trx('escalations')
               .insert({
@@ -399,17 +436,24 @@ export function createItemActivities({
               })
               .onConflict('key')
               .ignore();
-            await audit(trx, ev, 'item.escalate', { subject: ev.subject, periodSeq: ev.periodSeq, rung: ev.rung.rung, level: ev.rung.level }, key);
+            // 督办 and 上报领导小组 issue a numbered 督办单, with the rung or not at all: a retry finds the same number.
+            const issued = cal && (await noticeForRung(trx, cal, { escalationKey: key, itemKey: ev.itemKey, lead: ev.lead, subject: ev.subject, periodSeq: ev.periodSeq, rung: ev.rung.rung, level: ev.rung.level, businessDate: ev.businessDate, dueOn: ev.dueOn }));
+            await audit(trx, ev, 'item.escalate', { subject: ev.subject, periodSeq: ev.periodSeq, rung: ev.rung.rung, level: ev.rung.level, ...(issued ? { docNumber: issued.docNumber } : {}) }, key);
+            return issued;
           });
           const what = {
             acknowledgement: `交办事项应于${chineseDate(ev.dueOn)}前签收,至今未签收`,
             report: `第${ev.periodSeq}期进展应于${chineseDate(ev.dueOn)}前报送,至今未报送`,
             final: `本事项完成时限为${chineseDate(ev.dueOn)},逾期未办结`,
+            instruction: `第${ev.periodSeq}条领导批示的落实情况应于${chineseDate(ev.dueOn)}前反馈,至今未反馈`,
           }[ev.subject];
           const title = `【${RUNG_LABELS[ev.rung.rung] ?? ev.rung.label}】${ev.title}`;
-          await notify(ev.lead, 'escalation', key, ev, title, `${what}。(${ev.rung.label})`, { rung: ev.rung.rung, level: ev.rung.level });
+          // The notice's 文号 in the text, its number and download link in the payload (for the console).
+          const mention = notice ? `\n${noticeMention(notice)}` : '';
+          const payload = { rung: ev.rung.rung, level: ev.rung.level, ...(notice ? { notice: { id: notice.id, docNumber: notice.docNumber, pdf: noticePdfLink(notice.id) } } : {}) };
+          await notify(ev.lead, 'escalation', key, ev, title, `${what}。(${ev.rung.label})${mention}`, payload);
           // From 督办 on the secretariat is party to it; the top rung puts the item before the leading group.
-          if (ev.rung.level >= 2) await notify(ev.secretariat, 'escalation', `${key}:secretariat`, ev, title, `${(await departmentNames(db, [ev.lead]))(ev.lead)}:${what}。(${ev.rung.label})`, { rung: ev.rung.rung, level: ev.rung.level });
+          if (ev.rung.level >= 2) await notify(ev.secretariat, 'escalation', `${key}:secretariat`, ev, title, `${(await departmentNames(db, [ev.lead]))(ev.lead)}:${what}。(${ev.rung.label})${mention}`, payload);
           return;
         }
 
@@ -455,13 +499,76 @@ export function createItemActivities({
         case 'instruction':
           await db.transaction(async (trx) => {
             await trx('instructions')
-              .insert({ key: ev.instructionKey, assignment_id: await assignmentId(trx, ev.itemKey), issued_by: ev.actor, text: ev.text, issued_at: trx.fn.now() })
+              .insert({
+                key: ev.instructionKey,
+                assignment_id: await assignmentId(trx, ev.itemKey),
+                issued_by: ev.actor,
+                text: ev.text,
+                issued_at: trx.fn.now(),
+                seq: ev.seq ?? null,
+                feedback_due_on: ev.feedbackDueOn ?? null,
+              })
               .onConflict('key')
               .ignore();
-            await audit(trx, ev, 'item.instruct', { text: ev.text }, ev.instructionKey);
+            await audit(trx, ev, 'item.instruct', { text: ev.text, ...(ev.feedbackDueOn ? { feedbackDueOn: ev.feedbackDueOn } : {}) }, ev.instructionKey);
           });
-          for (const to of ev.recipients) await notify(to, 'instruction', `${ev.instructionKey}:${to}`, ev, `【领导批示】${ev.title}`, ev.text);
+          for (const to of ev.recipients) {
+            const ask = ev.feedbackDueOn ? `\n请牵头单位于${chineseDate(ev.feedbackDueOn)}前反馈落实情况。` : '';
+            await notify(to, 'instruction', `${ev.instructionKey}:${to}`, ev, `【领导批示】${ev.title}`, `${ev.text}${ask}`);
+          }
           return;
+
+        case 'feedback': {
+          await db.transaction(async (trx) => {
+            const id = await assignmentId(trx, ev.itemKey);
+            await trx('instructions')
+              .where({ key: ev.instructionKey })
+              .whereNull('feedback_at')
+              .update({ feedback_text: ev.text, feedback_by: ev.actor, feedback_at: trx.fn.now(), feedback_late: ev.late });
+            // The feedback answers its chase: the instruction's rungs are no longer open on the board.
+            await trx('escalations').where({ assignment_id: id, subject: 'instruction', period_seq: ev.seq }).whereNull('resolved_at').update({ resolved_at: trx.fn.now() });
+            await audit(trx, ev, 'item.feedback', { instructionKey: ev.instructionKey, seq: ev.seq, text: ev.text, late: ev.late }, `feedback:${ev.instructionKey}`);
+          });
+          const name = await departmentNames(db, [ev.department]);
+          const late = ev.late ? `(逾期,原定${chineseDate(ev.dueOn)}前反馈)` : '';
+          await notify(ev.secretariat, 'feedback', `feedback:${ev.instructionKey}`, ev, `【落实反馈】${ev.title}`, `${name(ev.department)}反馈了第${ev.seq}条领导批示的落实情况${late}:\n${ev.text}`, {
+            instructionKey: ev.instructionKey,
+            late: ev.late,
+          });
+          return;
+        }
+
+        case 'input-due': {
+          if (!ev.departments.length) return;
+          const name = await departmentNames(db, [...ev.departments, ev.lead]);
+          const round = `${ev.itemKey}${roundKey(ev)}:p${ev.periodSeq}`;
+          if (ev.stage === 'reminder') {
+            const when = ev.offset === 0 ? `今天(${chineseDate(ev.dueOn)})到期` : `将于${chineseDate(ev.dueOn)}到期,还有${ev.offset}个工作日`;
+            for (const to of ev.departments) {
+              await notify(to, 'reminder', `input-reminder:${round}:${ev.dueOn}:d${ev.offset}:${to}`, ev, `【提醒】${ev.title}`, `第${ev.periodSeq}期配合材料${when},请报送牵头单位${name(ev.lead)}。`, {
+                subject: 'input',
+                periodSeq: ev.periodSeq,
+                dueOn: ev.dueOn,
+                offset: ev.offset,
+              });
+            }
+            return;
+          }
+          await audit(db, ev, 'item.input.chase', { periodSeq: ev.periodSeq, departments: ev.departments, dueOn: ev.dueOn }, `input-chase:${round}`);
+          for (const to of ev.departments) {
+            await notify(to, 'escalation', `input-chase:${round}:${to}`, ev, `【催办】${ev.title}`, `第${ev.periodSeq}期配合材料应于${chineseDate(ev.dueOn)}前报送牵头单位${name(ev.lead)},至今未报送,请抓紧报送。`, {
+              subject: 'input',
+              periodSeq: ev.periodSeq,
+              dueOn: ev.dueOn,
+            });
+          }
+          await notify(ev.lead, 'escalation', `input-chase:${round}:lead`, ev, `【配合材料逾期】${ev.title}`, `配合单位${ev.departments.map(name).join('、')}第${ev.periodSeq}期配合材料逾期未报送,已催办。`, {
+            subject: 'input',
+            periodSeq: ev.periodSeq,
+            departments: ev.departments,
+          });
+          return;
+        }
 
         case 'completion-requested': {
           const key = eventKey(ev, ev.requestId ?? ev.businessDate);

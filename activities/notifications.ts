@@ -17,6 +17,7 @@ export const NOTIFICATION_KINDS = [
   'cancellation',
   'digest',
   'ack-chase',
+  'feedback',
 ] as const;
 
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];

@@ -61,6 +61,7 @@ export const TAGS = {
   calendar: 'The working-day calendar',
   inbox: "A department's inbox",
   board: 'Boards, scorecard, timelines, digests and the ledger (台账)',
+  notices: 'Supervision notices (督办单): numbered, printable as PDF',
 } as const;
 
 /** A success that is a file, not JSON (the Excel ledger). */

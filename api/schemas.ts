@@ -39,7 +39,7 @@ export const listedStatus = z.enum(['unassigned', ...itemStatus.options]);
 export const periodStatus = z.enum(['open', 'submitted', 'returned', 'accepted', 'closed']) satisfies z.ZodType<PeriodStatus>;
 export const colour = z.enum(['red', 'yellow', 'green']);
 export const rung = z.enum(rungs);
-export const escalationSubject = z.enum(['acknowledgement', 'report', 'final']);
+export const escalationSubject = z.enum(['acknowledgement', 'report', 'final', 'instruction']);
 export const role = z.enum(ROLES);
 
 /** The error answer of every route: a code, a message, and for a bad request the fields at fault. */
@@ -76,7 +76,46 @@ export const itemPolicy = z.object({
   acknowledgeWithinWorkingDays: count,
   escalation: z.array(z.object({ rung, label: z.string(), overdueWorkingDays: count })),
   catchUpWorkingDays: count.optional(),
+  coopLeadWorkingDays: count.optional(),
 }) satisfies z.ZodType<ItemPolicy>;
+
+/** 序时进度: the planned percent on the last day of the period the latest consolidated report covers, beside the reported one. */
+export const scheduleStanding = z.object({
+  /** Null when the item has no milestones. */
+  planned: z.number().int().min(0).max(100).nullable(),
+  reported: z.number().int().min(0).max(100),
+  asOf: day,
+  /** 滞后: reported lags planned by more than the plan's behindScheduleTolerance. */
+  behind: z.boolean(),
+});
+
+/** A leadership instruction (批示) on an item, with the lead's 落实反馈 once filed. */
+export const instructionView = z.object({
+  /** The id the feedback route takes. */
+  id: z.string(),
+  /** Its number on the item; null on instructions from before feedback was asked for. */
+  seq: z.number().int().nullable(),
+  text: z.string(),
+  issuedBy: z.string(),
+  issuedAt: instant,
+  /** When the 落实反馈 is due; null where none was asked for. */
+  feedbackDueOn: day.nullable(),
+  feedback: z.object({ text: z.string(), by: z.string(), at: instant, late: z.boolean() }).nullable(),
+});
+
+/** A milestone of an item's 序时进度; `proposed` where the secretariat proposed it, not the plan's own text. */
+export const milestone = z.object({ date: day, percent: z.number().int().min(0).max(100), description: z.string(), proposed: z.boolean() });
+
+/** An indicator the plan sets for an item, with its latest reported value. */
+export const indicator = z.object({
+  name: z.string(),
+  unit: z.string(),
+  baseline: z.number().nullable(),
+  target: z.number(),
+  targetDate: day,
+  /** From the lead's latest consolidated report that gives it; null before. */
+  latest: z.object({ value: z.number(), periodSeq: z.number().int(), submittedAt: instant }).nullable(),
+});
 
 /** One row of the item list (catalog), assigned or not. */
 export const itemSummary = z.object({
@@ -91,6 +130,8 @@ export const itemSummary = z.object({
   escalationLevel: count,
   /** 红黄绿灯, for open assigned items only. */
   colour: colour.nullable(),
+  /** Null until the lead's first consolidated report. */
+  schedule: scheduleStanding.nullable(),
 });
 
 /** An item's assignment (交办) as the item workflow mirrors it; null until the item is assigned. */
@@ -139,7 +180,13 @@ export const itemPeriod = z.object({
   acceptedAt: instant.nullable(),
 });
 
-const reportInput = z.object({ department: z.string(), receiptId: z.string(), version: int });
+const reportInput = z.object({
+  department: z.string(),
+  receiptId: z.string(),
+  version: int,
+  /** When the input arrived (consolidated reports filed since co-operating deadlines exist). */
+  receivedAt: instant.optional(),
+});
 
 /** A filed report (a lead's consolidated report or a co-operating department's input) and its review. */
 export const itemReport = z.object({
@@ -153,6 +200,12 @@ export const itemReport = z.object({
   problems: z.string().nullable(),
   nextSteps: z.string().nullable(),
   attachments: z.array(z.string()),
+  /** The item's indicators as this report gives them. */
+  indicators: z.array(z.object({ name: z.string(), value: z.number() })),
+  /** 序时进度 on the last day of the report's period, for the lead's latest consolidated report (null otherwise, or without milestones). */
+  plannedPercent: z.number().int().nullable(),
+  /** For a consolidated report: the co-operating departments whose input had not arrived. */
+  missingInputs: z.array(z.string()),
   /** For a consolidated report: the inputs it was built on. */
   inputs: z.array(reportInput),
   submittedBy: z.string(),
@@ -172,7 +225,10 @@ export const reportReceipt = z.object({
   version: int,
   /** Epoch milliseconds. */
   receivedAt: z.number(),
-  inputs: z.array(reportInput).optional(),
+  /** On a consolidated report: the inputs it was filed with; `receivedAt` in epoch milliseconds. */
+  inputs: z.array(z.object({ department: z.string(), receiptId: z.string(), version: int, receivedAt: z.number().optional() })).optional(),
+  /** On a consolidated report: the co-operating departments whose input had not arrived. */
+  missingInputs: z.array(z.string()).optional(),
 }) satisfies z.ZodType<ReportReceipt>;
 
 /** The current period after a review or an extension decision. */
@@ -212,6 +268,8 @@ export const boardTally = z.object({
   red: count,
   yellow: count,
   green: count,
+  /** 滞后: open items whose reported progress lags their 序时进度 beyond the plan's tolerance. */
+  behindSchedule: count,
   openEscalations: count,
   ...boardFigures,
 });
@@ -227,6 +285,8 @@ export const scorecardRow = z.object({
   returnedReports: count,
   escalations: count,
   extensions: count,
+  /** Its open items (as lead) that are 滞后 now. */
+  behindSchedule: count,
 });
 
 export const openEscalation = z.object({
@@ -254,10 +314,27 @@ export const digestBody = z.object({
   generatedAt: instant,
   totals: z.object({ ...colourCounts, byStatus }),
   byAction: z.array(z.object({ code: z.string(), title: z.string(), ...colourCounts, byStatus })),
-  byDepartment: z.array(z.object({ code: z.string(), name: z.string(), ...colourCounts, ...boardFigures })),
+  byDepartment: z.array(
+    z.object({
+      code: z.string(),
+      name: z.string(),
+      ...colourCounts,
+      ...boardFigures,
+      // Week on week (domain/digest-change.ts); absent from digests stored before them.
+      openEscalations: count.optional(),
+      lastWeek: z.object({ ...colourCounts, openEscalations: count, onTimeRate: z.number().nullable() }).optional(),
+      change: z.object({ items: int, red: int, yellow: int, green: int, openEscalations: int, onTimeRate: z.number().nullable() }).optional(),
+    }),
+  ),
   openEscalations: z.array(
     z.object({ itemKey: z.string(), title: z.string(), lead: z.string(), subject: escalationSubject, periodSeq: int, rung, level: int, businessDate: day }),
   ),
+  /** The digest each department is compared with; absent for the first. */
+  previousWeekOf: day.optional(),
+  /** 滞后: open items whose reported progress lags their 序时进度, most behind first; absent from digests stored before. */
+  behindSchedule: z
+    .array(z.object({ itemKey: z.string(), title: z.string(), lead: z.string(), planned: int, reported: int, asOf: day }))
+    .optional(),
 }) satisfies z.ZodType<Digest>;
 
 export const notification = z.object({

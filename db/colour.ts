@@ -8,6 +8,7 @@ export function colourColumns(db: Knex): (Knex.Raw | string)[] {
     db.raw(`to_char(coalesce(a.assigned_on, a.start_date), 'YYYY-MM-DD') as clock_date`),
     'a.assigned_at',
     db.raw(`to_char(a.final_deadline, 'YYYY-MM-DD') as final_deadline`),
+    'a.behind_schedule',
   ];
 }
 
@@ -26,6 +27,7 @@ export function colourSql(db: Knex, day: ColourDay): Knex.Raw {
       when a.escalation_level > 0 then 'red'
       when a.next_due_at < ? then 'red'
       when a.final_deadline < ?::date then 'red'
+      when a.behind_schedule then 'yellow'
       when a.next_due_on is null then 'green'
       when ?::date is null or a.next_due_on < ?::date then 'yellow'
       else 'green'

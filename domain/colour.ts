@@ -3,8 +3,10 @@ import { createClock, shanghaiDate } from './clock';
 
 /**
  * 红黄绿灯, one rule for the board, the lists and the digest. Red: escalated,
- * overdue, or past the final deadline (完成时限) and not 办结. Yellow: the next
- * deadline is within DUE_SOON_WORKING_DAYS working days. Green otherwise.
+ * overdue, or past the final deadline (完成时限) and not 办结. Yellow: 滞后
+ * (reported progress lags the 序时进度 beyond the plan's tolerance, even when
+ * every report was on time), or the next deadline is within
+ * DUE_SOON_WORKING_DAYS working days. Green otherwise.
  * "Today" is each item's own business date: its clock may be compressed in
  * tests and demos.
  */
@@ -20,6 +22,8 @@ export interface ColourInput {
   clock_date: string;
   assigned_at: Date;
   final_deadline: string;
+  /** 滞后, as db/schedule-standing.ts last judged it. */
+  behind_schedule: boolean;
 }
 
 export function colourOf(item: ColourInput, cal: WorkingCalendar, now: number, workingDayMs?: number): Colour {
@@ -29,6 +33,7 @@ export function colourOf(item: ColourInput, cal: WorkingCalendar, now: number, w
   try {
     const today = clock.dateAt(now);
     if (today > item.final_deadline) return 'red';
+    if (item.behind_schedule) return 'yellow';
     if (!item.next_due_on) return 'green';
     return item.next_due_on < dueSoonBefore(cal, today) ? 'yellow' : 'green';
   } catch {

@@ -4,14 +4,20 @@
  * the deadline the item works to. The item workflow wires these to timers and
  * activities; the activities, the API and plain unit tests import them too.
  */
-import type { ItemState, ReminderEvent, RungEvent } from '../workflows/definitions';
+import type { FeedbackState, ItemState, ReminderEvent, RungEvent, TimedEvent } from '../workflows/definitions';
 import { OPEN_STATUSES } from '../workflows/definitions';
 
-export type Subject = 'acknowledgement' | 'report' | 'final';
+/** What a rung chases: the lead's 签收, a period's report, the final deadline (办结), or the 落实反馈 on an instruction. */
+export type Subject = 'acknowledgement' | 'report' | 'final' | 'instruction';
 
 export type Due =
   | { kind: 'reminder'; subject: 'report' | 'final'; event: ReminderEvent }
-  | { kind: 'rung'; subject: Subject; event: RungEvent };
+  | { kind: 'rung'; subject: 'acknowledgement' | 'report' | 'final'; event: RungEvent }
+  | { kind: 'reminder'; subject: 'instruction'; event: ReminderEvent; instructionKey: string }
+  | { kind: 'rung'; subject: 'instruction'; event: RungEvent; instructionKey: string }
+  /** The co-operating departments' inputs: reminders before their deadline, one 催办 after it. */
+  | { kind: 'reminder'; subject: 'input'; event: ReminderEvent }
+  | { kind: 'chase'; subject: 'input'; event: TimedEvent };
 
 export function isOpen(s: ItemState): boolean {
   return OPEN_STATUSES.includes(s.status);
@@ -32,6 +38,19 @@ export function finalChased(s: ItemState): boolean {
   return s.final !== undefined && isOpen(s) && s.status !== 'completion_requested';
 }
 
+/** The co-operating departments still owing the open period's input: chased only while the lead's report is expected. */
+export function inputsOwed(s: ItemState): string[] {
+  const p = s.period;
+  if (!p?.coop || !reportExpected(s)) return [];
+  const arrived = new Set(p.inputs.map((i) => i.department));
+  return s.cooperating.filter((c) => !arrived.has(c));
+}
+
+/** The instruction's 落实反馈 ladder, as fired so far: its highest rung stays open until the feedback is filed. */
+function feedbackLevel(f: FeedbackState): number {
+  return Math.max(0, ...f.rungs.filter((r) => r.fired).map((r) => r.level));
+}
+
 /** Every reminder and rung that has not fired and still applies, in the order they were listed. */
 export function pendingEvents(s: ItemState): Due[] {
   const due: Due[] = [];
@@ -47,6 +66,16 @@ export function pendingEvents(s: ItemState): Due[] {
     for (const event of s.final.reminders) if (!event.fired) due.push({ kind: 'reminder', subject: 'final', event });
     for (const event of s.final.rungs) if (!event.fired) due.push({ kind: 'rung', subject: 'final', event });
   }
+  if (p?.coop && inputsOwed(s).length) {
+    for (const event of p.coop.reminders) if (!event.fired) due.push({ kind: 'reminder', subject: 'input', event });
+    if (!p.coop.chase.fired) due.push({ kind: 'chase', subject: 'input', event: p.coop.chase });
+  }
+  if (isOpen(s)) {
+    for (const f of s.feedback ?? []) {
+      for (const event of f.reminders) if (!event.fired) due.push({ kind: 'reminder', subject: 'instruction', event, instructionKey: f.instructionKey });
+      for (const event of f.rungs) if (!event.fired) due.push({ kind: 'rung', subject: 'instruction', event, instructionKey: f.instructionKey });
+    }
+  }
   return due;
 }
 
@@ -61,13 +90,22 @@ export function nextDue(s: ItemState): Due | undefined {
  */
 export function markFired(s: ItemState, due: Due): void {
   due.event.fired = true;
+  if (due.kind === 'chase') {
+    if (s.period?.coop) s.period.coop.chase.fired = true;
+    return;
+  }
   const list = (): (ReminderEvent | RungEvent)[] | undefined => {
     if (due.subject === 'acknowledgement') return s.ack?.rungs;
     if (due.subject === 'final') return due.kind === 'reminder' ? s.final?.reminders : s.final?.rungs;
+    if (due.subject === 'input') return s.period?.coop?.reminders;
+    if (due.subject === 'instruction') {
+      const f = s.feedback?.find((x) => x.instructionKey === due.instructionKey);
+      return due.kind === 'reminder' ? f?.reminders : f?.rungs;
+    }
     return due.kind === 'reminder' ? s.period?.reminders : s.period?.rungs;
   };
   const same = list()?.find((e) =>
-    due.kind === 'reminder' ? (e as ReminderEvent).offset === due.event.offset && e.on === due.event.on : (e as RungEvent).rung === due.event.rung,
+    due.kind === 'reminder' ? (e as ReminderEvent).offset === due.event.offset && e.on === due.event.on : (e as RungEvent).rung === (due.event as RungEvent).rung,
   );
   if (same) same.fired = true;
 }
@@ -75,6 +113,21 @@ export function markFired(s: ItemState, due: Due): void {
 /** The highest rung fired on the final deadline: it stays open until 办结 or 撤销. */
 export function finalLevel(s: ItemState): number {
   return Math.max(0, ...(s.final?.rungs ?? []).filter((r) => r.fired).map((r) => r.level));
+}
+
+/**
+ * The highest rung fired on anything still owed: the lead's 签收 while the
+ * item is assigned, the open period's report while it is expected, the final
+ * deadline and the instructions awaiting 落实反馈.
+ */
+export function openEscalationLevel(s: ItemState): number {
+  const fired = (rungs: RungEvent[] | undefined) => Math.max(0, ...(rungs ?? []).filter((r) => r.fired).map((r) => r.level));
+  return Math.max(s.status === 'assigned' ? fired(s.ack?.rungs) : 0, reportExpected(s) ? fired(s.period?.rungs) : 0, finalLevel(s), openFeedbackLevel(s));
+}
+
+/** The highest rung still open on instructions awaiting 落实反馈: it stays open until the feedback is filed. */
+export function openFeedbackLevel(s: ItemState): number {
+  return Math.max(0, ...(s.feedback ?? []).map(feedbackLevel));
 }
 
 /** The deadline the item is working to now, for the mirror, the lists and the search attribute. */

@@ -1,7 +1,8 @@
 import type { WorkingCalendar } from './calendar';
 import { shiftDays } from './calendar';
-import type { AckState, Cadence, FinalState, ItemPolicy, PeriodState, ReminderEvent, RungEvent, RungKey } from '../workflows/definitions';
+import type { AckState, Cadence, CoopInputState, FeedbackState, FinalState, ItemPolicy, PeriodState, ReminderEvent, RungEvent, RungKey } from '../workflows/definitions';
 import type { Clock } from './clock';
+import { COOP_LEAD_WORKING_DAYS } from '../workflows/definitions';
 
 /**
  * Deadlines on the working-day calendar, as pure rules: when a period ends and
@@ -84,6 +85,51 @@ export interface PeriodRequest {
   now: number;
   /** The item's assignment date, for the catch-up rule (absent on items from before it). */
   assignedOn?: string;
+  /** Present on items with co-operating deadlines: their inputs are due this many working days before the lead's report. */
+  coopLeadWorkingDays?: number;
+}
+
+/**
+ * The co-operating inputs' deadline: `leadWorkingDays` before the lead's due
+ * date, never before today (a department is never late the moment it is
+ * asked). Reminders before it; one 催办 the working day after it.
+ */
+export function planCoopInputs(cal: WorkingCalendar, clock: Clock, leadDueOn: string, leadWorkingDays: number, policy: ItemPolicy, now: number, already?: CoopInputState): CoopInputState {
+  const today = clock.dateAt(now);
+  const dueOn = latest(cal.addWorkingDays(leadDueOn, -leadWorkingDays), cal.addWorkingDays(today, 0));
+  const chaseOn = cal.addWorkingDays(dueOn, 1);
+  const chaseAt = clock.startOf(chaseOn);
+  return {
+    dueOn,
+    dueAt: clock.endOf(dueOn),
+    reminders: reminderEvents(cal, clock, dueOn, policy, now, already?.reminders ?? []),
+    // Chased once: a chase already sent stays sent, wherever the deadline moves.
+    chase: already?.chase.fired ? already.chase : { on: chaseOn, at: chaseAt, fired: false },
+  };
+}
+
+/**
+ * 落实反馈 on an instruction issued `issuedOn`: due `withinWorkingDays` later,
+ * reminded and chased by the same offsets and ladder as a report. `already`
+ * keeps what fired when the calendar changes.
+ */
+export function planFeedback(
+  cal: WorkingCalendar,
+  clock: Clock,
+  req: { instructionKey: string; seq: number; issuedOn: string; withinWorkingDays: number; policy: ItemPolicy; now: number; already?: FeedbackState },
+): FeedbackState {
+  const dueOn = cal.addWorkingDays(req.issuedOn, req.withinWorkingDays);
+  const fired = new Set((req.already?.rungs ?? []).filter((r) => r.fired).map((r) => r.rung));
+  return {
+    instructionKey: req.instructionKey,
+    seq: req.seq,
+    issuedOn: req.issuedOn,
+    withinWorkingDays: req.withinWorkingDays,
+    dueOn,
+    dueAt: clock.endOf(dueOn),
+    reminders: reminderEvents(cal, clock, dueOn, req.policy, req.now, req.already?.reminders ?? []),
+    rungs: rungEvents(cal, clock, dueOn, req.policy, req.now, fired),
+  };
 }
 
 export function planPeriod(cal: WorkingCalendar, clock: Clock, req: PeriodRequest): PeriodState {
@@ -107,6 +153,7 @@ export function planPeriod(cal: WorkingCalendar, clock: Clock, req: PeriodReques
     rungs: rungEvents(cal, clock, dueOn, req.policy, req.now),
     inputs: [],
     consolidatedVersions: 0,
+    ...(req.coopLeadWorkingDays !== undefined ? { coop: planCoopInputs(cal, clock, dueOn, req.coopLeadWorkingDays, req.policy, req.now) } : {}),
   };
 }
 
@@ -129,6 +176,8 @@ export function retimePeriod(cal: WorkingCalendar, clock: Clock, period: PeriodS
     dueAt: clock.endOf(newDue),
     reminders: reminderEvents(cal, clock, newDue, policy, now, period.reminders),
     rungs: rungEvents(cal, clock, newDue, policy, now, fired),
+    // The co-operating inputs keep their lead time before the lead's moved due date.
+    ...(period.coop ? { coop: planCoopInputs(cal, clock, newDue, policy.coopLeadWorkingDays ?? COOP_LEAD_WORKING_DAYS, policy, now, period.coop) } : {}),
   };
 }
 

@@ -52,7 +52,8 @@ const envSchema = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   MAIL_FROM: z.string().default('领导小组办公室 <coord@localhost>'),
-  DIGEST_CRON: z.string().default('0 8 * * 1'),
+  // The time of day only: the Schedule runs daily and the plan's digest weekday picks the day (platform/digest-schedule.ts).
+  DIGEST_CRON: z.string().default('0 8 * * *'),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(MAX_TOKEN_TTL_SECONDS).default(8 * 3600),
   /**
    * Demo accounts (admin, secretariat, leader, one liaison per department, with generated passwords

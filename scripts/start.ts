@@ -25,6 +25,7 @@ import { ensureDigestSchedule } from '../platform/digest-schedule';
 import { startDispatcherFromConfig } from '../platform/notification-dispatcher';
 import { ensureSearchAttributes } from '../platform/search-attributes';
 import { seedOfficialCalendar } from '../db/calendar/store';
+import { leadingGroupRecipients } from '../db/leading-group';
 
 type Step = { name: string; stop: () => Promise<void> };
 
@@ -123,6 +124,8 @@ async function main(): Promise<void> {
       const result = await importPlan(db, readPlanFile(cfg.defaultPlanFile), { actor: 'system:first-start', source: cfg.defaultPlanFile });
       log.info({ plan: result.planCode, counts: result.counts }, 'default plan imported');
     }
+    // The digest's second recipient, there before the first digest so the administrator can give it channels.
+    await leadingGroupRecipients(db);
     await firstUsers(cfg, db, log);
 
     log.info('[4/6] worker');

@@ -187,7 +187,7 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
     for (const who of ['lead-dept', 'admin'] as const) expect((await as(who, 'get', `${API_BASE}/digests`)).status).toBe(403);
   });
 
-  test('ledger.xlsx: one row per plan item with Chinese headers, parsed back with exceljs', async () => {
+  test('ledger.xlsx: a title row, the official columns, one row per plan item, parsed back with exceljs', async () => {
     const res = await as('secretariat', 'get', `${API_BASE}/ledger.xlsx`)
       .buffer(true)
       .parse(binaryBody);
@@ -199,23 +199,24 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
     // exceljs declares its own Buffer type; an exact ArrayBuffer of the bytes satisfies it.
     await wb.xlsx.load(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer);
     const ws = wb.getWorksheet('台账');
-    expect(ws?.rowCount).toBe(57);
-    const header = (ws?.getRow(1).values as unknown[]).slice(1);
-    expect(header).toEqual(
-      expect.arrayContaining(['编号', '事项', '牵头单位', '配合单位', '状态', '红黄绿灯', '最近报送日期', '下次报送截止', '审核通过期数', '按时报送期数(原定时限)', '按时报送期数(含延期)', '督办次数', '最高督办层级']),
-    );
+    // The title row, the header row, then the 56 items.
+    expect(ws?.rowCount).toBe(58);
+    expect(ws?.getCell('A1').text).toMatch(/^山东省“互联网\+”行动计划\(2016-2018年\)推进情况台账\n填报单位:山东省“互联网\+”行动计划领导小组办公室\(设在省发展改革委\)\u3000\u3000截至日期:\d{4}年\d{1,2}月\d{1,2}日$/);
+    const header = (ws?.getRow(2).values as unknown[]).slice(1);
+    expect(header).toEqual(['序号', '编号', '事项', '牵头单位', '配合单位', '完成时限', '状态', '红黄绿灯', '序时进度', '工作进展', '存在问题', '下步打算', '督办次数', '最高层级', '评定等次']);
     const col = (name: string) => header.indexOf(name) + 1;
-    const row = (code: string) => ws?.getRows(2, 56)?.find((r) => r.getCell(col('编号')).value === code);
+    const row = (code: string) => ws?.getRows(3, 56)?.find((r) => r.getCell(col('编号')).value === code);
     const a011 = row('A01-1');
+    expect(a011?.getCell(col('序号')).value).toBe(1);
     expect(a011?.getCell(col('牵头单位')).value).toBe('省经济和信息化委');
     expect(a011?.getCell(col('配合单位')).value).toBe('省科技厅');
-    expect(a011?.getCell(col('最近报送完成比例(%)')).value).toBe(40);
-    expect(String(a011?.getCell(col('最近报送日期')).value)).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    const { acceptedPeriods, onTimeOriginal, onTimeExtended } = ON_TIME_BOTH_CLOCKS.scorecard;
-    expect([col('审核通过期数'), col('按时报送期数(原定时限)'), col('按时报送期数(含延期)')].map((c) => a011?.getCell(c).value)).toEqual([acceptedPeriods, onTimeOriginal, onTimeExtended]);
-    expect(row('A01-3')?.getCell(col('审核通过期数')).value).toBe('');
-    expect(row('A01-2')?.getCell(col('最高督办层级')).value).toMatch(/催办|督办|上报领导小组/);
+    expect(a011?.getCell(col('完成时限')).value).toBe('2016年6月30日');
+    // 40% done by 2016-03-31, where the default plan's proposed 序时进度 (100% by 2018-12-31) asks for 8%.
+    expect(a011?.getCell(col('序时进度')).value).toBe('计划8%,实际40%');
+    expect(a011?.getCell(col('工作进展')).value).toBe('完成平台建设方案');
+    expect(row('A01-2')?.getCell(col('最高层级')).value).toMatch(/催办|督办|上报领导小组/);
     expect(row('A01-3')?.getCell(col('状态')).value).toBe('未交办');
+    expect(row('A01-3')?.getCell(col('序时进度')).value).toBe('');
     for (const who of ['lead-dept', 'admin'] as const) expect((await as(who, 'get', `${API_BASE}/ledger.xlsx`)).status).toBe(403);
   });
 

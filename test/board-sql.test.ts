@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { API_BASE, createApp } from '../api/app';
-import { ledgerWorkbook } from '../api/routes/ledger';
+import { COLOUR_CELLS, ledgerWorkbook } from '../api/routes/ledger';
 import { coloursOf, planItemRows, planItemsJoined } from '../api/services/plan-items';
 import { readCalendar } from '../db/calendar/store';
 import { colourSql } from '../db/colour';
@@ -75,6 +75,10 @@ describe('the SQL forms of the colour and on-time rules, and the board read thro
       cases.push({ next_due_on: due, next_due_at: null, final_deadline: days[0]?.today });
     }
     cases.push({ escalation_level: 2, next_due_on: null });
+    // 滞后: yellow with time to spare, red still where a red rule holds, no colour when closed.
+    for (const due of dues) cases.push({ next_due_on: due, next_due_at: due ? new Date(`${due}T23:59:59.999+08:00`) : null, behind_schedule: true });
+    cases.push({ escalation_level: 1, behind_schedule: true });
+    cases.push({ status: 'completed', behind_schedule: true });
     cases.push({ status: 'completed', escalation_level: 1 });
     cases.push({ status: 'cancelled' });
     cases.push({ status: 'assigned', next_due_on: days[0]?.today, next_due_at: null, final_deadline: shiftDays(days[0]?.today ?? '2016-04-01', -1) });
@@ -167,7 +171,7 @@ describe('the SQL forms of the colour and on-time rules, and the board read thro
 
   /** The board summary as it was read before: every item row, coloured and counted in JavaScript. */
   async function summaryRowByRow(plan?: string) {
-    interface Tally { code: string; title: string; items: number; byStatus: Record<string, number>; red: number; yellow: number; green: number; periods: OnTimeCounts; openEscalations: number }
+    interface Tally { code: string; title: string; items: number; byStatus: Record<string, number>; red: number; yellow: number; green: number; behindSchedule: number; periods: OnTimeCounts; openEscalations: number }
     const rows = await planItemRows(db, plan);
     const colours = await coloursOf(db, rows);
     const periods = countBy(await acceptedPeriods(db), (p) => p.assignmentId);
@@ -175,7 +179,7 @@ describe('the SQL forms of the colour and on-time rules, and the board read thro
     const byAction = new Map<string, Tally>();
     const byDepartment = new Map<string, Tally>();
     const tally = (m: Map<string, Tally>, code: string, title: string) => {
-      if (!m.has(code)) m.set(code, { code, title, items: 0, byStatus: {}, red: 0, yellow: 0, green: 0, periods: NO_PERIODS, openEscalations: 0 });
+      if (!m.has(code)) m.set(code, { code, title, items: 0, byStatus: {}, red: 0, yellow: 0, green: 0, behindSchedule: 0, periods: NO_PERIODS, openEscalations: 0 });
       return m.get(code) as Tally;
     };
     for (const r of rows) {
@@ -186,6 +190,8 @@ describe('the SQL forms of the colour and on-time rules, and the board read thro
         t.byStatus[status] = (t.byStatus[status] ?? 0) + 1;
         const colour = colours.get(r.item_id);
         if (colour) t[colour] += 1;
+        // 滞后 is counted for open items only, as their colour is.
+        if (colour && r.behind_schedule) t.behindSchedule += 1;
         t.periods = addCounts(t.periods, (r.assignment_id && periods.get(r.assignment_id)) || NO_PERIODS);
         t.openEscalations += escalations.filter((e) => e.assignment_id === r.assignment_id).length;
       }
@@ -246,18 +252,21 @@ describe('the SQL forms of the colour and on-time rules, and the board read thro
     expect((await get(`/plans/${PLAN}/items?colour=red&status=unassigned`)).body).toMatchObject({ total: 0, items: [] });
   });
 
-  test('the ledger counts the same verdicts; an unassigned item has no on-time figures', async () => {
+  test('the ledger lists every current item in the lists\' order, with the lists\' colour as a word and a fill', async () => {
     const ws = (await ledgerWorkbook(db, PLAN)).getWorksheet('台账');
-    const header = (ws?.getRow(1).values as unknown[]).slice(1);
+    // Row 1 is the title, row 2 the header.
+    const header = (ws?.getRow(2).values as unknown[]).slice(1);
     const col = (name: string) => header.indexOf(name) + 1;
     const rows = await planItemRows(db, PLAN);
-    const periods = countBy(await acceptedPeriods(db), (p) => p.assignmentId);
-    expect(ws?.rowCount).toBe(rows.length + 1);
+    const colours = await coloursOf(db, rows);
+    expect(ws?.rowCount).toBe(rows.length + 2);
+    expect(new Set(colours.values())).toEqual(new Set(['red', 'yellow', 'green']));
     for (const [n, r] of rows.entries()) {
-      const row = ws?.getRow(n + 2);
-      expect(row?.getCell(col('编号')).value).toBe(r.code);
-      const p = r.assignment_id ? (periods.get(r.assignment_id) ?? NO_PERIODS) : undefined;
-      expect([col('审核通过期数'), col('按时报送期数(原定时限)'), col('按时报送期数(含延期)')].map((c) => row?.getCell(c).value)).toEqual(p ? [p.accepted, p.onTimeOriginal, p.onTimeExtended] : ['', '', '']);
+      const row = ws?.getRow(n + 3);
+      const colour = colours.get(r.item_id);
+      const fill = row?.getCell(col('红黄绿灯')).fill;
+      expect([row?.getCell(col('序号')).value, row?.getCell(col('编号')).value, row?.getCell(col('红黄绿灯')).value]).toEqual([n + 1, r.code, colour ? COLOUR_CELLS[colour].word : '']);
+      expect(fill?.type === 'pattern' ? fill.fgColor?.argb : undefined).toBe(colour ? COLOUR_CELLS[colour].argb : undefined);
     }
   });
 });

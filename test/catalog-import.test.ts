@@ -171,4 +171,79 @@ describe('plan catalog import', () => {
       await fresh.db.destroy();
     }
   });
+
+  test('the directory grows and proposals change over items already assigned: assignments stay, proposals follow the file', async () => {
+    // The directory the default plan had before the grid company, the financial regulators, 青岛海关 and CIQ.
+    const added = ['grid', 'cbrc', 'csrc', 'qdcustoms', 'ciq'];
+    const before = defaultPlanData();
+    before.departments = before.departments.filter((d) => !added.includes(d.code as string));
+    for (const item of [...before.actions.flatMap((a) => a.tasks), ...before.safeguards.flatMap((s) => s.items)]) {
+      item.proposal.cooperating = item.proposal.cooperating.filter((c) => !added.includes(c));
+    }
+    const fresh = await createTestDatabase('catalog_directory');
+    try {
+      const db2 = fresh.db;
+      await migrateLatest(db2);
+      await importPlan(db2, parsePlanText(YAML.stringify(before), 'before.yaml'), { actor: 'test' });
+      const dept = async (code: string) => ((await db2('departments').where({ code }).first('id')) as { id: number }).id;
+      const item = async (code: string) => ((await db2('items').where({ code }).first('id')) as { id: number }).id;
+
+      // A07-3 assigned to 省商务厅 with 济南海关, as the earlier proposal had it.
+      const [assignment] = (await db2('assignments')
+        .insert({
+          item_id: await item('A07-3'),
+          workflow_id: 'item:test:A07-3',
+          lead_department_id: await dept('commerce'),
+          cadence: 'quarterly',
+          due_offset_working_days: 5,
+          start_date: '2016-07-01',
+          assigned_on: '2016-07-01',
+          final_deadline: '2018-12-31',
+          policy: JSON.stringify({ cadence: 'quarterly' }),
+          status: 'in_progress',
+          escalation_level: 0,
+          assigned_by: 'sec1',
+          assigned_at: new Date('2016-07-01T02:00:00Z'),
+        })
+        .returning('*')) as Record<string, unknown>[];
+      const assignmentId = (assignment as { id: number }).id;
+      await db2('assignment_cooperators').insert({ assignment_id: assignmentId, department_id: await dept('customs') });
+
+      const result = await importPlan(db2, readPlanFile(defaultPlanFile), { actor: 'test' });
+      expect(result.changes).toBeGreaterThan(0);
+      expect(result.counts.departments).toBe(37);
+      expect(await db2('departments').whereIn('code', added).orderBy('code').select('code', 'name', 'short_name', 'kind')).toEqual([
+        { code: 'cbrc', name: '中国银行业监督管理委员会山东监管局', short_name: '山东银监局', kind: 'agency' },
+        { code: 'ciq', name: '山东出入境检验检疫局', short_name: '山东检验检疫局', kind: 'agency' },
+        { code: 'csrc', name: '中国证券监督管理委员会山东监管局', short_name: '山东证监局', kind: 'agency' },
+        { code: 'grid', name: '国网山东省电力公司', short_name: '国网山东电力', kind: 'agency' },
+        { code: 'qdcustoms', name: '中华人民共和国青岛海关', short_name: '青岛海关', kind: 'agency' },
+      ]);
+
+      const proposal = async (code: string) => {
+        const rows = (await db2('item_owner_proposals as p')
+          .join('items as i', 'i.id', 'p.item_id')
+          .join('departments as d', 'd.id', 'p.department_id')
+          .where('i.code', code)
+          .select('p.role', 'd.code')) as { role: string; code: string }[];
+        return { lead: rows.filter((r) => r.role === 'lead').map((r) => r.code), cooperating: rows.filter((r) => r.role === 'cooperating').map((r) => r.code).sort() };
+      };
+      expect(await proposal('A07-3')).toEqual({ lead: ['commerce'], cooperating: ['ciq', 'customs', 'qdcustoms'] });
+      expect(await proposal('A03-2')).toEqual({ lead: ['energy'], cooperating: ['eic', 'grid'] });
+      expect(await proposal('A04-3')).toEqual({ lead: ['finoffice'], cooperating: ['cbrc', 'pbc', 'pubsec'] });
+      expect(await proposal('A04-4')).toEqual({ lead: ['finoffice'], cooperating: ['csrc', 'pbc'] });
+      // The enterprise is proposed as co-operating only, never as lead.
+      expect((await proposal('A03-3')).cooperating).toContain('grid');
+      expect(await db2('item_owner_proposals').where({ department_id: await dept('grid'), role: 'lead' })).toHaveLength(0);
+
+      // The assignment is the secretariat's decision: a new proposal does not touch it.
+      expect(await db2('assignments').where({ id: assignmentId }).first()).toEqual(assignment);
+      expect(await db2('assignment_cooperators').where({ assignment_id: assignmentId }).pluck('department_id')).toEqual([await dept('customs')]);
+
+      // And the grown directory imports again without a change.
+      expect((await importPlan(db2, readPlanFile(defaultPlanFile), { actor: 'test' })).changes).toBe(0);
+    } finally {
+      await fresh.db.destroy();
+    }
+  });
 });

@@ -101,7 +101,9 @@ describe('the item workflow', () => {
     expect(input).toMatchObject({ kind: 'input', department: 'sti', version: 1, periodSeq: 1 });
     const consolidated = await report(h, 'eic', 1, 40);
     expect(consolidated.kind).toBe('consolidated');
-    expect(consolidated.inputs).toEqual([{ department: 'sti', receiptId: input.receiptId, version: 1 }]);
+    // Which inputs arrived, and when (supervision-loop-2026-11); none is missing.
+    expect(consolidated.inputs).toEqual([{ department: 'sti', receiptId: input.receiptId, version: 1, receivedAt: input.receivedAt }]);
+    expect(consolidated.missingInputs).toEqual([]);
     expect(await review(h, 'accept')).toMatchObject({ seq: 1, status: 'accepted' });
 
     await eventually(() => state(h), (s) => s.period?.seq === 2, 10_000, 'period 2');
@@ -126,8 +128,10 @@ describe('the item workflow', () => {
     );
     // A run started today records one patch marker that stands for every patch (all-behaviours-2026-11), not one each.
     const firstRun = await t.client.workflow.getHandle(h.workflowId, firstRuns.get(h.workflowId)).fetchHistory();
-    const patchMarkers = (firstRun.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
-    expect(patchMarkers).toHaveLength(1);
+    const patchIds = (firstRun.events ?? [])
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .map((e) => (JSON.parse(Buffer.from(e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data ?? []).toString()) as { id: string }).id);
+    expect(patchIds).toEqual(['all-behaviours-2026-11', 'supervision-loop-2026-11']);
     await record(h, 'item-happy-path-v2');
     // Deadlines by local activities (patch local-deadline-activities), the mirror quieter (quiet-mirror).
     await record(h, 'item-happy-path-local-deadlines');
@@ -147,11 +151,14 @@ describe('the item workflow', () => {
     await sleep(WORKING_DAY * 4);
     expect(await escalations(h.workflowId)).toHaveLength(3);
     expect((await assignmentRow(h.workflowId)).escalation_level).toBe(3);
+    // The co-operating department's input (subject 'input') has its own reminders and one 催办, apart from the lead's ladder.
     const reminders = await notices(h.workflowId, 'reminder');
-    expect(reminders.map((n) => n.payload.offset)).toEqual([3, 1, 0]);
+    expect(reminders.filter((n) => n.payload.subject !== 'input').map((n) => n.payload.offset)).toEqual([3, 1, 0]);
     const escalationNotices = await notices(h.workflowId, 'escalation');
+    const head = (n: { title: string }) => n.title.slice(0, n.title.indexOf('】') + 1);
     // To the lead for every rung; to the secretariat from 督办 on.
-    expect(escalationNotices.map((n) => n.title.slice(0, n.title.indexOf('】') + 1))).toEqual(['【催办】', '【督办】', '【督办】', '【上报领导小组】', '【上报领导小组】']);
+    expect(escalationNotices.filter((n) => n.payload.subject !== 'input').map(head)).toEqual(['【催办】', '【督办】', '【督办】', '【上报领导小组】', '【上报领导小组】']);
+    expect(escalationNotices.filter((n) => n.payload.subject === 'input').map(head)).toEqual(['【催办】', '【配合材料逾期】']);
     await record(h, 'item-silence-ladder-v2');
     // With the patch quiet-mirror: no mirror write after a reminder, search attributes upserted only when changed.
     await record(h, 'item-silence-ladder-quiet-mirror');
@@ -161,7 +168,8 @@ describe('the item workflow', () => {
   test('a report after the first rung stops the ladder', async () => {
     // 督办 and 上报领导小组 well after 催办, so the report comes in between even on a busy machine:
     // a rung that fell due before the report is recorded, whenever the worker gets to it.
-    const h = await assign('A01-3', { escalation: [
+    // No co-operating department: its input's reminders and 催办 would take turns with the lead's rungs on this compressed clock.
+    const h = await assign('A01-3', { cooperating: [], escalation: [
       { rung: 'cuiban', label: '催办', overdueWorkingDays: 1 },
       { rung: 'duban', label: '督办', overdueWorkingDays: 8 },
       { rung: 'leading-group', label: '上报领导小组', overdueWorkingDays: 9 },
@@ -172,7 +180,7 @@ describe('the item workflow', () => {
     await review(h, 'accept');
     await sleep(WORKING_DAY * 10);
     const rows = await escalations(h.workflowId);
-    expect(rows.map((r) => r.rung)).toEqual(['cuiban']);
+    expect(rows.map((r) => [r.subject, r.period_seq, r.rung])).toEqual([['report', 1, 'cuiban']]);
     expect(rows[0]?.resolved_at).not.toBeNull();
     expect(await eventually(() => periodRow(h.workflowId, 1), (r) => r?.status === 'accepted', 10_000, 'period row')).toMatchObject({ on_time: false });
     expect((await assignmentRow(h.workflowId)).escalation_level).toBe(0);
@@ -278,8 +286,11 @@ describe('the item workflow', () => {
 
   test('bad requests are refused with the reason, and assigning twice is refused, not duplicated', async () => {
     const h = await assign('A03-1', { lead: 'energy', cooperating: ['eic'] });
-    expect(await refusal(ack(h, 'eic'))).toMatch(/not the lead department/);
+    expect(await refusal(ack(h, 'finance'))).toMatch(/not the lead department/);
     await ack(h, 'energy');
+    // A co-operating department 签收 too, once (supervision-loop-2026-11).
+    await ack(h, 'eic');
+    expect(await refusal(ack(h, 'eic'))).toMatch(/already acknowledged/);
     await eventually(() => state(h), (s) => s.period?.seq === 1, 10_000, 'period 1');
     expect(await refusal(report(h, 'energy', 1, 150))).toMatch(/percentDone/);
     expect(await refusal(report(h, 'energy', 7))).toMatch(/periodSeq 7/);
@@ -321,11 +332,14 @@ describe('the item workflow', () => {
     await record(h, 'item-calendar-blocked-local-deadlines');
   });
 
-  test('the weekly digest runs as a Temporal Schedule and holds counts, colours, on-time rates and open escalations', async () => {
+  test('the weekly digest runs as a daily Temporal Schedule and holds counts, colours, on-time rates and open escalations', async () => {
+    // An older weekly cron: its time of day stays, and the Schedule fires every day (the activity picks the digest day; test/digest.test.ts).
     const scheduleId = await ensureDigestSchedule(t.client, { taskQueue: t.taskQueue, cron: '0 8 * * 1', log: silentLog, scheduleId: `digest-${t.taskQueue}` });
     const schedule = t.client.schedule.getHandle(scheduleId);
     try {
-      expect((await schedule.describe()).spec.timezone).toBe('Asia/Shanghai');
+      const { spec } = await schedule.describe();
+      expect(spec.timezone).toBe('Asia/Shanghai');
+      expect(spec.calendars).toEqual([expect.objectContaining({ hour: [{ start: 8, end: 8, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }], dayOfMonth: [{ start: 1, end: 31, step: 1 }], dayOfWeek: [{ start: 'SUNDAY', end: 'SATURDAY', step: 1 }] })]);
       await schedule.trigger();
       const row = await eventually(() => db('digests').orderBy('id', 'desc').first(), (r) => r !== undefined, 20_000, 'digest row');
       const digest = row.body as Digest;
@@ -342,6 +356,18 @@ describe('the item workflow', () => {
       expect(notice.title).toBe(`【周报】${chineseDate(digest.weekOf)}当周推进情况`);
       // The chases in words: the rung's and the lead's names, never their codes.
       expect(notice.body).toContain('发展大规模个性化定制(省经济和信息化委):第1期进展报送,上报领导小组');
+      // The same notice to the leading group, under its own key.
+      const toLeaders = await eventually(() => db('notifications').where({ kind: 'digest', key: `${digest.key}:leading-group` }).first('title', 'body'), (n) => n !== undefined, 10_000, "the leading group's digest notice");
+      expect(toLeaders).toEqual({ title: notice.title, body: notice.body });
+      // A second run the same week (the first one finished: the Schedule skips an overlapping one) sends nothing more.
+      const runOf = async (n: number) => {
+        const actions = await eventually(async () => (await schedule.describe()).info.recentActions, (a) => a.length > n, 20_000, `run ${n + 1} of the schedule`);
+        return t.client.workflow.getHandle((actions[n] as (typeof actions)[number]).action.workflow.workflowId).result();
+      };
+      await runOf(0);
+      await schedule.trigger();
+      expect(await runOf(1)).toMatchObject({ key: digest.key, weekOf: digest.weekOf });
+      expect(await db('notifications').where({ kind: 'digest' }).orderBy('id').pluck('key')).toEqual([digest.key, `${digest.key}:leading-group`]);
     } finally {
       await schedule.delete();
     }

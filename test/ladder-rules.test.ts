@@ -147,7 +147,7 @@ describe('on time, one verdict on two clocks', () => {
 });
 
 describe('红黄绿灯', () => {
-  const item = { escalation_level: 0, next_due_on: '2016-07-08', next_due_at: new Date(clock.endOf('2016-07-08')), clock_date: '2016-01-04', assigned_at: new Date(0), final_deadline: '2016-12-30' };
+  const item = { escalation_level: 0, next_due_on: '2016-07-08', next_due_at: new Date(clock.endOf('2016-07-08')), clock_date: '2016-01-04', assigned_at: new Date(0), final_deadline: '2016-12-30', behind_schedule: false };
   test('green with time to spare, yellow within three working days, red when overdue or escalated', () => {
     expect(colourOf(item, cal, at('2016-06-01'))).toBe('green');
     expect(colourOf(item, cal, at('2016-07-05'))).toBe('yellow');
@@ -167,6 +167,13 @@ describe('红黄绿灯', () => {
         expect([today, next, colourOf(due(next), cal, at(today))]).toEqual([today, next, counted]);
       }
     }
+  });
+  test('滞后: yellow with time to spare, still red when overdue, escalated or past the final deadline', () => {
+    const behind = { ...item, behind_schedule: true };
+    expect(colourOf(behind, cal, at('2016-06-01'))).toBe('yellow');
+    expect(colourOf(behind, cal, at('2016-07-11'))).toBe('red');
+    expect(colourOf({ ...behind, escalation_level: 1 }, cal, at('2016-06-01'))).toBe('red');
+    expect(colourOf({ ...behind, next_due_on: '2017-01-09', next_due_at: new Date(clock.endOf('2017-01-09')) }, cal, at('2017-01-03'))).toBe('red');
   });
   test('red past the final deadline even while the last report is not yet due', () => {
     expect(colourOf({ ...item, next_due_on: '2017-01-09', next_due_at: new Date(clock.endOf('2017-01-09')) }, cal, at('2017-01-03'))).toBe('red');

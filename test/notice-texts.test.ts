@@ -211,17 +211,18 @@ describe('texts people read: names and words, never codes', () => {
     await wb.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
     const ws = wb.getWorksheet('台账');
     const cells: { where: string; text: string }[] = [];
-    const header = (ws?.getRow(1).values as unknown[]).slice(1);
+    // Row 1 is the title (rich text: its shown text is what a reader sees; the cells its merge covers show nothing of their own), row 2 the header.
+    const header = (ws?.getRow(2).values as unknown[]).slice(1);
     // The item's own number (A01-1) is the one cell meant to hold Latin letters.
     const numbered = header.indexOf('编号') + 1;
-    ws?.eachRow((row, r) => row.eachCell((cell, c) => void (c !== numbered && cells.push({ where: `ledger row ${r} column ${c}`, text: String(cell.value ?? '') }))));
+    ws?.eachRow((row, r) => row.eachCell((cell, c) => void (c !== numbered && cell.master === cell && cells.push({ where: `ledger row ${r} column ${c}`, text: cell.text }))));
     const ledgerRow = (item: string) => {
-      const row = ws?.getRows(2, ws.rowCount - 1)?.find((x) => x.getCell(header.indexOf('编号') + 1).value === item);
+      const row = ws?.getRows(3, ws.rowCount - 2)?.find((x) => x.getCell(header.indexOf('编号') + 1).value === item);
       return (name: string) => row?.getCell(header.indexOf(name) + 1).value;
     };
     const main = ledgerRow(MAIN);
-    expect([main('牵头单位'), main('配合单位'), main('报送周期'), main('状态'), main('评定等次')]).toEqual(['省经济和信息化委', '省科技厅', '每季度', '已办结', '优秀']);
-    expect(ledgerRow(SILENT)('最高督办层级')).toBe('上报领导小组');
+    expect([main('牵头单位'), main('配合单位'), main('状态'), main('评定等次')]).toEqual(['省经济和信息化委', '省科技厅', '已办结', '优秀']);
+    expect(ledgerRow(SILENT)('最高层级')).toBe('上报领导小组');
 
     const texts = [
       ...notices.map((n) => ({ where: `notice ${n.kind} ${n.title}`, text: `${n.title}\n${n.body}` })),

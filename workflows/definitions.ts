@@ -37,9 +37,14 @@ export interface ItemPolicy {
    * CATCH_UP_WORKING_DAYS). Absent on items assigned before the rule existed.
    */
   catchUpWorkingDays?: number;
+  /** Co-operating departments' inputs are due this many working days before the lead's report (default COOP_LEAD_WORKING_DAYS). */
+  coopLeadWorkingDays?: number;
 }
 
 export const CATCH_UP_WORKING_DAYS = 5;
+export const COOP_LEAD_WORKING_DAYS = 2;
+/** 落实反馈 on a leadership instruction is due this many working days after it was issued, unless the leader says otherwise. */
+export const FEEDBACK_WITHIN_WORKING_DAYS = 5;
 
 /** How many update answers an item remembers across continue-as-new (see ItemState.answered). */
 export const REMEMBERED_ANSWERS = 20;
@@ -97,8 +102,35 @@ export interface ReportReceipt {
   kind: 'input' | 'consolidated';
   version: number;
   receivedAt: number;
-  /** On a consolidated report: the co-operating departments' inputs it was filed with. */
-  inputs?: { department: string; receiptId: string; version: number }[];
+  /** On a consolidated report: the co-operating departments' inputs it was filed with, and when each arrived. */
+  inputs?: { department: string; receiptId: string; version: number; receivedAt?: number }[];
+  /** On a consolidated report: the co-operating departments whose input had not arrived. */
+  missingInputs?: string[];
+}
+
+/**
+ * The co-operating departments' inputs for a period: due `dueOn`, some
+ * working days before the lead's report; reminders before, and one 催办
+ * (`chase`) to each department still silent once it is overdue.
+ */
+export interface CoopInputState {
+  dueOn: string;
+  dueAt: number;
+  reminders: ReminderEvent[];
+  chase: TimedEvent;
+}
+
+/** A leadership instruction awaiting its 落实反馈 from the lead: reminded and chased up the ladder like a report. */
+export interface FeedbackState {
+  instructionKey: string;
+  /** The instruction's number on the item (1, 2, ...), in its escalations. */
+  seq: number;
+  issuedOn: string;
+  withinWorkingDays: number;
+  dueOn: string;
+  dueAt: number;
+  reminders: ReminderEvent[];
+  rungs: RungEvent[];
 }
 
 export interface PeriodState {
@@ -122,6 +154,8 @@ export interface PeriodState {
   inputs: ReportReceipt[];
   consolidated?: ReportReceipt;
   consolidatedVersions: number;
+  /** The co-operating inputs' own deadline (items assigned since co-operating deadlines exist). */
+  coop?: CoopInputState;
 }
 
 export interface AckState {
@@ -166,6 +200,10 @@ export interface ItemState {
   completionRequest?: { summary: string; requestedBy: string; previousStatus: ItemStatus };
   grade?: Grade;
   instructions: number;
+  /** Instructions whose 落实反馈 is still owed. */
+  feedback?: FeedbackState[];
+  /** Co-operating departments that have acknowledged (签收), and when. */
+  coopAcks?: Record<string, number>;
   /** The answers to the last updates, by update id, so a caller's retry that lands on a later run gets the same answer. */
   answered?: { id: string; answer: unknown }[];
   /** Why the item cannot move on by itself, e.g. "calendar for 2027 not loaded". */
@@ -194,6 +232,12 @@ export interface SubmitReportInput extends Actor {
   problems?: string;
   nextSteps?: string;
   attachments?: string[];
+  /** Values of the item's indicators (coord-plan/v2) as of this report, by indicator name. */
+  indicators?: IndicatorValue[];
+}
+export interface IndicatorValue {
+  name: string;
+  value: number;
 }
 export interface ReviewInput extends Actor {
   decision: 'accept' | 'return';
@@ -218,6 +262,13 @@ export interface ReassignInput extends Actor {
   reason: string;
 }
 export interface InstructInput extends Actor {
+  text: string;
+  /** 落实反馈 is due this many working days after today (default FEEDBACK_WITHIN_WORKING_DAYS). */
+  respondWithinWorkingDays?: number;
+}
+export interface FeedbackInput extends Actor {
+  department: string;
+  instructionKey: string;
   text: string;
 }
 export interface CompletionRequestInput extends Actor {
@@ -249,7 +300,8 @@ export const reviewReportUpdate = defineUpdate<PeriodView, [ReviewInput]>('revie
 export const requestExtensionUpdate = defineUpdate<ExtensionRequest, [ExtensionRequestInput]>('requestExtension');
 export const decideExtensionUpdate = defineUpdate<PeriodView, [ExtensionDecisionInput]>('decideExtension');
 export const reassignLeadUpdate = defineUpdate<{ lead: string; cooperating: string[] }, [ReassignInput]>('reassignLead');
-export const instructUpdate = defineUpdate<{ instructionKey: string }, [InstructInput]>('instruct');
+export const instructUpdate = defineUpdate<{ instructionKey: string; feedbackDueOn?: string }, [InstructInput]>('instruct');
+export const fileFeedbackUpdate = defineUpdate<{ instructionKey: string; late: boolean }, [FeedbackInput]>('fileFeedback');
 export const requestCompletionUpdate = defineUpdate<ItemStatus, [CompletionRequestInput]>('requestCompletion');
 export const decideCompletionUpdate = defineUpdate<ItemStatus, [CompletionDecisionInput]>('decideCompletion');
 export const cancelUpdate = defineUpdate<ItemStatus, [CancelInput]>('cancel');

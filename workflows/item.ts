@@ -24,7 +24,7 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ItemEvent } from '../activities/items';
-import { finalLevel, isOpen, markFired, nextDeadline, nextDue, type Due } from '../domain/ladder';
+import { finalLevel, inputsOwed, isOpen, markFired, nextDeadline, nextDue, openEscalationLevel, openFeedbackLevel, type Due } from '../domain/ladder';
 import { onTimeVerdict } from '../domain/on-time';
 import { TEXT_LIMITS, textProblem, type TextLimit } from '../domain/text';
 import * as d from './definitions';
@@ -43,7 +43,9 @@ const acts = proxyActivities<Activities>({
  * workflow task, without the three history events and the extra workflow task
  * of an ordinary one.
  */
-const localDeadlines = proxyLocalActivities<Pick<Activities, 'planAcknowledgement' | 'retimeAcknowledgement' | 'planReportingPeriod' | 'retimeReportingPeriod' | 'planFinalDeadline' | 'checkDueDate'>>({
+const localDeadlines = proxyLocalActivities<
+  Pick<Activities, 'planAcknowledgement' | 'retimeAcknowledgement' | 'planReportingPeriod' | 'retimeReportingPeriod' | 'planFinalDeadline' | 'checkDueDate' | 'planInstructionFeedback'>
+>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -125,6 +127,15 @@ const PATCHES = {
  */
 const ALL_PATCHES = 'all-behaviours-2026-11';
 
+/**
+ * The supervision loop (issue 11), for runs started since: co-operating
+ * departments 签收 and have their own input deadline, reminders and one 催办;
+ * an instruction (批示) asks for 落实反馈 by a date, reminded and chased up
+ * the ladder like a report; a consolidated report lists which inputs arrived
+ * and when, and which did not.
+ */
+const SUPERVISION_LOOP = 'supervision-loop-2026-11';
+
 function behaviours(): Record<keyof typeof PATCHES, boolean> {
   // Every patch writes a marker and a search-attribute upsert (TemporalChangeVersion) into each run's
   // history, ten of them a run; a run started today records one that stands for all. Runs started
@@ -135,6 +146,7 @@ function behaviours(): Record<keyof typeof PATCHES, boolean> {
 
 export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemState> {
   const flags = behaviours();
+  const loop = patched(SUPERVISION_LOOP);
   const first = input.carried === undefined;
   const s: d.ItemState = input.carried ?? {
     itemKey: input.itemKey,
@@ -151,7 +163,11 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
   };
   // The clock's anchor: the day of assignment began at assignedAt (the start date on items from before assignedOn).
   const anchor = { date: input.assignedOn ?? input.startDate, at: s.assignedAt };
-  const policy: d.ItemPolicy = flags.catchUp ? { catchUpWorkingDays: d.CATCH_UP_WORKING_DAYS, ...input.policy } : input.policy;
+  const policy: d.ItemPolicy = {
+    ...(flags.catchUp ? { catchUpWorkingDays: d.CATCH_UP_WORKING_DAYS } : {}),
+    ...(loop ? { coopLeadWorkingDays: d.COOP_LEAD_WORKING_DAYS } : {}),
+    ...input.policy,
+  };
   const deadlines = flags.localDeadlines ? localDeadlines : acts;
   const lock = new Lock();
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => (flags.lock ? lock.run(fn) : fn());
@@ -183,7 +199,8 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       ...(flags.eventIds ? { eventId: uuid4() } : {}),
     } as ItemEvent);
   const parties = () => [s.lead, ...s.cooperating];
-  const openLevel = () => (flags.finalDeadline ? finalLevel(s) : 0);
+  // An instruction's open 落实反馈 rungs stay open beside the final deadline's (only runs with the supervision loop have any).
+  const openLevel = () => (flags.finalDeadline ? Math.max(finalLevel(s), openFeedbackLevel(s)) : 0);
 
   const requireOpen = () => {
     if (!isOpen(s)) reject(`the item is ${s.status}`);
@@ -290,10 +307,22 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     d.acknowledgeUpdate,
     (req) => {
       requireActor(req);
+      if (loop && s.cooperating.includes(req.department)) {
+        requireOpen();
+        if (s.coopAcks?.[req.department] !== undefined) reject(`department ${req.department} has already acknowledged this item`);
+        return;
+      }
       if (s.status !== 'assigned') reject(`the item is ${s.status}; only an assigned item is acknowledged`);
       requireLead(req.department);
     },
     async (req) => {
+      if (loop && s.cooperating.includes(req.department)) {
+        // A co-operating department's 签收: recorded and shown; the item's own state is the lead's.
+        await event({ kind: 'acknowledged', department: req.department, role: 'cooperating', actor: req.actor, requestId: req.requestId });
+        s.coopAcks = { ...s.coopAcks, [req.department]: Date.now() };
+        changed();
+        return s.status;
+      }
       await event({ kind: 'acknowledged', department: req.department, actor: req.actor, requestId: req.requestId });
       s.status = 'acknowledged';
       s.escalationLevel = openLevel();
@@ -321,6 +350,14 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
           if (typeof a !== 'string' || !/^https?:\/\/\S{1,1000}$/.test(a)) reject(`attachments[${i}] must be an http(s) link`);
         });
       }
+      if (req.indicators !== undefined) {
+        if (!Array.isArray(req.indicators) || req.indicators.length > 50) reject('indicators must be a list of at most 50 values');
+        req.indicators.forEach((v: unknown, i: number) => {
+          const { name, value } = (v ?? {}) as Partial<d.IndicatorValue>;
+          requireText(name, `indicators[${i}].name`, 'name');
+          if (typeof value !== 'number' || !Number.isFinite(value)) reject(`indicators[${i}].value must be a number`);
+        });
+      }
     },
     async (req) => {
       const p = currentPeriod();
@@ -336,7 +373,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
         kind,
         version,
         receivedAt: Date.now(),
-        ...(kind === 'consolidated' ? { inputs: latestInputs(p) } : {}),
+        ...(kind === 'consolidated' ? (loop ? { inputs: latestInputs(p, true), missingInputs: inputsOwed(s) } : { inputs: latestInputs(p) }) : {}),
       };
       if (kind === 'input' && !flags.lock) p.inputs.push(receipt);
       await event({ kind: 'report', receipt, report: req, lead: s.lead, secretariat: input.secretariat, actor: req.actor, requestId: req.requestId });
@@ -460,10 +497,33 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     },
     async (req) => {
       const instructionKey = `instruction:${input.itemKey}:${uuid4()}`;
-      await event({ kind: 'instruction', instructionKey, text: req.text, recipients: parties(), actor: req.actor, requestId: req.requestId });
+      const feedback = loop ? await planFeedback({ instructionKey, seq: s.instructions + 1, withinWorkingDays: req.respondWithinWorkingDays ?? d.FEEDBACK_WITHIN_WORKING_DAYS }) : undefined;
+      await event({ kind: 'instruction', instructionKey, text: req.text, recipients: parties(), ...(feedback ? { feedbackDueOn: feedback.dueOn, seq: feedback.seq } : {}), actor: req.actor, requestId: req.requestId });
       s.instructions += 1;
+      if (feedback) s.feedback = [...(s.feedback ?? []), feedback];
       changed();
-      return { instructionKey };
+      return { instructionKey, ...(feedback ? { feedbackDueOn: feedback.dueOn } : {}) };
+    },
+  );
+
+  handle(
+    d.fileFeedbackUpdate,
+    (req) => {
+      requireActor(req);
+      requireOpen();
+      requireLead(req.department);
+      if (!s.feedback?.some((f) => f.instructionKey === req.instructionKey)) reject(`instruction ${req.instructionKey} awaits no 落实反馈 on this item`);
+      requireText(req.text, 'text', 'long');
+    },
+    async (req) => {
+      const f = (s.feedback ?? []).find((x) => x.instructionKey === req.instructionKey) as d.FeedbackState;
+      const late = Date.now() > f.dueAt;
+      await event({ kind: 'feedback', instructionKey: f.instructionKey, seq: f.seq, text: req.text, late, dueOn: f.dueOn, department: req.department, secretariat: input.secretariat, actor: req.actor, requestId: req.requestId });
+      s.feedback = (s.feedback ?? []).filter((x) => x.instructionKey !== f.instructionKey);
+      // Its rungs are answered: the item's level falls back to what is still open.
+      s.escalationLevel = openEscalationLevel(s);
+      changed();
+      return { instructionKey: f.instructionKey, late };
     },
   );
 
@@ -569,7 +629,46 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
     }
   };
 
+  /**
+   * The 落实反馈 deadline of an instruction. A year with no calendar leaves the
+   * instruction without one (logged): it never blocks the item.
+   */
+  const planFeedback = async (req: { instructionKey: string; seq: number; withinWorkingDays: number; already?: d.FeedbackState }): Promise<d.FeedbackState | undefined> => {
+    try {
+      return await localDeadlines.planInstructionFeedback({ anchor, policy, ...req });
+    } catch (err) {
+      if (failureType(err) !== 'CalendarNotLoaded' && !failedForGood(err)) throw err;
+      log.warn('no 落实反馈 deadline for the instruction', { instructionKey: req.instructionKey, reason: failureMessage(err) });
+      return req.already;
+    }
+  };
+
+  /** Reminders and chases of the supervision loop: an instruction's 落实反馈, the co-operating inputs. */
+  const fireLoop = async (due: Due) => {
+    const businessDate = due.event.on;
+    if (due.subject === 'instruction') {
+      const f = (s.feedback ?? []).find((x) => x.instructionKey === due.instructionKey) as d.FeedbackState;
+      if (due.kind === 'reminder') {
+        await effect(() => event({ kind: 'reminder', subject: 'instruction', instructionKey: f.instructionKey, periodSeq: f.seq, offset: due.event.offset, dueOn: f.dueOn, lead: s.lead, actor: 'system', businessDate }));
+      } else if (due.kind === 'rung') {
+        await effect(() =>
+          event({ kind: 'escalation', subject: 'instruction', instructionKey: f.instructionKey, periodSeq: f.seq, rung: due.event, dueOn: f.dueOn, lead: s.lead, secretariat: input.secretariat, actor: 'system', businessDate }),
+        );
+        s.escalationLevel = Math.max(s.escalationLevel, due.event.level);
+      }
+    } else if (due.subject === 'input') {
+      const p = s.period as d.PeriodState;
+      const coop = p.coop as d.CoopInputState;
+      const stage = due.kind === 'chase' ? 'chase' : 'reminder';
+      const offset = due.kind === 'reminder' ? due.event.offset : 0;
+      await effect(() => event({ kind: 'input-due', stage, periodSeq: p.seq, offset, dueOn: coop.dueOn, departments: inputsOwed(s), lead: s.lead, actor: 'system', businessDate }));
+    }
+    markFired(s, due);
+    if (due.kind === 'rung') dirty = true;
+  };
+
   const fire = async (due: Due) => {
+    if (due.subject === 'instruction' || due.subject === 'input') return fireLoop(due);
     if (due.kind === 'reminder') {
       const { seq, dueOn } = due.subject === 'final' ? { seq: 0, dueOn: (s.final as d.FinalState).dueOn } : (s.period as d.PeriodState);
       await effect(() =>
@@ -608,6 +707,11 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       if (next) s.period = flags.lock ? { ...next, status: p.status, inputs: p.inputs, consolidated: p.consolidated, consolidatedVersions: p.consolidatedVersions } : { ...next, status: s.period?.status ?? p.status };
     }
     if (s.final && flags.finalDeadline) s.final = await planFinal(s.final);
+    // Only runs with the supervision loop have instructions awaiting 落实反馈.
+    for (const f of s.feedback ?? []) {
+      const next = await planFeedback({ instructionKey: f.instructionKey, seq: f.seq, withinWorkingDays: f.withinWorkingDays, already: f });
+      if (next) s.feedback = (s.feedback ?? []).map((x) => (x.instructionKey === f.instructionKey ? next : x));
+    }
     dirty = true;
   };
 
@@ -672,7 +776,9 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       dirty = true;
     } else if (reporting() && !s.period && !s.periodsDone && canPlan) {
       const startsOn = s.lastPeriodEnd === undefined ? input.startDate : shiftDay(s.lastPeriodEnd);
-      s.period = await plan(() => deadlines.planReportingPeriod({ anchor, policy, seq: s.nextPeriodSeq, startsOn, finalDeadline: input.finalDeadline, assignedOn: input.assignedOn }));
+      // With the supervision loop, co-operating departments get their own deadline before the lead's.
+      const coop = loop && s.cooperating.length ? { coopLeadWorkingDays: policy.coopLeadWorkingDays } : {};
+      s.period = await plan(() => deadlines.planReportingPeriod({ anchor, policy, seq: s.nextPeriodSeq, startsOn, finalDeadline: input.finalDeadline, assignedOn: input.assignedOn, ...coop }));
       dirty = true;
     } else if (s.period?.status === 'accepted' && s.status !== 'completion_requested') {
       s.lastPeriodEnd = s.period.endsOn;
@@ -730,10 +836,10 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
   return s;
 }
 
-function latestInputs(p: d.PeriodState): { department: string; receiptId: string; version: number }[] {
+function latestInputs(p: d.PeriodState, withTimes = false): { department: string; receiptId: string; version: number; receivedAt?: number }[] {
   const latest = new Map<string, d.ReportReceipt>();
   for (const r of p.inputs) if ((latest.get(r.department)?.version ?? 0) < r.version) latest.set(r.department, r);
-  return [...latest.values()].map((r) => ({ department: r.department, receiptId: r.receiptId, version: r.version }));
+  return [...latest.values()].map((r) => ({ department: r.department, receiptId: r.receiptId, version: r.version, ...(withTimes ? { receivedAt: r.receivedAt } : {}) }));
 }
 
 function periodView(p: d.PeriodState): d.PeriodView {

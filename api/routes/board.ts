@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RUNG_LABELS, type RungKey } from '../../workflows/definitions';
+import { OPEN_STATUSES, RUNG_LABELS, type RungKey } from '../../workflows/definitions';
 import { code } from '../../db/catalog/plan-schema';
 import type { Db } from '../../db/connection';
 import { onTimeCountsBy } from '../../db/on-time';
@@ -21,6 +21,7 @@ interface Tally {
   red: number;
   yellow: number;
   green: number;
+  behindSchedule: number;
   periods: OnTimeCounts;
   openEscalations: number;
 }
@@ -28,7 +29,7 @@ interface Tally {
 function tallyOf(map: Map<string, Tally>, key: string, title: string): Tally {
   let t = map.get(key);
   if (!t) {
-    t = { code: key, title, items: 0, byStatus: {}, red: 0, yellow: 0, green: 0, periods: NO_PERIODS, openEscalations: 0 };
+    t = { code: key, title, items: 0, byStatus: {}, red: 0, yellow: 0, green: 0, behindSchedule: 0, periods: NO_PERIODS, openEscalations: 0 };
     map.set(key, t);
   }
   return t;
@@ -44,6 +45,7 @@ interface TallyRow {
   red: number;
   yellow: number;
   green: number;
+  behindSchedule: number;
   accepted: number;
   on_time_original: number;
   on_time_extended: number;
@@ -89,6 +91,7 @@ async function summary(db: Db, planCode?: string, workingDayMs?: number) {
     t.red += r.red;
     t.yellow += r.yellow;
     t.green += r.green;
+    t.behindSchedule += r.behindSchedule;
     t.periods = addCounts(t.periods, { accepted: r.accepted, onTimeOriginal: r.on_time_original, onTimeExtended: r.on_time_extended });
     t.openEscalations += r.open_escalations;
   }
@@ -103,12 +106,13 @@ interface ScoreRow {
   returned: number;
   escalations: number;
   extensions: number;
+  behind: number;
 }
 
 /**
  * Per department as lead: accepted periods on time on both clocks (the
  * workflow's verdicts, domain/on-time.ts), returned reports, escalations,
- * extension requests.
+ * extension requests, and its open items that are 滞后 now.
  */
 async function scorecard(db: Db, departmentId?: number) {
   const sql = `
@@ -118,16 +122,19 @@ async function scorecard(db: Db, departmentId?: number) {
       select a.lead_department_id as dept, count(*)::int as n from escalations e join assignments a on a.id = e.assignment_id group by a.lead_department_id
     ), extended as (
       select a.lead_department_id as dept, count(*)::int as n from extension_requests x join assignments a on a.id = x.assignment_id group by a.lead_department_id
+    ), behind as (
+      select a.lead_department_id as dept, count(*)::int as n from assignments a where a.behind_schedule and a.status in (${OPEN_STATUSES.map(() => '?').join(', ')}) group by a.lead_department_id
     )
     select d.id, d.code, coalesce(d.short_name, d.name) as name,
-      coalesce(r.n, 0) as returned, coalesce(e.n, 0) as escalations, coalesce(x.n, 0) as extensions
+      coalesce(r.n, 0) as returned, coalesce(e.n, 0) as escalations, coalesce(x.n, 0) as extensions, coalesce(b.n, 0) as behind
     from departments d
     left join returned r on r.dept = d.id
     left join escalated e on e.dept = d.id
     left join extended x on x.dept = d.id
+    left join behind b on b.dept = d.id
     where (?::int is null or d.id = ?::int)
     order by d.code`;
-  const result = (await db.raw(sql, [departmentId ?? null, departmentId ?? null])) as { rows: ScoreRow[] };
+  const result = (await db.raw(sql, [...OPEN_STATUSES, departmentId ?? null, departmentId ?? null])) as { rows: ScoreRow[] };
   const periods = await onTimeCountsBy(db, 'lead');
   return result.rows.map((r) => ({
     department: r.code,
@@ -136,6 +143,7 @@ async function scorecard(db: Db, departmentId?: number) {
     returnedReports: r.returned,
     escalations: r.escalations,
     extensions: r.extensions,
+    behindSchedule: r.behind,
   }));
 }
 

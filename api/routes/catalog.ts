@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { code, isoDate } from '../../db/catalog/plan-schema';
 import type { Colour } from '../../domain/colour';
+import { OPEN_STATUSES } from '../../workflows/definitions';
 import { HttpError } from '../errors';
 import { colourColumn, planItemsJoined } from '../services/plan-items';
 import { route } from '../route';
-import { day, itemAssignment, itemPeriod, itemReport, itemSummary, listedStatus } from '../schemas';
+import { day, indicator, instant, instructionView, itemAssignment, itemPeriod, itemReport, itemSummary, listedStatus, milestone, scheduleStanding } from '../schemas';
 import { loadItem, requireParty } from '../services/item-access';
-import { assignmentOf, periodsOf, reportsOf } from '../services/item-detail';
+import { assignmentOf, cooperatorAcksOf, instructionsOf, periodsOf, reportsOf, scheduleOfItem, standingOf } from '../services/item-detail';
 
 interface ListedRow {
   code: string;
@@ -18,6 +19,10 @@ interface ListedRow {
   next_due_on: string | null;
   escalation_level: number;
   colour: Colour | null;
+  planned: number | null;
+  reported: number | null;
+  as_of: string | null;
+  behind: boolean | null;
 }
 
 const planParams = z.object({ plan: code }).strict();
@@ -74,6 +79,8 @@ export const catalogRoutes = [
         department: code.optional(),
         status: z.enum(['unassigned', 'assigned', 'acknowledged', 'in_progress', 'completion_requested', 'completed', 'cancelled']).optional(),
         colour: z.enum(['red', 'yellow', 'green']).optional(),
+        /** Only the open items that are 滞后 (true), or only those that are not (false). */
+        behindSchedule: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
         dueFrom: isoDate.optional(),
         dueTo: isoDate.optional(),
         page: z.coerce.number().int().min(1).max(10_000).default(1),
@@ -101,6 +108,7 @@ export const catalogRoutes = [
       // The colour (红黄绿灯) is computed in SQL, so a colour filter cuts the page in PostgreSQL too.
       const colour = await colourColumn(db, deps.workingDayMs);
       if (query.colour) q.whereRaw('? = ?', [colour.sql, query.colour]);
+      if (query.behindSchedule !== undefined) q.whereRaw(`coalesce(a.behind_schedule and a.status in (${OPEN_STATUSES.map(() => '?').join(', ')}), false) = ?`, [...OPEN_STATUSES, query.behindSchedule]);
       const total = Number(((await q.clone().count({ n: '*' }).first()) as { n: string }).n);
       const rows = (await q
         .orderBy([{ column: 'i.kind', order: 'desc' }, 'act.seq', 'm.seq', 'i.seq'])
@@ -116,6 +124,10 @@ export const catalogRoutes = [
           db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
           db.raw('coalesce(a.escalation_level, 0)::int as escalation_level'),
           db.raw('? as colour', [colour.sql]),
+          'a.schedule_planned_percent as planned',
+          'a.schedule_reported_percent as reported',
+          db.raw(`to_char(a.schedule_as_of, 'YYYY-MM-DD') as as_of`),
+          'a.behind_schedule as behind',
         )) as ListedRow[];
       const items = rows.map((r) => ({
         code: r.code,
@@ -127,6 +139,7 @@ export const catalogRoutes = [
         nextDue: r.next_due_on,
         escalationLevel: r.escalation_level,
         colour: r.colour,
+        schedule: standingOf(r),
       }));
       return { total, page: query.page, pageSize: query.pageSize, items };
     },
@@ -151,6 +164,15 @@ export const catalogRoutes = [
       periods: z.array(itemPeriod),
       /** Oldest first, as filed. */
       reports: z.array(itemReport),
+      /** 序时进度 (coord-plan/v2): the milestones the item is judged by, in date order. */
+      milestones: z.array(milestone),
+      indicators: z.array(indicator),
+      /** Where the item stands against its milestones; null until the lead's first consolidated report. */
+      schedule: scheduleStanding.nullable(),
+      /** Leadership instructions (批示), oldest first, each with the lead's 落实反馈 beside it. */
+      instructions: z.array(instructionView),
+      /** The co-operating departments and when each acknowledged (签收). */
+      cooperatorAcks: z.array(z.object({ department: z.string(), acknowledgedAt: instant.nullable() })),
     }),
     summary: 'One item with its assignment, periods and reports',
     access: 'signed-in',
@@ -160,6 +182,7 @@ export const catalogRoutes = [
       requireParty(principal, item);
       const { db } = deps;
       const assignment = item.assigned ? await assignmentOf(db, item.itemId) : undefined;
+      const reports = assignment ? await reportsOf(db, assignment.id) : [];
       return {
         code: params.item,
         title: item.title,
@@ -170,7 +193,10 @@ export const catalogRoutes = [
         proposal: await db('item_owner_proposals as p').join('departments as d', 'd.id', 'p.department_id').where('p.item_id', item.itemId).select('d.code', 'p.role'),
         assignment: assignment?.answer ?? null,
         periods: assignment ? await periodsOf(db, assignment.id) : [],
-        reports: assignment ? await reportsOf(db, assignment.id) : [],
+        ...(await scheduleOfItem(db, item.itemId, reports)),
+        reports,
+        instructions: assignment ? await instructionsOf(db, assignment.id) : [],
+        cooperatorAcks: assignment ? await cooperatorAcksOf(db, assignment.id) : [],
       };
     },
   }),

@@ -38,6 +38,7 @@ const matrixResponse = z.object({
       red: z.number().int(),
       yellow: z.number().int(),
       green: z.number().int(),
+      behindSchedule: z.number().int(),
       closed: z.number().int(),
     }),
   ),

@@ -7,6 +7,8 @@ import { departmentRoutes } from './departments';
 import { inboxRoutes } from './inbox';
 import { itemRoutes } from './items';
 import { ledgerRoutes } from './ledger';
+import { supervisionNoticeRoutes } from './supervision-notices';
+import { digestPdfRoutes } from './digest-pdf';
 
 /** Every /api/v1 route; the OpenAPI document is built from this list. */
-export const apiRoutes = [...authRoutes, ...catalogRoutes, ...itemRoutes, ...calendarRoutes, ...inboxRoutes, ...boardRoutes, ...ledgerRoutes, ...departmentRoutes, ...consoleBoardRoutes];
+export const apiRoutes = [...authRoutes, ...catalogRoutes, ...itemRoutes, ...calendarRoutes, ...inboxRoutes, ...boardRoutes, ...ledgerRoutes, ...departmentRoutes, ...consoleBoardRoutes, ...supervisionNoticeRoutes, ...digestPdfRoutes];

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { code, httpLink, isoDate } from '../../db/catalog/plan-schema';
 import * as d from '../../workflows/definitions';
 import type { Principal } from '../auth/tokens';
-import { HttpError } from '../errors';
+import { HttpError, invalid, type FieldProblem } from '../errors';
 import { countWorkflowOperation } from '../metrics';
 import { route, type ApiDeps } from '../route';
 import { day, errorResponse, extensionRequest, itemPolicy, periodView, reportReceipt, statusAnswer, text } from '../schemas';
@@ -15,6 +15,7 @@ import { busyIfGaveUp, withinWait } from '../services/bounded-wait';
 import { loadItem, requireParty, type ItemAccess } from '../services/item-access';
 import { throughWorkflow } from '../services/workflow-errors';
 import { mapLimited } from '../../platform/limited';
+import type { Db } from '../../db/connection';
 
 const itemParams = z.object({ plan: code, item: code }).strict();
 
@@ -35,6 +36,20 @@ async function itemFor(deps: ApiDeps, principal: Principal, params: { plan: stri
   requireParty(principal, item, opts);
   if (!item.assigned) throw new HttpError(404, 'not_assigned', `item ${params.plan}/${params.item} is not assigned`);
   return item;
+}
+
+/** A report names only the indicators its item has, each once: 422 naming the bad entry, before anything is written. */
+async function requireKnownIndicators(db: Db, itemId: number, values: { name: string }[]): Promise<void> {
+  const row = (await db('items').where('id', itemId).first('indicators')) as { indicators: { name: string }[] } | undefined;
+  const known = new Set((row?.indicators ?? []).map((i) => i.name));
+  const seen = new Set<string>();
+  const problems: FieldProblem[] = [];
+  values.forEach((v, i) => {
+    if (!known.has(v.name)) problems.push({ field: `indicators[${i}].name`, message: known.size ? `is not an indicator of this item (${[...known].join('、')})` : 'this item has no indicators' });
+    else if (seen.has(v.name)) problems.push({ field: `indicators[${i}].name`, message: 'is listed twice' });
+    seen.add(v.name);
+  });
+  if (problems.length) throw invalid(problems);
 }
 
 function departmentOf(principal: Principal): string {
@@ -226,10 +241,10 @@ export const itemRoutes = [
     response: statusAnswer,
     errors: WRITE_ERRORS,
     tag: 'item actions',
-    summary: 'Acknowledge an assignment (签收)',
+    summary: 'Acknowledge an assignment (签收), as its lead or as a co-operating department',
     access: ['department'],
     params: itemParams,
-    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params, { leadOnly: true }),
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
     handler: async (ctx) => {
       const status = await itemWrite(ctx, 'acknowledge', d.acknowledgeUpdate, [{ ...actor(ctx.principal, ctx.requestId), department: departmentOf(ctx.principal) }]);
       return { status };
@@ -255,9 +270,15 @@ export const itemRoutes = [
         problems: text('long').optional(),
         nextSteps: text('long').optional(),
         attachments: z.array(httpLink(1000)).max(20).optional(),
+        /** 序时进度: values of the item's indicators, each named as the plan names it. */
+        indicators: z
+          .array(z.object({ name: text('name'), value: z.number().finite() }).strict())
+          .max(50)
+          .optional(),
       })
       .strict(),
     handler: async (ctx) => {
+      if (ctx.body.indicators?.length) await requireKnownIndicators(ctx.deps.db, ctx.resource.itemId, ctx.body.indicators);
       return itemWrite(ctx, 'report', d.submitReportUpdate, [{ ...actor(ctx.principal, ctx.requestId), department: departmentOf(ctx.principal), ...ctx.body }]);
     },
   }),
@@ -337,7 +358,11 @@ export const itemRoutes = [
     method: 'post',
     path: '/plans/:plan/items/:item/instructions',
     operationId: 'instruct',
-    response: z.object({ instructionKey: z.string() }),
+    response: z.object({
+      instructionKey: z.string(),
+      /** The date the lead's 落实反馈 is due (absent on items assigned before feedback was asked for). */
+      feedbackDueOn: day.optional(),
+    }),
     errors: WRITE_ERRORS,
     tag: 'item actions',
     summary: 'Issue an instruction (批示)',
@@ -345,9 +370,34 @@ export const itemRoutes = [
     status: 201,
     params: itemParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
-    body: z.object({ text: text('comment') }).strict(),
+    body: z
+      .object({
+        text: text('comment'),
+        /** 落实反馈 is due this many working days from today (default 5). */
+        respondWithinWorkingDays: z.number().int().min(1).max(60).optional(),
+      })
+      .strict(),
     handler: async (ctx) => {
       return itemWrite(ctx, 'instruction', d.instructUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...ctx.body }]);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/plans/:plan/items/:item/instructions/:instruction/feedback',
+    operationId: 'fileFeedback',
+    response: z.object({ instructionKey: z.string(), late: z.boolean() }),
+    errors: WRITE_ERRORS,
+    tag: 'item actions',
+    summary: 'File the 落实反馈 on an instruction (批示), as the lead department',
+    access: ['department'],
+    status: 201,
+    params: itemParams.extend({ instruction: z.uuid() }).strict(),
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params, { leadOnly: true }),
+    body: z.object({ text: text('long') }).strict(),
+    handler: async (ctx) => {
+      // The instruction's key is built by the workflow from the item and this id.
+      const instructionKey = `instruction:${ctx.resource.itemKey}:${ctx.params.instruction}`;
+      return itemWrite(ctx, 'feedback', d.fileFeedbackUpdate, [{ ...actor(ctx.principal, ctx.requestId), department: departmentOf(ctx.principal), instructionKey, text: ctx.body.text }]);
     },
   }),
   route({

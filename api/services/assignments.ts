@@ -1,3 +1,4 @@
+import { LEADING_GROUP_KIND } from '../../db/leading-group';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { shanghaiDate } from '../../domain/clock';
@@ -13,6 +14,7 @@ import {
   planSA,
   statusSA,
   CATCH_UP_WORKING_DAYS,
+  COOP_LEAD_WORKING_DAYS,
   type ItemPolicy,
   type ItemWorkflowInput,
 } from '../../workflows/definitions';
@@ -31,6 +33,7 @@ export const assignRequestSchema = z
     reminderOffsetsWorkingDays: z.array(z.number().int().min(0).max(60)).max(10).optional(),
     acknowledgeWithinWorkingDays: z.number().int().min(0).max(60).optional(),
     catchUpWorkingDays: z.number().int().min(0).max(60).optional(),
+    coopLeadWorkingDays: z.number().int().min(0).max(30).optional(),
     escalation: policySchema.shape.escalation.unwrap().optional(),
     startDate: isoDate.optional(),
     finalDeadline: isoDate.optional(),
@@ -90,10 +93,16 @@ async function refuseIfAssigned(db: Db, planCode: string, itemCode: string): Pro
 /** Unknown, doubled or lead-and-co-operating departments, each with the field that names it. */
 async function departmentProblems(db: Db, lead: string, cooperating: string[]): Promise<FieldProblem[]> {
   const problems: FieldProblem[] = [];
-  const known = new Set(((await db('departments').whereIn('code', [lead, ...cooperating]).select('code')) as { code: string }[]).map((r) => r.code));
-  if (!known.has(lead)) problems.push({ field: 'lead', message: `unknown department "${lead}"` });
+  const rows = (await db('departments').whereIn('code', [lead, ...cooperating]).select('code', 'kind')) as { code: string; kind: string }[];
+  const kinds = new Map(rows.map((r) => [r.code, r.kind]));
+  // The leading group's entry receives notices; it never leads or co-operates on an item.
+  const problem = (code: string) =>
+    !kinds.has(code) ? `unknown department "${code}"` : kinds.get(code) === LEADING_GROUP_KIND ? `"${code}" is the leading group, which receives reports and takes no item` : undefined;
+  const leadProblem = problem(lead);
+  if (leadProblem) problems.push({ field: 'lead', message: leadProblem });
   cooperating.forEach((c, i) => {
-    if (!known.has(c)) problems.push({ field: `cooperating[${i}]`, message: `unknown department "${c}"` });
+    const coopProblem = problem(c);
+    if (coopProblem) problems.push({ field: `cooperating[${i}]`, message: coopProblem });
     if (c === lead) problems.push({ field: `cooperating[${i}]`, message: `"${c}" is already the lead department` });
     if (cooperating.indexOf(c) !== i) problems.push({ field: `cooperating[${i}]`, message: `"${c}" is listed twice` });
   });
@@ -153,6 +162,7 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
     acknowledgeWithinWorkingDays: req.acknowledgeWithinWorkingDays ?? item.policy.acknowledgeWithinWorkingDays,
     escalation: req.escalation ?? item.policy.escalation,
     catchUpWorkingDays: req.catchUpWorkingDays ?? item.policy.catchUpWorkingDays ?? CATCH_UP_WORKING_DAYS,
+    coopLeadWorkingDays: req.coopLeadWorkingDays ?? item.policy.coopLeadWorkingDays ?? COOP_LEAD_WORKING_DAYS,
   };
   policy.escalation.forEach((r, i) => {
     const prev = policy.escalation[i - 1];

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Db } from '../../db/connection';
-import type { itemAssignment, itemPeriod, itemReport } from '../schemas';
+import type { itemAssignment, itemPeriod, itemReport, milestone } from '../schemas';
 
 /**
  * What the item detail shows of the workflow's mirror rows, column by column:
@@ -87,7 +87,10 @@ export async function reportsOf(db: Db, assignmentId: number): Promise<ReportAns
       'r.problems',
       'r.next_steps as nextSteps',
       'r.attachments',
+      'r.indicator_values as indicators',
+      'r.planned_percent as plannedPercent',
       'r.inputs',
+      'r.missing_inputs as missingInputs',
       'r.submitted_by as submittedBy',
       'r.submitted_at as submittedAt',
       'r.review',
@@ -95,4 +98,88 @@ export async function reportsOf(db: Db, assignmentId: number): Promise<ReportAns
       'r.reviewed_by as reviewedBy',
       'r.reviewed_at as reviewedAt',
     )) as ReportAnswer[];
+}
+
+interface StoredIndicator {
+  name: string;
+  unit: string;
+  baseline?: number;
+  target: number;
+  targetDate: string;
+}
+
+/**
+ * The item's 序时进度: its milestones, its indicators with the latest value the
+ * lead reported for each, and its standing as db/schedule-standing.ts judged it.
+ */
+export async function scheduleOfItem(db: Db, itemId: number, reports: readonly ReportAnswer[]) {
+  const row = (await db('items as i')
+    .leftJoin('assignments as a', 'a.item_id', 'i.id')
+    .where('i.id', itemId)
+    .first(
+      'i.milestones',
+      'i.indicators',
+      'a.schedule_planned_percent as planned',
+      'a.schedule_reported_percent as reported',
+      db.raw(`to_char(a.schedule_as_of, 'YYYY-MM-DD') as as_of`),
+      'a.behind_schedule as behind',
+    )) as { milestones: z.output<typeof milestone>[]; indicators: StoredIndicator[]; planned: number | null; reported: number | null; as_of: string | null; behind: boolean | null };
+  // Newest consolidated report first: the first value met for an indicator is its latest.
+  const consolidated = reports.filter((r) => r.kind === 'consolidated').reverse();
+  const latest = (name: string) => {
+    for (const r of consolidated) {
+      const v = r.indicators.find((i) => i.name === name);
+      if (v) return { value: v.value, periodSeq: r.periodSeq, submittedAt: r.submittedAt };
+    }
+    return null;
+  };
+  return {
+    milestones: row.milestones,
+    indicators: row.indicators.map((i) => ({ name: i.name, unit: i.unit, baseline: i.baseline ?? null, target: i.target, targetDate: i.targetDate, latest: latest(i.name) })),
+    schedule: standingOf(row),
+  };
+}
+
+/** An assignment's 序时进度 columns as the API gives them: none until the lead's first consolidated report. */
+export function standingOf(r: { planned: number | null; reported: number | null; as_of: string | null; behind: boolean | null }) {
+  if (r.reported === null || r.as_of === null) return null;
+  return { planned: r.planned, reported: r.reported, asOf: r.as_of, behind: Boolean(r.behind) };
+}
+
+/** The instructions (批示) on the assignment, oldest first, each with its 落实反馈 beside it. */
+export async function instructionsOf(db: Db, assignmentId: number) {
+  const rows = (await db('instructions')
+    .where('assignment_id', assignmentId)
+    .orderBy('id')
+    .select('key', 'seq', 'text', 'issued_by', 'issued_at', db.raw(`to_char(feedback_due_on, 'YYYY-MM-DD') as feedback_due_on`), 'feedback_text', 'feedback_by', 'feedback_at', 'feedback_late')) as {
+    key: string;
+    seq: number | null;
+    text: string;
+    issued_by: string;
+    issued_at: Date;
+    feedback_due_on: string | null;
+    feedback_text: string | null;
+    feedback_by: string | null;
+    feedback_at: Date | null;
+    feedback_late: boolean | null;
+  }[];
+  return rows.map((r) => ({
+    // The key ends with the id the feedback route takes.
+    id: r.key.slice(r.key.lastIndexOf(':') + 1),
+    seq: r.seq,
+    text: r.text,
+    issuedBy: r.issued_by,
+    issuedAt: r.issued_at,
+    feedbackDueOn: r.feedback_due_on,
+    feedback: r.feedback_at ? { text: r.feedback_text ?? '', by: r.feedback_by ?? '', at: r.feedback_at, late: Boolean(r.feedback_late) } : null,
+  }));
+}
+
+/** Each co-operating department and when it acknowledged (签收), if it has. */
+export async function cooperatorAcksOf(db: Db, assignmentId: number) {
+  return (await db('assignment_cooperators as c')
+    .join('departments as d', 'd.id', 'c.department_id')
+    .where('c.assignment_id', assignmentId)
+    .orderBy('d.code')
+    .select('d.code as department', 'c.acknowledged_at as acknowledgedAt')) as { department: string; acknowledgedAt: Date | null }[];
 }

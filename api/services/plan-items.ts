@@ -143,17 +143,20 @@ export function itemFacts(db: Db, colour: ColourColumn, planCode?: string): Knex
       db.raw('coalesce(ot."onTimeOriginal", 0) as on_time_original'),
       db.raw('coalesce(ot."onTimeExtended", 0) as on_time_extended'),
       db.raw('coalesce(esc.n, 0) as open_escalations'),
+      // 滞后 counts for open items only: a closed item no longer has a schedule to keep.
+      db.raw(`(a.behind_schedule and a.status in (${open})) as behind_schedule`, [...OPEN_STATUSES]),
     );
   if (planCode) q.where('p.code', planCode);
   return q;
 }
 
-/** Items and their 红黄绿灯, counted over a group of itemFacts rows. */
+/** Items, their 红黄绿灯 and the 滞后 among them, counted over a group of itemFacts rows. */
 export function colourCounts(db: Db): Knex.Raw[] {
   return [
     db.raw('count(*)::int as items'),
     db.raw(`(count(*) filter (where colour = 'red'))::int as red`),
     db.raw(`(count(*) filter (where colour = 'yellow'))::int as yellow`),
     db.raw(`(count(*) filter (where colour = 'green'))::int as green`),
+    db.raw(`(count(*) filter (where behind_schedule))::int as "behindSchedule"`),
   ];
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../connection';
-import type { PlanFile } from './plan-schema';
+import { refreshScheduleStanding } from '../schedule-standing';
+import type { PlanFile, PlanItem } from './plan-schema';
 import type { LoadedPlan } from './plan-file';
 
 export interface ImportCounts {
@@ -109,6 +110,13 @@ async function syncProposals(
   return changes;
 }
 
+/** The milestones an item is judged by: the plan's own, or else the secretariat's proposal, marked as such. */
+function itemSchedule(item: PlanItem): Row {
+  const own = item.milestones.map((m) => ({ ...m, proposed: false }));
+  const milestones = own.length ? own : item.proposal.milestones.map((m) => ({ ...m, proposed: true }));
+  return { milestones: JSON.stringify(milestones), indicators: JSON.stringify(item.indicators) };
+}
+
 export function countPlan(plan: PlanFile): ImportCounts {
   return {
     departments: plan.departments.length,
@@ -145,6 +153,7 @@ export async function importPlan(db: Db, loaded: LoadedPlan, ctx: ImportContext)
         title: p.title,
         issuer: p.issuer,
         coordinating_office: p.coordinatingOffice,
+        notice_prefix: p.noticePrefix ?? null,
         secretariat_department_id: must(deptIds, p.secretariat),
         period_start: p.periodStart,
         period_end: p.periodEnd,
@@ -172,10 +181,10 @@ export async function importPlan(db: Db, loaded: LoadedPlan, ctx: ImportContext)
 
     const itemRows: Row[] = [
       ...plan.actions.flatMap((a) =>
-        a.tasks.map((t, j) => ({ code: t.code, kind: 'task', action_id: must(actionIds, a.code), measure_id: null, seq: j + 1, title: t.title })),
+        a.tasks.map((t, j) => ({ code: t.code, kind: 'task', action_id: must(actionIds, a.code), measure_id: null, seq: j + 1, title: t.title, ...itemSchedule(t) })),
       ),
       ...plan.safeguards.flatMap((s) =>
-        s.items.map((t, j) => ({ code: t.code, kind: 'safeguard', action_id: null, measure_id: must(measureIds, s.code), seq: j + 1, title: t.title })),
+        s.items.map((t, j) => ({ code: t.code, kind: 'safeguard', action_id: null, measure_id: must(measureIds, s.code), seq: j + 1, title: t.title, ...itemSchedule(t) })),
       ),
     ].map((r) => ({ plan_id: planId, ...r, retired_at: null }));
     changes += await upsert(trx, 'items', ['plan_id', 'code'], itemRows);
@@ -186,6 +195,8 @@ export async function importPlan(db: Db, loaded: LoadedPlan, ctx: ImportContext)
 
     const itemIds = await idsByCode(trx, 'items', { plan_id: planId });
     changes += await syncProposals(trx, plan, itemIds, deptIds);
+    // New milestones or a new tolerance re-judge the items already assigned.
+    changes += await refreshScheduleStanding(trx, { planId });
 
     const counts = countPlan(plan);
     if (changes > 0) {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { textProblem } from '../../domain/text';
 
 /**
- * The plan file format `coord-plan/v1` (docs/plan-format.md). A plan is data:
+ * The plan file format `coord-plan/v2` (docs/plan-format.md); `coord-plan/v1`
+ * files load as they are (v2 adds milestones and indicators). A plan is data:
  * another plan (the next three-year plan, another province's) loads the same way.
  * Order in the file is the plan's order of importance.
  */
@@ -61,6 +62,8 @@ export const policySchema = z
     acknowledgeWithinWorkingDays: workingDays(60).default(3),
     /** A period the department never had time for (ended before assignment, or due before it opened) is due this many working days after it opens. */
     catchUpWorkingDays: workingDays(60).default(5),
+    /** Co-operating departments' inputs are due this many working days before the lead's report. */
+    coopLeadWorkingDays: workingDays(30).default(2),
     escalation: z
       .array(
         z
@@ -78,6 +81,8 @@ export const policySchema = z
         { rung: 'duban', label: '督办', overdueWorkingDays: 3 },
         { rung: 'leading-group', label: '通报/上报领导小组', overdueWorkingDays: 5 },
       ]),
+    /** 滞后: an item whose reported percent is more than this many points below its 序时进度 shows yellow. */
+    behindScheduleTolerance: z.number().int('must be a whole number of percentage points').min(0).max(100).default(10),
     digest: z
       .object({
         cadence: z.literal('weekly').default('weekly'),
@@ -88,10 +93,31 @@ export const policySchema = z
   })
   .strict();
 
+/** 序时进度: by `date`, `percent` of the item should be done. */
+const milestoneSchema = z
+  .object({
+    date: isoDate,
+    percent: z.number().int('must be a whole percent').min(0).max(100),
+    description: boundedText(300),
+  })
+  .strict();
+
+const indicatorSchema = z
+  .object({
+    name: boundedText(100),
+    unit: boundedText(30),
+    baseline: z.number().finite().optional(),
+    target: z.number().finite(),
+    targetDate: isoDate,
+  })
+  .strict();
+
 const proposalSchema = z
   .object({
     lead: code,
     cooperating: z.array(code).max(30).default([]),
+    /** Milestones the secretariat proposes where the plan's own text sets none (coord-plan/v2). */
+    milestones: z.array(milestoneSchema).max(50).default([]),
   })
   .strict();
 
@@ -99,19 +125,29 @@ const itemSchema = z
   .object({
     code,
     title: boundedText(500),
+    /** The plan's own milestones and indicators (coord-plan/v2). */
+    milestones: z.array(milestoneSchema).max(50).default([]),
+    indicators: z.array(indicatorSchema).max(50).default([]),
     proposal: proposalSchema,
   })
   .strict();
 
+export const PLAN_FORMATS = ['coord-plan/v1', 'coord-plan/v2'] as const;
+
 const planObject = z
   .object({
-    format: z.literal('coord-plan/v1'),
+    format: z.enum(PLAN_FORMATS),
     plan: z
       .object({
         code,
         title: boundedText(300),
         issuer: boundedText(200),
         coordinatingOffice: boundedText(300),
+        /** The 机关代字 of the 督办单 the office issues: its 文号 reads `<noticePrefix>〔2016〕3号`. Optional (domain/supervision-notice.ts has the fallback). */
+        noticePrefix: boundedText(30)
+          .refine((s) => !/[\s〔〕[\]]/.test(s), 'must not contain spaces or the brackets 〔〕 that the 文号 adds')
+          .meta({ description: 'The 机关代字 of the 督办单 (supervision notices): a notice is numbered <noticePrefix>〔year〕n号, e.g. 鲁互联网+办督〔2016〕3号' })
+          .optional(),
         secretariat: code,
         periodStart: isoDate,
         periodEnd: isoDate,
@@ -161,6 +197,9 @@ export const planFileSchema = planObject;
 
 export type PlanFile = z.output<typeof planFileSchema>;
 export type Policy = z.output<typeof policySchema>;
+export type PlanItem = z.output<typeof itemSchema>;
+export type PlanMilestone = z.output<typeof milestoneSchema>;
+export type PlanIndicator = z.output<typeof indicatorSchema>;
 
 export interface ReferenceIssue {
   path: (string | number)[];
@@ -205,8 +244,36 @@ export function checkReferences(raw: unknown): ReferenceIssue[] {
     issues.push({ path: ['plan', 'periodEnd'], message: 'must not be before plan.periodStart' });
   }
 
+  const v1 = plan.format === 'coord-plan/v1';
+  const checkMilestones = (value: unknown, path: (string | number)[]) => {
+    const milestones = list(value);
+    if (v1 && milestones.length) issues.push({ path, message: 'milestones need format coord-plan/v2' });
+    milestones.forEach((m, k) => {
+      const date = str(m.date);
+      if (date && /^\d{4}-\d{2}-\d{2}$/.test(date) && start && end && (date < start || date > end)) issues.push({ path: [...path, k, 'date'], message: `must be within the plan's period (${start} to ${end})` });
+      const prev = milestones[k - 1];
+      if (!prev) return;
+      const prevDate = str(prev.date);
+      if (date && prevDate && date <= prevDate) issues.push({ path: [...path, k, 'date'], message: 'milestones must be in date order, one per date' });
+      if (typeof m.percent === 'number' && typeof prev.percent === 'number' && m.percent < prev.percent) issues.push({ path: [...path, k, 'percent'], message: 'must not be below the milestone before it' });
+    });
+  };
+  const checkIndicators = (value: unknown, path: (string | number)[]) => {
+    const indicators = list(value);
+    if (v1 && indicators.length) issues.push({ path, message: 'indicators need format coord-plan/v2' });
+    const names = new Set<string>();
+    indicators.forEach((ind, k) => {
+      const name = str(ind.name)?.trim();
+      if (name && names.has(name)) issues.push({ path: [...path, k, 'name'], message: `"${name}" is listed twice` });
+      if (name) names.add(name);
+    });
+  };
+
   const checkItem = (item: Loose, path: (string | number)[]) => {
     unique(str(item.code), [...path, 'code'], 'item');
+    checkMilestones(item.milestones, [...path, 'milestones']);
+    checkIndicators(item.indicators, [...path, 'indicators']);
+    checkMilestones(obj(item.proposal).milestones, [...path, 'proposal', 'milestones']);
     const proposal = obj(item.proposal);
     const lead = str(proposal.lead);
     mustKnow(lead, [...path, 'proposal', 'lead']);
@@ -264,7 +331,7 @@ export function planJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(planFileSchema, { io: 'input', target: 'draft-2020-12' }),
     $id: 'https://coord.example/plan.schema.json',
-    title: 'coord-plan/v1',
+    title: 'coord-plan/v2',
     description:
       'A multi-year action plan for the coordination engine: metadata, policy, department directory, key actions with their tasks, and safeguard measures with their items. Cross-field rules (unique codes, known departments) are checked on import.',
   };

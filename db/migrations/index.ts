@@ -10,6 +10,9 @@ import * as assignmentsReopen from './008_assignments_reopen';
 import * as loginAttempts from './009_login_attempts';
 import * as signingKeys from './010_signing_keys';
 import * as boardReadIndexes from './011_board_read_indexes';
+import * as supervisionNotices from './012_supervision_notices';
+import * as scheduleProgress from './013_schedule_progress';
+import * as supervisionLoop from './014_supervision_loop';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -32,6 +35,9 @@ const migrations: Array<[string, Migration]> = [
   ['009_login_attempts', loginAttempts],
   ['010_signing_keys', signingKeys],
   ['011_board_read_indexes', boardReadIndexes],
+  ['012_supervision_notices', supervisionNotices],
+  ['013_schedule_progress', scheduleProgress],
+  ['014_supervision_loop', supervisionLoop],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

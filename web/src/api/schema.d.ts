@@ -284,6 +284,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/digests/{key}.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a stored weekly digest as a printable PDF
+         * @description Roles: secretariat, leadership.
+         */
+        get: operations["downloadDigest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inbox": {
         parameters: {
             query?: never;
@@ -454,7 +474,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Acknowledge an assignment (签收)
+         * Acknowledge an assignment (签收), as its lead or as a co-operating department
          * @description Roles: department.
          */
         post: operations["acknowledgeItem"];
@@ -604,6 +624,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/plans/{plan}/items/{item}/instructions/{instruction}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * File the 落实反馈 on an instruction (批示), as the lead department
+         * @description Roles: department.
+         */
+        post: operations["fileFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/plans/{plan}/items/{item}/reassign": {
         parameters: {
             query?: never;
@@ -736,6 +776,46 @@ export interface paths {
          * @description Roles: secretariat, leadership, department.
          */
         get: operations["getScorecard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision-notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the supervision notices (督办单), newest number first: a department sees those addressed to it
+         * @description Roles: secretariat, leadership, department.
+         */
+        get: operations["listSupervisionNotices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision-notices/{id}.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a supervision notice (督办单) as a printable PDF
+         * @description Roles: secretariat, leadership, department.
+         */
+        get: operations["downloadSupervisionNotice"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1140,7 +1220,7 @@ export interface operations {
                             /** Format: date-time */
                             since: string;
                             /** @enum {string} */
-                            subject: "acknowledgement" | "report" | "final";
+                            subject: "acknowledgement" | "report" | "final" | "instruction";
                             title: string;
                         }[];
                     };
@@ -1178,6 +1258,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         cells: {
+                            behindSchedule: number;
                             closed: number;
                             green: number;
                             group: string;
@@ -1281,6 +1362,7 @@ export interface operations {
                     "application/json": {
                         byAction: {
                             acceptedPeriods: number;
+                            behindSchedule: number;
                             byStatus: {
                                 [key: string]: number;
                             };
@@ -1298,6 +1380,7 @@ export interface operations {
                         }[];
                         byDepartment: {
                             acceptedPeriods: number;
+                            behindSchedule: number;
                             byStatus: {
                                 [key: string]: number;
                             };
@@ -1596,6 +1679,15 @@ export interface operations {
                     "application/json": {
                         digests: {
                             body: {
+                                behindSchedule?: {
+                                    /** Format: date */
+                                    asOf: string;
+                                    itemKey: string;
+                                    lead: string;
+                                    planned: number;
+                                    reported: number;
+                                    title: string;
+                                }[];
                                 byAction: {
                                     byStatus: {
                                         [key: string]: number;
@@ -1609,14 +1701,31 @@ export interface operations {
                                 }[];
                                 byDepartment: {
                                     acceptedPeriods: number;
+                                    change?: {
+                                        green: number;
+                                        items: number;
+                                        onTimeRate: number | null;
+                                        openEscalations: number;
+                                        red: number;
+                                        yellow: number;
+                                    };
                                     code: string;
                                     green: number;
                                     items: number;
+                                    lastWeek?: {
+                                        green: number;
+                                        items: number;
+                                        onTimeRate: number | null;
+                                        openEscalations: number;
+                                        red: number;
+                                        yellow: number;
+                                    };
                                     name: string;
                                     onTime: number;
                                     onTimeOriginal: number;
                                     onTimeRate: number | null;
                                     onTimeRateOriginal: number | null;
+                                    openEscalations?: number;
                                     red: number;
                                     yellow: number;
                                 }[];
@@ -1633,9 +1742,11 @@ export interface operations {
                                     /** @enum {string} */
                                     rung: "cuiban" | "duban" | "leading-group";
                                     /** @enum {string} */
-                                    subject: "acknowledgement" | "report" | "final";
+                                    subject: "acknowledgement" | "report" | "final" | "instruction";
                                     title: string;
                                 }[];
+                                /** Format: date */
+                                previousWeekOf?: string;
                                 totals: {
                                     byStatus: {
                                         [key: string]: number;
@@ -1662,6 +1773,58 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadDigest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No digest with this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description The CJK font for PDF documents is missing (PDF_FONT) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
             default: {
                 headers: {
@@ -1935,6 +2098,7 @@ export interface operations {
                         catchUpWorkingDays?: number;
                         /** @default [] */
                         cooperating?: string[];
+                        coopLeadWorkingDays?: number;
                         dueOffsetWorkingDays?: number;
                         escalation?: {
                             label: string;
@@ -2005,6 +2169,7 @@ export interface operations {
         parameters: {
             query?: {
                 action?: string;
+                behindSchedule?: "true" | "false";
                 colour?: "red" | "yellow" | "green";
                 department?: string;
                 dueFrom?: string;
@@ -2037,6 +2202,13 @@ export interface operations {
                             kind: "task" | "safeguard";
                             lead: string | null;
                             nextDue: string | null;
+                            schedule: {
+                                /** Format: date */
+                                asOf: string;
+                                behind: boolean;
+                                planned: number | null;
+                                reported: number;
+                            } | null;
                             /** @enum {string} */
                             status: "unassigned" | "assigned" | "acknowledged" | "in_progress" | "completion_requested" | "completed" | "cancelled";
                             title: string;
@@ -2102,6 +2274,7 @@ export interface operations {
                                 /** @enum {string} */
                                 cadence: "monthly" | "quarterly" | "half-yearly" | "yearly";
                                 catchUpWorkingDays?: number;
+                                coopLeadWorkingDays?: number;
                                 dueOffsetWorkingDays: number;
                                 escalation: {
                                     label: string;
@@ -2121,8 +2294,49 @@ export interface operations {
                         } | null;
                         code: string;
                         cooperating: string[];
+                        cooperatorAcks: {
+                            acknowledgedAt: string | null;
+                            department: string;
+                        }[];
+                        indicators: {
+                            baseline: number | null;
+                            latest: {
+                                periodSeq: number;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                value: number;
+                            } | null;
+                            name: string;
+                            target: number;
+                            /** Format: date */
+                            targetDate: string;
+                            unit: string;
+                        }[];
+                        instructions: {
+                            feedback: {
+                                /** Format: date-time */
+                                at: string;
+                                by: string;
+                                late: boolean;
+                                text: string;
+                            } | null;
+                            feedbackDueOn: string | null;
+                            id: string;
+                            /** Format: date-time */
+                            issuedAt: string;
+                            issuedBy: string;
+                            seq: number | null;
+                            text: string;
+                        }[];
                         itemKey: string;
                         lead: string | null;
+                        milestones: {
+                            /** Format: date */
+                            date: string;
+                            description: string;
+                            percent: number;
+                            proposed: boolean;
+                        }[];
                         periods: {
                             acceptedAt: string | null;
                             /** Format: date-time */
@@ -2150,16 +2364,24 @@ export interface operations {
                         reports: {
                             attachments: string[];
                             department: string;
+                            indicators: {
+                                name: string;
+                                value: number;
+                            }[];
                             inputs: {
                                 department: string;
                                 receiptId: string;
+                                /** Format: date-time */
+                                receivedAt?: string;
                                 version: number;
                             }[];
                             /** @enum {string} */
                             kind: "input" | "consolidated";
+                            missingInputs: string[];
                             nextSteps: string | null;
                             percentDone: number;
                             periodSeq: number;
+                            plannedPercent: number | null;
                             problems: string | null;
                             progress: string;
                             /** Format: uuid */
@@ -2173,6 +2395,13 @@ export interface operations {
                             submittedBy: string;
                             version: number;
                         }[];
+                        schedule: {
+                            /** Format: date */
+                            asOf: string;
+                            behind: boolean;
+                            planned: number | null;
+                            reported: number;
+                        } | null;
                         /** @enum {string} */
                         status: "unassigned" | "assigned" | "acknowledged" | "in_progress" | "completion_requested" | "completed" | "cancelled";
                         title: string;
@@ -2285,6 +2514,7 @@ export interface operations {
                     catchUpWorkingDays?: number;
                     /** @default [] */
                     cooperating?: string[];
+                    coopLeadWorkingDays?: number;
                     dueOffsetWorkingDays?: number;
                     escalation?: {
                         label: string;
@@ -2316,6 +2546,7 @@ export interface operations {
                             /** @enum {string} */
                             cadence: "monthly" | "quarterly" | "half-yearly" | "yearly";
                             catchUpWorkingDays?: number;
+                            coopLeadWorkingDays?: number;
                             dueOffsetWorkingDays: number;
                             escalation: {
                                 label: string;
@@ -2758,6 +2989,80 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    respondWithinWorkingDays?: number;
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        feedbackDueOn?: string;
+                        instructionKey: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item, or not assigned (to a department: not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The item workflow refused the action in its current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    fileFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instruction: string;
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
                     text: string;
                 };
             };
@@ -2771,6 +3076,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         instructionKey: string;
+                        late: boolean;
                     };
                 };
             };
@@ -2983,6 +3289,10 @@ export interface operations {
             content: {
                 "application/json": {
                     attachments?: string[];
+                    indicators?: {
+                        name: string;
+                        value: number;
+                    }[];
                     nextSteps?: string;
                     percentDone: number;
                     periodSeq: number;
@@ -3003,10 +3313,12 @@ export interface operations {
                         inputs?: {
                             department: string;
                             receiptId: string;
+                            receivedAt?: number;
                             version: number;
                         }[];
                         /** @enum {string} */
                         kind: "input" | "consolidated";
+                        missingInputs?: string[];
                         periodSeq: number;
                         receiptId: string;
                         receivedAt: number;
@@ -3288,6 +3600,7 @@ export interface operations {
                     "application/json": {
                         departments: {
                             acceptedPeriods: number;
+                            behindSchedule: number;
                             department: string;
                             escalations: number;
                             extensions: number;
@@ -3303,6 +3616,123 @@ export interface operations {
             };
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSupervisionNotices: {
+        parameters: {
+            query?: {
+                limit?: number;
+                plan?: string;
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        notices: {
+                            /** Format: date */
+                            businessDate: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            department: string;
+                            departmentName: string;
+                            docNumber: string;
+                            /** Format: date */
+                            dueOn: string;
+                            id: number;
+                            issuer: string;
+                            item: string;
+                            itemKey: string;
+                            level: number;
+                            overdueWorkingDays: number;
+                            pdf: string;
+                            periodSeq: number;
+                            plan: string;
+                            respondWithinWorkingDays: number;
+                            /** @enum {string} */
+                            rung: "cuiban" | "duban" | "leading-group";
+                            seq: number;
+                            /** @enum {string} */
+                            subject: "acknowledgement" | "report" | "final" | "instruction";
+                            title: string;
+                            year: number;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadSupervisionNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such notice (or one addressed to another department) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description The CJK font for PDF documents is missing (PDF_FONT) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
             default: {
                 headers: {

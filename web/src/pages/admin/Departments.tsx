@@ -13,7 +13,7 @@ interface ChannelValues {
   clearEmail?: boolean;
 }
 
-const KIND: Record<string, string> = { secretariat: '领导小组办公室', department: '省直部门', agency: '中央驻鲁单位及其他' };
+const KIND: Record<string, string> = { secretariat: '领导小组办公室', department: '省直部门', agency: '中央驻鲁单位及其他', 'leading-group': '领导小组(周报收件)' };
 
 function SetTag({ on }: { on: boolean }) {
   return on ? <Tag color="#237804">已设置</Tag> : <Tag>未设置</Tag>;

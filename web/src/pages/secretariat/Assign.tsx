@@ -62,7 +62,8 @@ export function AssignPage() {
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm<Values>();
   const keys = useRequestKey();
-  const options = departments.map((d) => ({ value: d.code, label: d.shortName || d.name }));
+  // The leading group receives reports; it never leads or co-operates on an item.
+  const options = departments.filter((d) => d.kind !== 'leading-group').map((d) => ({ value: d.code, label: d.shortName || d.name }));
 
   // The plan's proposal (牵头单位 and 配合单位) for each selected item, read once.
   useEffect(() => {

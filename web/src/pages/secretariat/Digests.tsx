@@ -1,6 +1,7 @@
 import { Button, Card, Col, Descriptions, Empty, Row, Table, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
+import { changeWords, comparedWith, type DepartmentChange } from '../../../../domain/digest-change';
 import { api, unwrap } from '../../api/client';
 import { DepartmentName } from '../../departments';
 import { chineseDate, chineseDateTime, percent } from '../../format';
@@ -12,8 +13,10 @@ import { ColourMark, LoadError, showTotal } from './shared';
 interface DigestBody {
   totals: { items: number; byStatus: Record<string, number>; red: number; yellow: number; green: number };
   byAction: { code: string; title: string; items: number; red: number; yellow: number; green: number; byStatus: Record<string, number> }[];
-  byDepartment: { code: string; name: string; items: number; red: number; yellow: number; green: number; acceptedPeriods: number; onTimeRate: number | null; onTimeRateOriginal: number | null }[];
+  byDepartment: { code: string; name: string; items: number; red: number; yellow: number; green: number; acceptedPeriods: number; onTimeRate: number | null; onTimeRateOriginal: number | null; openEscalations?: number; change?: DepartmentChange }[];
   openEscalations: { itemKey: string; title: string; lead: string; subject: string; periodSeq: number; rung: string; level: number; businessDate: string }[];
+  /** The digest each department is compared with; absent for the first, and in digests stored before it. */
+  previousWeekOf?: string;
 }
 
 interface Digest {
@@ -72,6 +75,13 @@ function DigestView({ d }: { d: Digest }) {
           { title: '通过期数', dataIndex: 'acceptedPeriods', align: 'right', width: 80 },
           { title: '按期率(原定)', dataIndex: 'onTimeRateOriginal', align: 'right', width: 100, render: (v: number | null) => percent(v) },
           { title: '按期率(含延期)', dataIndex: 'onTimeRate', align: 'right', width: 110, render: (v: number | null) => percent(v) },
+          { title: '催督办', dataIndex: 'openEscalations', align: 'right', width: 70, render: (v?: number) => v ?? '—' },
+          // Each department against its own previous week, not against the others (no ranking).
+          {
+            title: b.previousWeekOf ? comparedWith(d.weekOf, b.previousWeekOf) : '较上周',
+            key: 'change',
+            render: (_, r) => (r.change ? changeWords(r.change) : b.previousWeekOf ? '新列入' : '—'),
+          },
         ]}
       />
       <Typography.Title level={3} style={{ fontSize: 16 }}>

@@ -7,7 +7,7 @@ import { chineseDate } from '../../format';
 import { useLoad } from '../../hooks';
 import { COLOUR, label, STATUS } from '../../labels';
 import { itemPath } from '../item/types';
-import { ColourMark, fetchGroups, fetchItems, groupLabel, LoadError, rungOfLevel, showTotal, usePlan, type ItemFilter, type ItemPage, type ListedItem } from './shared';
+import { ColourMark, ScheduleMark, fetchGroups, fetchItems, groupLabel, LoadError, rungOfLevel, showTotal, usePlan, type ItemFilter, type ItemPage, type ListedItem } from './shared';
 
 const STATUSES = ['unassigned', 'assigned', 'acknowledged', 'in_progress', 'completion_requested', 'completed', 'cancelled'] as const;
 
@@ -17,6 +17,7 @@ interface Filters {
   leadOnly?: boolean;
   status?: ItemFilter['status'];
   colour?: ItemFilter['colour'];
+  behindSchedule?: boolean;
   due?: [Dayjs, Dayjs];
 }
 
@@ -32,6 +33,7 @@ function useFilters(): [Filters & { page: number; pageSize: number }, (f: Filter
     leadOnly: get('leadOnly') === '1',
     status: get('status') as Filters['status'],
     colour: get('colour') as Filters['colour'],
+    behindSchedule: get('behindSchedule') === 'true',
     due: from && to ? ([dayjs(from), dayjs(to)] as [Dayjs, Dayjs]) : undefined,
     page: Number(get('page') ?? 1) || 1,
     pageSize: Number(get('pageSize') ?? 20) || 20,
@@ -43,6 +45,7 @@ function useFilters(): [Filters & { page: number; pageSize: number }, (f: Filter
     if (f.department && f.leadOnly) q.set('leadOnly', '1');
     if (f.status) q.set('status', f.status);
     if (f.colour) q.set('colour', f.colour);
+    if (f.behindSchedule) q.set('behindSchedule', 'true');
     if (f.due) {
       q.set('dueFrom', f.due[0].format('YYYY-MM-DD'));
       q.set('dueTo', f.due[1].format('YYYY-MM-DD'));
@@ -72,6 +75,7 @@ export function ItemListPage() {
     department: filters.department,
     status: filters.status,
     colour: filters.colour,
+    ...(filters.behindSchedule ? { behindSchedule: 'true' as const } : {}),
     dueFrom: filters.due?.[0].format('YYYY-MM-DD'),
     dueTo: filters.due?.[1].format('YYYY-MM-DD'),
     ...(leadOnly ? { page: 1, pageSize: 200 } : { page: filters.page, pageSize: filters.pageSize }),
@@ -122,6 +126,9 @@ export function ItemListPage() {
           <Form.Item name="colour" label="红黄绿灯">
             <Select allowClear style={{ width: 110 }} options={Object.entries(COLOUR).map(([value, c]) => ({ value, label: c.text }))} />
           </Form.Item>
+          <Form.Item name="behindSchedule" valuePropName="checked">
+            <Checkbox>仅滞后</Checkbox>
+          </Form.Item>
           <Form.Item name="due" label="下一期限">
             <DatePicker.RangePicker placeholder={['开始日期', '结束日期']} />
           </Form.Item>
@@ -154,6 +161,7 @@ export function ItemListPage() {
             { title: '牵头单位', dataIndex: 'lead', width: 120, render: (v: string | null) => <DepartmentName code={v} /> },
             { title: '状态', dataIndex: 'status', width: 90, render: (v: string) => label(STATUS, v) },
             { title: '红黄绿灯', dataIndex: 'colour', width: 90, render: (v: string | null) => <ColourMark colour={v} /> },
+            { title: '序时进度', dataIndex: 'schedule', width: 170, render: (v: ListedItem['schedule']) => <ScheduleMark schedule={v} /> },
             { title: '下一期限', dataIndex: 'nextDue', width: 130, render: (v: string | null) => chineseDate(v) },
             { title: '已达层级', dataIndex: 'escalationLevel', width: 110, render: (v: number) => rungOfLevel(v) },
           ]}

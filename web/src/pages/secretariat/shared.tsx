@@ -1,8 +1,9 @@
-import { Alert, Space, Tooltip } from 'antd';
+import { Alert, Space, Tag, Tooltip } from 'antd';
 import { useRef } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { ApiError } from '../../api/errors';
 import { useLoad } from '../../hooks';
+import { chineseDate } from '../../format';
 import { COLOUR, RUNG } from '../../labels';
 import { newRequestKey } from '../item/types';
 
@@ -58,6 +59,7 @@ export interface ListedItem {
   nextDue: string | null;
   escalationLevel: number;
   colour: 'red' | 'yellow' | 'green' | null;
+  schedule: { planned: number | null; reported: number; asOf: string; behind: boolean } | null;
 }
 
 export interface ItemPage {
@@ -72,6 +74,7 @@ export interface ItemFilter {
   department?: string;
   status?: 'unassigned' | 'assigned' | 'acknowledged' | 'in_progress' | 'completion_requested' | 'completed' | 'cancelled';
   colour?: 'red' | 'yellow' | 'green';
+  behindSchedule?: 'true' | 'false';
   dueFrom?: string;
   dueTo?: string;
   page?: number;
@@ -89,6 +92,18 @@ const RUNGS = ['cuiban', 'duban', 'leading-group'];
 export function rungOfLevel(level: number | null | undefined): string {
   if (!level || level < 1) return '—';
   return RUNG[RUNGS[Math.min(level, RUNGS.length) - 1]!] ?? '—';
+}
+
+/** 序时进度: planned beside reported percent, and 滞后 marked where the item lags beyond the plan's tolerance. */
+export function ScheduleMark({ schedule }: { schedule: ListedItem['schedule'] | undefined }) {
+  if (!schedule) return <>—</>;
+  const text = schedule.planned === null ? `已完成${schedule.reported}%` : `计划${schedule.planned}%,实际${schedule.reported}%`;
+  return (
+    <Space size={4}>
+      <span title={`截至${chineseDate(schedule.asOf)}`}>{text}</span>
+      {schedule.behind ? <Tag color="warning">滞后</Tag> : null}
+    </Space>
+  );
 }
 
 /** 红灯 / 黄灯 / 绿灯 as a coloured dot beside dark text (readable, whatever the colour). */

@@ -1,0 +1,71 @@
+import type { Knex } from 'knex';
+import { DEFAULT_BEHIND_SCHEDULE_TOLERANCE, scheduleStanding, type Milestone } from '../domain/progress-schedule';
+
+interface StandingRow {
+  assignment_id: number;
+  milestones: Milestone[];
+  period_start: string;
+  tolerance: string | null;
+  report_id: number | null;
+  percent_done: number | null;
+  ends_on: string | null;
+}
+
+/**
+ * Re-judges assignments against their 序时进度: the latest consolidated report
+ * (latest period, latest version) against the planned percent on that
+ * period's last day (domain/progress-schedule.ts). Kept on the assignment for
+ * the colour rule and the board, and on the report it was judged by. Run when
+ * a consolidated report is recorded and when a plan import changes milestones
+ * or the tolerance. Returns how many assignments changed standing.
+ */
+export async function refreshScheduleStanding(db: Knex, which: { assignmentId: number } | { planId: number }): Promise<number> {
+  const q = db('assignments as a')
+    .join('items as i', 'i.id', 'a.item_id')
+    .join('plans as p', 'p.id', 'i.plan_id')
+    .joinRaw(
+      `left join lateral (
+        select r.id, r.percent_done, per.ends_on from reports r
+        join periods per on per.assignment_id = r.assignment_id and per.seq = r.period_seq
+        where r.assignment_id = a.id and r.kind = 'consolidated'
+        order by r.period_seq desc, r.version desc limit 1) as last on true`,
+    )
+    .select(
+      'a.id as assignment_id',
+      'i.milestones',
+      db.raw(`to_char(p.period_start, 'YYYY-MM-DD') as period_start`),
+      db.raw(`p.policy->>'behindScheduleTolerance' as tolerance`),
+      'last.id as report_id',
+      'last.percent_done',
+      db.raw(`to_char(last.ends_on, 'YYYY-MM-DD') as ends_on`),
+    );
+  if ('assignmentId' in which) q.where('a.id', which.assignmentId);
+  else q.where('i.plan_id', which.planId);
+  const rows = (await q) as StandingRow[];
+  let changed = 0;
+  for (const row of rows) {
+    const tolerance = row.tolerance === null ? DEFAULT_BEHIND_SCHEDULE_TOLERANCE : Number(row.tolerance);
+    const standing =
+      row.percent_done === null || row.ends_on === null
+        ? null
+        : scheduleStanding({ milestones: row.milestones, startOn: row.period_start, asOf: row.ends_on, reported: row.percent_done, tolerance });
+    const values = {
+      schedule_planned_percent: standing?.planned ?? null,
+      schedule_reported_percent: standing?.reported ?? null,
+      schedule_as_of: standing?.asOf ?? null,
+      behind_schedule: standing?.behind ?? false,
+    };
+    // Only rows whose standing changed are written: an import that changes nothing touches nothing.
+    changed += await db('assignments')
+      .where('id', row.assignment_id)
+      .whereRaw('(schedule_planned_percent, schedule_reported_percent, schedule_as_of, behind_schedule) is distinct from (?::int, ?::int, ?::date, ?::boolean)', [
+        values.schedule_planned_percent,
+        values.schedule_reported_percent,
+        values.schedule_as_of,
+        values.behind_schedule,
+      ])
+      .update(values);
+    if (row.report_id !== null && standing) await db('reports').where('id', row.report_id).whereRaw('planned_percent is distinct from ?::int', [standing.planned]).update({ planned_percent: standing.planned });
+  }
+  return changed;
+}
