@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './connection';
-import { docNumber, noticeYear, respondWithinWorkingDays } from '../domain/supervision-notice';
+import { docNumber, noticePrefix, noticeYear, respondWithinWorkingDays } from '../domain/supervision-notice';
 import type { ItemPolicy, RungKey } from '../workflows/definitions';
 
 /**
@@ -90,15 +90,15 @@ function noticesJoined(db: Knex) {
 }
 
 /**
- * The next number of the plan's year. The counter row is locked by the
+ * The next number of the prefix's year. The counter row is locked by the
  * upsert until the transaction ends: concurrent rungs take their turns, and a
  * transaction that rolls back gives its number back, so numbers neither
  * repeat nor skip.
  */
-export async function allocateNoticeSeq(trx: Knex.Transaction, planId: number, year: number): Promise<number> {
+export async function allocateNoticeSeq(trx: Knex.Transaction, prefix: string, year: number): Promise<number> {
   const [row] = (await trx('supervision_notice_counters')
-    .insert({ plan_id: planId, year, last_seq: 1 })
-    .onConflict(['plan_id', 'year'])
+    .insert({ prefix, year, last_seq: 1 })
+    .onConflict(['prefix', 'year'])
     .merge({ last_seq: trx.raw('supervision_notice_counters.last_seq + 1') })
     .returning('last_seq')) as { last_seq: number }[];
   return row!.last_seq;
@@ -158,12 +158,13 @@ export async function issueSupervisionNotice(trx: Knex.Transaction, req: NoticeR
   if (existing) return existing;
   const facts = await noticeFacts(trx, req);
   const year = noticeYear(req.businessDate);
-  const seq = await allocateNoticeSeq(trx, facts.plan_id, year);
+  const prefix = noticePrefix(facts.notice_prefix);
+  const seq = await allocateNoticeSeq(trx, prefix, year);
   await trx('supervision_notices').insert({
     plan_id: facts.plan_id,
     year,
     seq,
-    doc_number: docNumber(facts.notice_prefix, year, seq),
+    doc_number: docNumber(prefix, year, seq),
     escalation_key: req.escalationKey,
     assignment_id: facts.assignment_id,
     department_id: facts.department_id,

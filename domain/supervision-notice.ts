@@ -21,9 +21,14 @@ export function issuesNotice(rung: RungKey): boolean {
   return NOTICE_RUNGS.includes(rung);
 }
 
+/** The prefix a plan's notices are numbered under: its own, or the fallback. */
+export function noticePrefix(prefix: string | null | undefined): string {
+  return prefix || DEFAULT_NOTICE_PREFIX;
+}
+
 /** 鲁互联网+办督〔2016〕3号: the prefix, the year in 六角括号, the sequence, 号 (GB/T 9704's 发文字号). */
 export function docNumber(prefix: string | null | undefined, year: number, seq: number): string {
-  return `${prefix || DEFAULT_NOTICE_PREFIX}〔${year}〕${seq}号`;
+  return `${noticePrefix(prefix)}〔${year}〕${seq}号`;
 }
 
 /** The year a notice is numbered in: its rung's business date's. */

@@ -124,8 +124,8 @@ describe('HTTP API: colour matrix, on-time rate per period, review queue', () =>
     expect(res.body.groups[14]).toMatchObject({ kind: 'safeguard' });
     expect(res.body.departments).toEqual(['eic']);
     const cell = (group: string, lead: string | null) => (res.body.cells as { group: string; lead: string | null }[]).find((c) => c.group === group && c.lead === lead);
-    expect(cell('A01', 'eic')).toEqual({ group: 'A01', lead: 'eic', items: 2, red: 2, yellow: 0, green: 0, closed: 0 });
-    expect(cell('A02', 'eic')).toEqual({ group: 'A02', lead: 'eic', items: 1, red: 0, yellow: 0, green: 0, closed: 1 });
+    expect(cell('A01', 'eic')).toEqual({ group: 'A01', lead: 'eic', items: 2, red: 2, yellow: 0, green: 0, behindSchedule: 0, closed: 0 });
+    expect(cell('A02', 'eic')).toEqual({ group: 'A02', lead: 'eic', items: 1, red: 0, yellow: 0, green: 0, behindSchedule: 0, closed: 1 });
     expect(cell('A01', null)).toMatchObject({ items: 3, red: 0, closed: 0 });
   });
 

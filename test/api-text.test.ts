@@ -29,6 +29,9 @@ interface FieldCase {
   format?: true;
 }
 
+/** An instruction id of the right form; the text rule refuses the body before the workflow is asked about it. */
+const INSTRUCTION = '00000000-0000-4000-8000-000000000000';
+
 const rung = (label: string) => [{ rung: 'cuiban', label, overdueWorkingDays: 1 }];
 
 const FIELDS: FieldCase[] = [
@@ -44,6 +47,8 @@ const FIELDS: FieldCase[] = [
   { who: 'secretariat', method: 'post', path: `${ITEM}/extension-decision`, field: 'comment', body: (v) => ({ extensionId: 'extension:x', approve: false, comment: v }) },
   { who: 'secretariat', method: 'post', path: `${ITEM}/reassign`, field: 'reason', body: (v) => ({ newLead: 'agri', reason: v }) },
   { who: 'leadership', method: 'post', path: `${ITEM}/instructions`, field: 'text', body: (v) => ({ text: v }) },
+  { who: 'lead-dept', method: 'post', path: `${ITEM}/instructions/${INSTRUCTION}/feedback`, field: 'text', body: (v) => ({ text: v }) },
+  { who: 'lead-dept', method: 'post', path: `${ITEM}/reports`, field: 'indicators[0].name', body: (v) => ({ periodSeq: 1, progress: '进展', percentDone: 10, indicators: [{ name: `平台${v}数`, value: 1 }] }) },
   { who: 'lead-dept', method: 'post', path: `${ITEM}/completion-request`, field: 'summary', body: (v) => ({ summary: v }) },
   { who: 'secretariat', method: 'post', path: `${ITEM}/completion-decision`, field: 'comment', body: (v) => ({ approve: false, comment: v }) },
   { who: 'secretariat', method: 'post', path: `${ITEM}/cancel`, field: 'reason', body: (v) => ({ reason: v }) },
@@ -119,7 +124,7 @@ describe('HTTP API: free text is refused with control characters or over its lim
 
   test('the cases cover every write route that takes a body', () => {
     const withBody = apiRoutes.filter((r: RouteSpec) => r.method !== 'get' && r.body !== undefined).map((r) => `${r.method} ${r.path}`);
-    const covered = new Set(FIELDS.map((f) => `${f.method} ${f.path.slice(API_BASE.length).replace(PLAN, ':plan').replace('A01-1', ':item').replace('A01-2', ':item').replace('2027', ':year').replace('finance', ':code').replace(/^\/users\/\d+\//, '/users/:id/')}`));
+    const covered = new Set(FIELDS.map((f) => `${f.method} ${f.path.slice(API_BASE.length).replace(PLAN, ':plan').replace('A01-1', ':item').replace('A01-2', ':item').replace('2027', ':year').replace('finance', ':code').replace(INSTRUCTION, ':instruction').replace(/^\/users\/\d+\//, '/users/:id/')}`));
     expect(withBody.filter((r) => !covered.has(r))).toEqual([]);
   });
 

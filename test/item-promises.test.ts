@@ -131,7 +131,8 @@ describe('the item keeps its promise', () => {
 
   test('a start date in the past: the acknowledgement window counts from the assignment, the overdue first period is caught up, and rungs come one at a time', async () => {
     // Assigned on Monday 2016-04-18 with the plan's start date three weeks back.
-    const h = await assign('A01-3', {}, '2016-04-18');
+    // No co-operating department: its input's reminders and 催办 would take turns with the lead's rungs on this compressed clock.
+    const h = await assign('A01-3', { cooperating: [] }, '2016-04-18');
     const s0 = await state(h);
     expect(s0.ack?.dueOn).toBe('2016-04-21');
     // Read your own write: the mirror holds the acknowledgement deadline of an item waiting for 签收.

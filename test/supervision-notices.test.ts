@@ -156,14 +156,16 @@ describe('督办单: numbered supervision notices and their PDFs', () => {
   });
 
   test('a rolled-back allocation gives its number back', async () => {
-    const planId = (await db('plans').where({ code: PLAN }).first('id')).id as number;
+    // The sequence is the prefix's: two plans under one prefix never print the same 文号.
+    const prefix = (await db('plans').where({ code: PLAN }).first('notice_prefix')).notice_prefix as string;
     await expect(
       db.transaction(async (trx) => {
-        expect(await allocateNoticeSeq(trx, planId, 2018)).toBe(1);
+        expect(await allocateNoticeSeq(trx, prefix, 2018)).toBe(1);
         throw new Error('the rung failed after its number');
       }),
     ).rejects.toThrow('the rung failed');
-    await db.transaction(async (trx) => expect(await allocateNoticeSeq(trx, planId, 2018)).toBe(1));
+    await db.transaction(async (trx) => expect(await allocateNoticeSeq(trx, prefix, 2018)).toBe(1));
+    await db.transaction(async (trx) => expect(await allocateNoticeSeq(trx, '督办', 2018)).toBe(1));
   });
 
   test('50 rungs of 50 items at once, each recorded twice: 50 numbers, 1 to 50, none twice', async () => {

@@ -86,8 +86,11 @@ describe('a worker killed mid-ladder', () => {
     ]);
     const sent = await reminders();
     expect(sent.map((n) => n.payload.offset)).toEqual([3, 1, 0]);
-    const escalationNotices = await db('notifications').where({ item_key: workflowId, kind: 'escalation' });
+    const escalationNotices = await db('notifications').where({ item_key: workflowId, kind: 'escalation' }).whereRaw(`coalesce(payload->>'subject', '') <> 'input'`);
     expect(escalationNotices).toHaveLength(5);
+    // The co-operating department's silent input: one 催办 to it and one word to the lead, the kill notwithstanding.
+    const inputChase = await db('notifications').where({ item_key: workflowId, kind: 'escalation' }).whereRaw(`payload->>'subject' = 'input'`).pluck('title');
+    expect(inputChase.map((t: string) => t.slice(0, t.indexOf('】') + 1)).sort()).toEqual(['【催办】', '【配合材料逾期】']);
     const audit = await db('audit_events').where({ subject: workflowId, action: 'item.escalate' });
     expect(audit).toHaveLength(3);
     const state = await handle.query(d.stateQuery);

@@ -245,12 +245,14 @@ export function checkReferences(raw: unknown): ReferenceIssue[] {
   }
 
   const v1 = plan.format === 'coord-plan/v1';
+  // Only a real period bounds the milestones: a bad periodStart or periodEnd is reported once, on its own field.
+  const period = start && end && isRealDate(start) && isRealDate(end) && start <= end ? { start, end } : undefined;
   const checkMilestones = (value: unknown, path: (string | number)[]) => {
     const milestones = list(value);
     if (v1 && milestones.length) issues.push({ path, message: 'milestones need format coord-plan/v2' });
     milestones.forEach((m, k) => {
       const date = str(m.date);
-      if (date && /^\d{4}-\d{2}-\d{2}$/.test(date) && start && end && (date < start || date > end)) issues.push({ path: [...path, k, 'date'], message: `must be within the plan's period (${start} to ${end})` });
+      if (date && period && isRealDate(date) && (date < period.start || date > period.end)) issues.push({ path: [...path, k, 'date'], message: `must be within the plan's period (${period.start} to ${period.end})` });
       const prev = milestones[k - 1];
       if (!prev) return;
       const prevDate = str(prev.date);
@@ -313,6 +315,11 @@ export function checkReferences(raw: unknown): ReferenceIssue[] {
     }
   });
   return issues;
+}
+
+/** YYYY-MM-DD naming a day that exists. */
+function isRealDate(s: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
 }
 
 /** `actions[2].tasks[0].proposal.lead`, the way a person finds it in the file. */

@@ -4,7 +4,10 @@ import type { Knex } from 'knex';
  * 督办单: the numbered notices that the 督办 and 上报领导小组 rungs issue.
  *
  * A notice's 文号 (鲁互联网+办督〔2016〕3号) is the plan's prefix, the year and
- * a sequence per plan and year that never repeats and never skips. The
+ * a sequence per prefix and year that never repeats and never skips: each
+ * plan's issuing office has its own prefix, so in practice a sequence per plan,
+ * and two plans that share a prefix share its sequence rather than issue the
+ * same 文号 twice. The
  * sequence is a counter row, incremented in the transaction that records the
  * rung, so a rolled-back attempt gives its number back and concurrent rungs
  * queue on the row. A notice keeps the facts it was issued with (item,
@@ -20,10 +23,11 @@ export async function up(knex: Knex): Promise<void> {
   await knex('plans').where({ code: 'sd-internet-plus-2016-2018' }).whereNull('notice_prefix').update({ notice_prefix: '鲁互联网+办督' });
 
   await knex.schema.createTable('supervision_notice_counters', (t) => {
-    t.integer('plan_id').notNullable().references('plans.id').onDelete('CASCADE');
+    // The prefix as printed (domain/supervision-notice.ts's fallback included).
+    t.text('prefix').notNullable();
     t.integer('year').notNullable();
     t.integer('last_seq').notNullable();
-    t.primary(['plan_id', 'year']);
+    t.primary(['prefix', 'year']);
   });
   await knex.raw(`alter table supervision_notice_counters add constraint supervision_notice_counters_positive check (last_seq >= 1)`);
 
@@ -53,7 +57,6 @@ export async function up(knex: Knex): Promise<void> {
     t.text('plan_title').notNullable();
     t.text('issuer').notNullable();
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    t.unique(['plan_id', 'year', 'seq']);
   });
   await knex.schema.alterTable('supervision_notices', (t) => {
     t.index(['department_id', 'created_at']);

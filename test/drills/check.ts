@@ -53,12 +53,18 @@ export interface EngineRows {
   strays: { what: string; createdAt: number }[];
   reports: { receiptId: string; itemKey: string; seq: number; kind: string; department: string; review: string | null; submittedAt: number }[];
   periods: Map<string, string>;
+  /**
+   * Reminders and the one 催办 of co-operating inputs (payload subject 'input'): counted, not modelled. The
+   * drill's departments never file inputs, so every such notice is due; its rules are tested in
+   * test/supervision-loop.test.ts, and a notice key is written once.
+   */
+  inputNotices: number;
 }
 
 const ESCALATION_KEY = /^escalation:(item:[^:]+:[^:]+):(acknowledgement|report|final):p(\d+):([a-z-]+)(:secretariat)?$/;
 
 export async function loadEngineRows(db: Db): Promise<EngineRows> {
-  const rows: EngineRows = { reminders: new Map(), rungs: new Map(), strays: [], reports: [], periods: new Map() };
+  const rows: EngineRows = { reminders: new Map(), rungs: new Map(), strays: [], reports: [], periods: new Map(), inputNotices: 0 };
   const part = (id: string) => {
     let p = rows.rungs.get(id);
     if (!p) rows.rungs.set(id, (p = { escalation: [], lead: [], secretariat: [], audit: 0 }));
@@ -73,6 +79,10 @@ export async function loadEngineRows(db: Db): Promise<EngineRows> {
   }[];
   for (const n of notices) {
     const createdAt = new Date(n.created_at).getTime();
+    if (n.payload.subject === 'input') {
+      rows.inputNotices += 1;
+      continue;
+    }
     if (n.kind === 'reminder' && n.item_key && n.payload.offset !== undefined && n.payload.periodSeq !== undefined && n.payload.dueOn) {
       const id = reminderId(n.item_key, (n.payload.subject ?? 'report') as Subject, n.payload.periodSeq, n.payload.offset);
       const list = rows.reminders.get(id) ?? [];

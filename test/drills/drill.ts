@@ -71,6 +71,8 @@ export interface DrillReport {
   details: string[];
   apiRetries: number;
   workerErrorLines: number;
+  /** Co-operating inputs' reminders and 催办 written by the end (EngineRows.inputNotices): not modelled, counted. */
+  inputNotices: number;
   ok: boolean;
 }
 
@@ -118,6 +120,7 @@ export class DrillRun {
       unmodelled: [],
       details: [],
       apiRetries: 0,
+      inputNotices: 0,
       workerErrorLines: 0,
       ok: false,
     };
@@ -302,6 +305,7 @@ export class DrillRun {
         unmodelled.push(...m.unmodelled);
       }
       const rows = await loadEngineRows(db);
+      this.report.inputNotices = rows.inputNotices;
       const ladder = checkLadder(events, periods, rows, { from, to }, now, outages);
       const pending = ladder.reminders.pending + ladder.rungs.pending;
       if (pending > 0) {
@@ -401,6 +405,7 @@ export function formatReport(r: DrillReport): string {
     `Outages: ${r.outages.map((o) => `${o.what} ${((o.end - o.start) / 1000).toFixed(1)} s`).join(', ') || 'none'}`,
     `Times: ${r.timings.map((t) => `${t.phase} ${(t.ms / 1000).toFixed(0)} s`).join(', ')}`,
     `API writes retried: ${r.apiRetries}; worker log lines at error level: ${r.workerErrorLines}; periods not pinned down by the model (their events uncertain): ${r.unmodelled.length}`,
+    `Co-operating inputs' reminders and 催办 (not modelled by the drill): ${r.inputNotices}`,
     ...(r.problems.length ? ['Problems:', ...r.problems.map((p) => `  ${p}`)] : []),
     r.ok ? 'RESULT: PASS' : 'RESULT: FAIL',
   ];

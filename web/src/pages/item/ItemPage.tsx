@@ -6,7 +6,8 @@ import { chineseDate, chineseDateTime } from '../../format';
 import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import { CADENCE, GRADE, label, PERIOD_STATUS, STATUS } from '../../labels';
-import { AcknowledgeButton, CompletionButton, ExtensionButton, InstructionButton, ReportLink } from './actions';
+import { AcknowledgeButton, CompletionButton, ExtensionButton, FeedbackButton, InstructionButton, ReportLink } from './actions';
+import { ScheduleMark } from '../secretariat/shared';
 import { ReportView } from './ReportView';
 import { StatusTag } from '../../components/StatusTag';
 import { currentPeriod, fetchItem, fetchTimeline, OPEN_WORK, type ItemPeriod, type ItemReport, type TimelineEvent } from './types';
@@ -87,12 +88,14 @@ export function ItemPage() {
   const isParty = Boolean(dept && (isLead || d.cooperating.includes(dept)));
   const period = currentPeriod(d.periods);
   const a = d.assignment;
+  const myAck = dept ? d.cooperatorAcks.find((c) => c.department === dept) : undefined;
   const reporting = OPEN_WORK.includes(d.status);
   const temporalUrl = info.data?.temporalUiUrl ? `${info.data.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(info.data.namespace)}/workflows/${encodeURIComponent(d.itemKey)}` : undefined;
 
   const actions = (
     <Space wrap>
       {isLead && d.status === 'assigned' ? <AcknowledgeButton plan={plan} item={item} onDone={reload} /> : null}
+      {myAck && !myAck.acknowledgedAt && !['completed', 'cancelled'].includes(d.status) ? <AcknowledgeButton plan={plan} item={item} onDone={reload} /> : null}
       {isParty && reporting && period ? <ReportLink plan={plan} item={item} periodSeq={period.seq} primary /> : null}
       {isLead && reporting && period ? <ExtensionButton plan={plan} item={item} currentDueOn={period.extendedDueOn ?? period.dueOn} onDone={reload} /> : null}
       {isLead && reporting ? <CompletionButton plan={plan} item={item} onDone={reload} /> : null}
@@ -132,11 +135,15 @@ export function ItemPage() {
               label: '配合单位',
               children: d.cooperating.length ? (
                 <Space wrap size={4}>
-                  {d.cooperating.map((c) => (
-                    <Tag key={c}>
-                      <DepartmentName code={c} />
-                    </Tag>
-                  ))}
+                  {d.cooperating.map((c) => {
+                    const acked = d.cooperatorAcks.find((x) => x.department === c)?.acknowledgedAt;
+                    return (
+                      <Tag key={c} title={acked ? `${chineseDateTime(acked)}签收` : '尚未签收'}>
+                        <DepartmentName code={c} />
+                        {acked ? '(已签收)' : ''}
+                      </Tag>
+                    );
+                  })}
                 </Space>
               ) : (
                 '—'
@@ -148,12 +155,78 @@ export function ItemPage() {
             { key: 'assigned', label: '交办时间', children: a ? `${chineseDateTime(a.assignedAt)}(${a.assignedBy})` : '—' },
             { key: 'ack', label: '签收时间', children: chineseDateTime(a?.acknowledgedAt) },
             { key: 'next', label: '下一截止日', children: chineseDate(a?.nextDueOn) },
+            { key: 'schedule', label: '序时进度', children: <ScheduleMark schedule={d.schedule} /> },
             ...(a?.grade ? [{ key: 'grade', label: '办结评定', children: label(GRADE, a.grade) }] : []),
             ...(a?.completionSummary ? [{ key: 'summary', label: '完成情况总结', children: <span style={{ whiteSpace: 'pre-wrap' }}>{a.completionSummary}</span> }] : []),
             ...(a?.cancelReason ? [{ key: 'cancel', label: '撤销原因', children: a.cancelReason }] : []),
           ]}
         />
       </Card>
+      {d.milestones.length || d.indicators.length ? (
+        <Card title="序时进度与指标" size="small">
+          <Space orientation="vertical" style={{ width: '100%' }}>
+            {d.milestones.length ? (
+              <Table
+                rowKey="date"
+                size="small"
+                pagination={false}
+                dataSource={d.milestones}
+                columns={[
+                  { title: '节点日期', dataIndex: 'date', render: chineseDate },
+                  { title: '计划完成', dataIndex: 'percent', render: (p: number) => `${p}%` },
+                  { title: '内容', dataIndex: 'description', render: (v: string, m) => (m.proposed ? <Space size={4}>{v}<Tag>建议</Tag></Space> : v) },
+                ]}
+              />
+            ) : null}
+            {d.indicators.length ? (
+              <Table
+                rowKey="name"
+                size="small"
+                pagination={false}
+                dataSource={d.indicators}
+                columns={[
+                  { title: '指标', dataIndex: 'name' },
+                  { title: '基数', dataIndex: 'baseline', render: (v: number | null, i) => (v === null ? '—' : `${v}${i.unit}`) },
+                  { title: '目标', key: 'target', render: (_v, i) => `${i.target}${i.unit}(${chineseDate(i.targetDate)})` },
+                  { title: '最新报送', key: 'latest', render: (_v, i) => (i.latest ? `${i.latest.value}${i.unit}(第${i.latest.periodSeq}期)` : '—') },
+                ]}
+              />
+            ) : null}
+          </Space>
+        </Card>
+      ) : null}
+      {d.instructions.length ? (
+        <Card title="领导批示与落实反馈" size="small">
+          <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
+            {d.instructions.map((ins) => (
+              <Descriptions
+                key={ins.id}
+                size="small"
+                bordered
+                column={1}
+                title={
+                  <Space wrap>
+                    <span>{ins.seq ? `第${ins.seq}条批示` : '批示'}</span>
+                    {ins.feedback ? <Tag color={ins.feedback.late ? 'orange' : '#237804'}>{ins.feedback.late ? '逾期反馈' : '已反馈'}</Tag> : ins.feedbackDueOn ? <Tag color="blue">待反馈</Tag> : null}
+                  </Space>
+                }
+                extra={isLead && !ins.feedback && ins.feedbackDueOn && !['completed', 'cancelled'].includes(d.status) ? <FeedbackButton plan={plan} item={item} instruction={ins.id} dueOn={ins.feedbackDueOn} onDone={reload} /> : null}
+                items={[
+                  { key: 'text', label: '批示内容', children: <span style={{ whiteSpace: 'pre-wrap' }}>{ins.text}</span> },
+                  { key: 'by', label: '批示时间', children: `${chineseDateTime(ins.issuedAt)}(${ins.issuedBy})` },
+                  ...(ins.feedbackDueOn ? [{ key: 'due', label: '反馈时限', children: chineseDate(ins.feedbackDueOn) }] : []),
+                  ...(ins.feedback
+                    ? [
+                        { key: 'feedback', label: '落实反馈', children: <span style={{ whiteSpace: 'pre-wrap' }}>{ins.feedback.text}</span> },
+                        { key: 'fat', label: '反馈时间', children: `${chineseDateTime(ins.feedback.at)}(${ins.feedback.by})` },
+                      ]
+                    : []),
+                ]}
+              />
+            ))}
+          </Space>
+        </Card>
+      ) : null}
       <Card title="报送期次" size="small">
         <Table<ItemPeriod>
           rowKey="seq"

@@ -52,6 +52,29 @@ export function ReportView({ report }: { report: ItemReport }) {
             '—'
           ),
         },
+        ...(report.kind === 'consolidated' && (report.inputs.length || report.missingInputs.length)
+          ? [
+              {
+                key: 'inputs',
+                label: '配合材料',
+                children: (
+                  <Space orientation="vertical" size={2}>
+                    {report.inputs.map((i) => (
+                      <span key={i.receiptId}>
+                        <DepartmentName code={i.department} />:已报送{i.version > 1 ? `第${i.version}版` : ''}
+                        {i.receivedAt ? `(${chineseDateTime(i.receivedAt)})` : ''}
+                      </span>
+                    ))}
+                    {report.missingInputs.map((c) => (
+                      <span key={c}>
+                        <DepartmentName code={c} />:<Typography.Text type="danger">未报送</Typography.Text>
+                      </span>
+                    ))}
+                  </Space>
+                ),
+              },
+            ]
+          : []),
         ...(report.review
           ? [{ key: 'review', label: '审核意见', children: `${report.reviewComment || (report.review === 'accepted' ? '同意' : '—')}(${report.reviewedBy ?? ''} ${chineseDateTime(report.reviewedAt)})` }]
           : []),

@@ -1,4 +1,4 @@
-import { Button, DatePicker, Form, Input, message } from 'antd';
+import { Alert, Button, DatePicker, Form, Input, InputNumber, message } from 'antd';
 import type { Dayjs } from 'dayjs';
 import dayjs from 'dayjs';
 import { useRef, useState } from 'react';
@@ -61,26 +61,60 @@ export function ReportLink({ plan, item, periodSeq, size, primary }: { plan: str
 export function InstructionButton({ plan, item, title, onDone, size }: ItemRef & { title?: string; size?: 'small' | 'middle' }) {
   const keys = useRequestKey();
   return (
-    <ActionModal<{ text: string }>
+    <ActionModal<{ text: string; respondWithinWorkingDays?: number }>
       label="批示"
       title={title ? `批示:${title}` : '领导批示'}
       name={`instruct-${item}`}
       buttonProps={{ type: 'primary', size }}
+      initialValues={{ respondWithinWorkingDays: 5 }}
       onSubmit={async (values) => {
-        await unwrap(
+        const answer = await unwrap(
           api.POST('/api/v1/plans/{plan}/items/{item}/instructions', {
             params: { path: { plan, item } }, headers: { 'idempotency-key': keys.key() },
-            body: { text: values.text },
+            body: { text: values.text, respondWithinWorkingDays: values.respondWithinWorkingDays },
           }),
         );
         keys.next();
-        void message.success('批示已送达牵头单位和配合单位');
+        void message.success(answer.feedbackDueOn ? `批示已送达,牵头单位应于${chineseDate(answer.feedbackDueOn)}前反馈落实情况` : '批示已送达牵头单位和配合单位');
         onDone?.();
       }}
       explain={(err) => (err.code === 'conflict' ? '该事项当前不能批示(已办结或已撤销)' : undefined)}
     >
       <Form.Item name="text" label="批示内容" rules={[{ required: true, whitespace: true, message: '请填写批示内容' }, { max: 2000, message: '不能超过2000个字符' }]}>
         <Input.TextArea rows={5} showCount maxLength={2000} />
+      </Form.Item>
+      <Form.Item name="respondWithinWorkingDays" label="落实反馈时限(工作日)" rules={[{ required: true, message: '请填写反馈时限' }]}>
+        <InputNumber min={1} max={60} precision={0} />
+      </Form.Item>
+    </ActionModal>
+  );
+}
+
+/** The lead's 落实反馈 on a leadership instruction (批示). */
+export function FeedbackButton({ plan, item, instruction, dueOn, onDone }: ItemRef & { instruction: string; dueOn: string | null }) {
+  const keys = useRequestKey();
+  return (
+    <ActionModal<{ text: string }>
+      label="反馈落实情况"
+      title="反馈批示落实情况"
+      name={`feedback-${instruction}`}
+      buttonProps={{ type: 'primary', size: 'small' }}
+      onSubmit={async (values) => {
+        const answer = await unwrap(
+          api.POST('/api/v1/plans/{plan}/items/{item}/instructions/{instruction}/feedback', {
+            params: { path: { plan, item, instruction } }, headers: { 'idempotency-key': keys.key() },
+            body: { text: values.text },
+          }),
+        );
+        keys.next();
+        void message.success(answer.late ? '已反馈(已超过反馈时限)' : '已反馈');
+        onDone?.();
+      }}
+      explain={(err) => (err.code === 'conflict' ? '该批示已反馈,或事项已办结、已撤销' : undefined)}
+    >
+      {dueOn ? <Alert type="info" showIcon style={{ marginBottom: 12 }} title={`反馈时限:${chineseDate(dueOn)}`} /> : null}
+      <Form.Item name="text" label="落实情况" rules={[{ required: true, whitespace: true, message: '请填写落实情况' }, { max: 5000, message: '不能超过5000个字符' }]}>
+        <Input.TextArea rows={6} showCount maxLength={5000} />
       </Form.Item>
     </ActionModal>
   );
