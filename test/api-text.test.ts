@@ -66,6 +66,7 @@ const FIELDS: FieldCase[] = [
   { who: 'admin', method: 'put', path: `${API_BASE}/departments/finance/channels`, field: 'webhookUrl', body: (v) => ({ webhookUrl: `https://hooks.example/${v}`, webhookSecret: 'a-secret-of-twenty-chars' }) },
   { who: 'admin', method: 'put', path: `${API_BASE}/departments/finance/channels`, field: 'webhookSecret', body: (v) => ({ webhookUrl: 'https://hooks.example/x', webhookSecret: `a-secret-of-${v}-twenty-chars` }) },
   { who: 'admin', method: 'put', path: `${API_BASE}/departments/finance/channels`, field: 'email', body: (v) => ({ email: `finance${v}@example.gov.cn` }), format: true },
+  { who: 'secretariat', method: 'post', path: `${API_BASE}/assessments/2027/adjustments`, field: 'reason', body: (v) => ({ department: 'finance', points: 1, reason: v }) },
 ];
 
 /** Control characters, and text no encoding keeps; each in the middle of the value, where trimming cannot remove it. */

@@ -68,6 +68,13 @@ describe('plan catalog import', () => {
     expect(period.e).toBe('2018-12-31');
     const secretariat = await db('departments').where({ id: plan.secretariat_department_id }).first();
     expect(secretariat).toMatchObject({ code: 'drc', short_name: '省发展改革委', kind: 'secretariat' });
+    // The 17 cities of 2016-2018 (莱芜 until its merger into 济南 in 2019), in the file's order, none named by a proposal.
+    expect(result.counts.departments).toBe(54);
+    const cities = (await db('departments').where({ kind: 'city' }).orderBy('id').select('code', 'name', 'short_name')) as { code: string; name: string; short_name: string }[];
+    expect(cities.map((c) => c.short_name).join('、')).toBe('济南市、青岛市、淄博市、枣庄市、东营市、烟台市、潍坊市、济宁市、泰安市、威海市、日照市、莱芜市、临沂市、德州市、聊城市、滨州市、菏泽市');
+    expect(cities.map((c) => c.code)).toEqual(['jinan', 'qingdao', 'zibo', 'zaozhuang', 'dongying', 'yantai', 'weifang', 'jining', 'taian', 'weihai', 'rizhao', 'laiwu', 'linyi', 'dezhou', 'liaocheng', 'binzhou', 'heze']);
+    expect(cities.every((c) => c.name === `${c.short_name}人民政府`)).toBe(true);
+    expect(await db('item_owner_proposals as p').join('departments as d', 'd.id', 'p.department_id').where('d.kind', 'city').count({ n: '*' }).first()).toEqual({ n: '0' });
     expect(plan.policy).toMatchObject({ cadence: 'quarterly', dueOffsetWorkingDays: 5, reminderOffsetsWorkingDays: [3, 1, 0] });
     expect(plan.policy.escalation.map((r: { label: string }) => r.label)).toEqual(['催办', '督办', '通报/上报领导小组']);
 
@@ -211,7 +218,7 @@ describe('plan catalog import', () => {
 
       const result = await importPlan(db2, readPlanFile(defaultPlanFile), { actor: 'test' });
       expect(result.changes).toBeGreaterThan(0);
-      expect(result.counts.departments).toBe(37);
+      expect(result.counts.departments).toBe(54);
       expect(await db2('departments').whereIn('code', added).orderBy('code').select('code', 'name', 'short_name', 'kind')).toEqual([
         { code: 'cbrc', name: '中国银行业监督管理委员会山东监管局', short_name: '山东银监局', kind: 'agency' },
         { code: 'ciq', name: '山东出入境检验检疫局', short_name: '山东检验检疫局', kind: 'agency' },

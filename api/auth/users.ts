@@ -1,8 +1,11 @@
+import type { DepartmentKind } from '../../db/catalog/plan-schema';
 import type { Db } from '../../db/connection';
 import { TEXT_LIMITS, textProblem } from '../../domain/text';
 import { invalid } from '../errors';
 import { generatePassword, hashPassword } from './passwords';
 import { ROLES, type Role } from './tokens';
+
+const CITY_KIND: DepartmentKind = 'city';
 
 export interface NewUser {
   username: string;
@@ -69,17 +72,21 @@ export function shouldCreateDemoUsers(cfg: { DATABASE_URL?: string; DEMO_USERS?:
 /**
  * On the first start: one admin, one secretariat user (the secretariat's
  * department), one leadership user and one liaison per department of the
- * default plan, with generated passwords returned once to be printed.
+ * default plan's proposals and per city of the directory (no proposal names a
+ * city, yet each is a party with liaisons of its own), with generated
+ * passwords returned once to be printed.
  */
 export async function createDemoUsers(db: Db, planCode: string): Promise<{ username: string; role: Role; department?: string; password: string }[]> {
   if ((await db('users').first('id')) !== undefined) return [];
-  const departments = (await db('item_owner_proposals as p')
+  const proposed = (await db('item_owner_proposals as p')
     .join('items as i', 'i.id', 'p.item_id')
     .join('plans as pl', 'pl.id', 'i.plan_id')
     .join('departments as d', 'd.id', 'p.department_id')
     .where('pl.code', planCode)
-    .distinct('d.code')
-    .orderBy('d.code')) as { code: string }[];
+    .distinct('d.code')) as { code: string }[];
+  const cities = (await db('departments').where('kind', CITY_KIND).select('code')) as { code: string }[];
+  // Each once: a city a proposal names is one liaison, not two.
+  const departments = [...new Set([...proposed, ...cities].map((d) => d.code))].sort().map((code) => ({ code }));
   const wanted: { username: string; role: Role; department?: string }[] = [
     { username: 'admin', role: 'admin' },
     { username: 'secretariat', role: 'secretariat' },

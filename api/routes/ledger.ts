@@ -1,3 +1,4 @@
+import { BORDER, HEADER_FILL } from '../documents/xlsx-style';
 import { shanghaiDate } from '../../domain/clock';
 import { scheduleText } from '../../domain/progress-schedule';
 import { RUNG_LABELS } from '../../workflows/definitions';
@@ -68,9 +69,6 @@ const TITLE_ROW = 1;
 const HEADER_ROW = 2;
 // Fewer than 27 columns: one letter names the last.
 const LAST_COLUMN = String.fromCharCode('A'.charCodeAt(0) + COLUMNS.length - 1);
-const THIN = { style: 'thin' } as const;
-const BORDER: Partial<ExcelJS.Borders> = { top: THIN, left: THIN, bottom: THIN, right: THIN };
-const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFD9D9D9' } };
 
 /** The title row: whose plan, who files the ledger, and as of when. */
 interface LedgerHead {

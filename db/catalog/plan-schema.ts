@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isWholeHundredths } from '../../domain/assessment';
 import { textProblem } from '../../domain/text';
 
 /**
@@ -50,9 +51,59 @@ export const isoDate = z
   .refine((s) => s >= `${MIN_DATE_YEAR}-01-01` && s <= `${MAX_DATE_YEAR}-12-31`, `must be a date from ${MIN_DATE_YEAR} to ${MAX_DATE_YEAR}`);
 
 export const cadences = ['monthly', 'quarterly', 'half-yearly', 'yearly'] as const;
+/**
+ * What a directory entry is: `department` a provincial Party or government body,
+ * `agency` a body stationed in the province under vertical management (or other,
+ * such as the provincial grid company), `city` a 设区市's government; each is a
+ * party to items alike, with its own liaison users. (The leading group's entry,
+ * kind 'leading-group', is made by the engine, never by a plan: db/leading-group.ts.)
+ */
+export const DEPARTMENT_KINDS = ['secretariat', 'department', 'agency', 'city'] as const;
+export type DepartmentKind = (typeof DEPARTMENT_KINDS)[number];
 export const rungs = ['cuiban', 'duban', 'leading-group'] as const;
 
 const workingDays = (max: number) => z.number().int('must be a whole number of working days').min(0).max(max);
+
+/** Points as the assessment counts them: whole hundredths, so a breakdown adds up exactly (domain/assessment.ts). */
+export const assessmentPoints = (min: number, max: number) =>
+  z
+    .number()
+    .finite()
+    .min(min)
+    .max(max)
+    .refine(isWholeHundredths, 'must have at most two decimals');
+
+/**
+ * 年度考核 (domain/assessment.ts): each department and city starts from `base`
+ * and each component adds weight × what the events count, a share for the
+ * rates and a number of events for the rest. Negative weights deduct.
+ */
+const weight = assessmentPoints(-100, 100);
+export const assessmentPolicySchema = z
+  .object({
+    base: assessmentPoints(0, 1000).default(100),
+    /** × the share of accepted periods not on time by the original due date. */
+    lateOriginal: weight.default(-20),
+    /** × the share of accepted periods not on time by the due date in force (extensions, returns). */
+    lateExtended: weight.default(-10),
+    /** × reports returned for revision (退回), the department's own, inputs included. */
+    returnedReport: weight.default(-1),
+    /** × escalations fired, by rung. */
+    escalation: z
+      .object({ cuiban: weight.default(-1), duban: weight.default(-3), 'leading-group': weight.default(-5) })
+      .strict()
+      .default({ cuiban: -1, duban: -3, 'leading-group': -5 }),
+    /** × the share of 批示 whose 落实反馈 fell due and was late or never filed. */
+    lateFeedback: weight.default(-10),
+    /** × accepted reports that lagged their 序时进度 (滞后) at the end of their period. */
+    behindSchedule: weight.default(-2),
+    /** × items completed (办结), by the grade given. */
+    grade: z
+      .object({ excellent: weight.default(3), good: weight.default(1), pass: weight.default(0), fail: weight.default(-5) })
+      .strict()
+      .default({ excellent: 3, good: 1, pass: 0, fail: -5 }),
+  })
+  .strict();
 
 export const policySchema = z
   .object({
@@ -90,6 +141,8 @@ export const policySchema = z
       })
       .strict()
       .default({ cadence: 'weekly', weekday: 1 }),
+    /** 年度考核: the weights of the annual assessment; an older plan's stored policy without them reads these defaults. */
+    assessment: assessmentPolicySchema.default(assessmentPolicySchema.parse({})),
   })
   .strict();
 
@@ -162,7 +215,7 @@ const planObject = z
             code,
             name: boundedText(200),
             shortName: boundedText(100).optional(),
-            kind: z.enum(['secretariat', 'department', 'agency']).default('department'),
+            kind: z.enum(DEPARTMENT_KINDS).default('department'),
           })
           .strict(),
       )
@@ -197,6 +250,7 @@ export const planFileSchema = planObject;
 
 export type PlanFile = z.output<typeof planFileSchema>;
 export type Policy = z.output<typeof policySchema>;
+export type AssessmentPolicy = z.output<typeof assessmentPolicySchema>;
 export type PlanItem = z.output<typeof itemSchema>;
 export type PlanMilestone = z.output<typeof milestoneSchema>;
 export type PlanIndicator = z.output<typeof indicatorSchema>;

@@ -13,6 +13,7 @@ import * as boardReadIndexes from './011_board_read_indexes';
 import * as supervisionNotices from './012_supervision_notices';
 import * as scheduleProgress from './013_schedule_progress';
 import * as supervisionLoop from './014_supervision_loop';
+import * as assessments from './015_assessments';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -38,6 +39,7 @@ const migrations: Array<[string, Migration]> = [
   ['012_supervision_notices', supervisionNotices],
   ['013_schedule_progress', scheduleProgress],
   ['014_supervision_loop', supervisionLoop],
+  ['015_assessments', assessments],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -15,6 +15,15 @@ export const RUNG: Record<string, string> = { cuiban: '催办', duban: '督办',
 
 export const SUBJECT: Record<string, string> = SUBJECT_WORDS;
 
+/** What a directory entry is (db/catalog/plan-schema.ts DEPARTMENT_KINDS, and the engine's leading-group entry). */
+export const DEPARTMENT_KIND: Record<string, string> = {
+  secretariat: '领导小组办公室',
+  department: '省直部门',
+  agency: '中央驻鲁单位及其他',
+  city: '设区市',
+  'leading-group': '领导小组(周报收件)',
+};
+
 export const ROLE: Record<string, string> = { admin: '系统管理员', secretariat: '领导小组办公室', leadership: '领导小组', department: '部门联络员' };
 
 // One definition with the engine's notices (domain/words.ts).

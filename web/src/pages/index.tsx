@@ -9,6 +9,7 @@ import { ReportPage } from './department/ReportPage';
 import type { Role } from './home';
 import { ItemPage } from './item/ItemPage';
 import { EscalationsPage } from './leadership/Escalations';
+import { AssessmentPage } from './secretariat/Assessment';
 import { AssignPage } from './secretariat/Assign';
 import { BoardPage } from './secretariat/Board';
 import { DigestsPage } from './secretariat/Digests';
@@ -47,5 +48,6 @@ export const pages: PageDef[] = [
   { path: '/assign', title: '交办', roles: ['secretariat'], menu: true, element: <AssignPage /> },
   { path: '/review', title: '审核办理', roles: ['secretariat'], menu: true, element: <ReviewPage /> },
   { path: '/scorecard', title: '部门考核', roles: ['secretariat', 'leadership'], menu: true, element: <ScorecardPage /> },
+  { path: '/assessment', title: '年度考核', roles: ['secretariat', 'leadership'], menu: true, element: <AssessmentPage /> },
   { path: '/digests', title: '周报', roles: ['secretariat', 'leadership'], menu: true, element: <DigestsPage /> },
 ];

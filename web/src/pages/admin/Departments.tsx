@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError, formFields } from '../../api/errors';
 import { useDepartments, type Department } from '../../departments';
+import { DEPARTMENT_KIND, label } from '../../labels';
 
 interface ChannelValues {
   webhookUrl?: string;
@@ -12,8 +13,6 @@ interface ChannelValues {
   clearWebhook?: boolean;
   clearEmail?: boolean;
 }
-
-const KIND: Record<string, string> = { secretariat: '领导小组办公室', department: '省直部门', agency: '中央驻鲁单位及其他', 'leading-group': '领导小组(周报收件)' };
 
 function SetTag({ on }: { on: boolean }) {
   return on ? <Tag color="#237804">已设置</Tag> : <Tag>未设置</Tag>;
@@ -128,7 +127,14 @@ export function DepartmentsPage() {
           columns={[
             { title: '部门', key: 'short', render: (_v, d) => d.shortName || d.name },
             { title: '全称', dataIndex: 'name' },
-            { title: '类别', dataIndex: 'kind', render: (k: string) => KIND[k] ?? '—' },
+            {
+              title: '类别',
+              dataIndex: 'kind',
+              render: (k: string) => label(DEPARTMENT_KIND, k),
+              // With the 17 cities the directory runs to several pages: the administrator narrows it by kind.
+              filters: Object.entries(DEPARTMENT_KIND).map(([value, text]) => ({ value, text })),
+              onFilter: (value, d) => d.kind === value,
+            },
             { title: 'Webhook', dataIndex: 'webhook', render: (on: boolean) => <SetTag on={on} /> },
             { title: '电子邮件', dataIndex: 'email', render: (on: boolean) => <SetTag on={on} /> },
             {

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError, formFields } from '../../api/errors';
 import { useAuth } from '../../auth';
-import { DepartmentName, useDepartments } from '../../departments';
+import { DepartmentName, departmentOptions, useDepartments } from '../../departments';
 import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import { label, ROLE } from '../../labels';
@@ -178,7 +178,7 @@ export function UsersPage() {
                   <Select
                     showSearch={{ optionFilterProp: 'label' }}
                     placeholder="选择部门"
-                    options={departments.map((d) => ({ value: d.code, label: d.shortName || d.name, title: d.name }))}
+                    options={departmentOptions(departments)}
                   />
                 </Form.Item>
               ) : null}

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import { ApiError, apiError, formFields } from '../../api/errors';
-import { useDepartments } from '../../departments';
+import { departmentOptions, useDepartments } from '../../departments';
 import { chineseDate } from '../../format';
 import { useLoad } from '../../hooks';
 import { CADENCE } from '../../labels';
@@ -62,8 +62,8 @@ export function AssignPage() {
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm<Values>();
   const keys = useRequestKey();
-  // The leading group receives reports; it never leads or co-operates on an item.
-  const options = departments.filter((d) => d.kind !== 'leading-group').map((d) => ({ value: d.code, label: d.shortName || d.name }));
+  // The leading group receives reports; it never leads or co-operates on an item. Cities (设区市) may, as the API allows.
+  const options = departmentOptions(departments, (d) => d.kind !== 'leading-group');
 
   // The plan's proposal (牵头单位 and 配合单位) for each selected item, read once.
   useEffect(() => {

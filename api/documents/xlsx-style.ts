@@ -1,0 +1,6 @@
+import type ExcelJS from 'exceljs';
+
+/** The look of the office's workbooks (台账, 年度考核): thin borders on every table cell, a grey header row. */
+const THIN = { style: 'thin' } as const;
+export const BORDER: Partial<ExcelJS.Borders> = { top: THIN, left: THIN, bottom: THIN, right: THIN };
+export const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFD9D9D9' } };
