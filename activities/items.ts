@@ -154,7 +154,7 @@ export function createItemActivities({
    * its next round (once, however often the activity is retried), and the
    * departments are told. Earlier periods, reports and audit stay.
    */
-  const recordReopening = async (req: { input: ItemWorkflowInput; assignedAt: number }, businessDate: string): Promise<void> => {
+  const recordReopening = async (req: { input: ItemWorkflowInput; assignedAt: number; coopAcknowledges?: boolean }, businessDate: string): Promise<void> => {
     const { input } = req;
     const reopen = input.reopen as NonNullable<ItemWorkflowInput['reopen']>;
     await db.transaction(async (trx) => {
@@ -173,6 +173,7 @@ export function createItemActivities({
           assigned_at: new Date(req.assignedAt),
           reopened_at: new Date(req.assignedAt),
           reopen_reason: reopen.reason,
+          coop_acknowledges: req.coopAcknowledges === true,
           next_due_on: null,
           next_due_at: null,
           escalation_level: 0,
@@ -210,7 +211,8 @@ export function createItemActivities({
 
   return {
     /** The assignment row, its co-operating departments, the audit, and the notices to the departments. */
-    async recordAssignment(req: { input: ItemWorkflowInput; assignedAt: number }): Promise<void> {
+    /** `coopAcknowledges`: the workflow lets its co-operating departments 签收 (the supervision loop). */
+    async recordAssignment(req: { input: ItemWorkflowInput; assignedAt: number; coopAcknowledges?: boolean }): Promise<void> {
       const { input } = req;
       const businessDate = await today({ date: input.assignedOn ?? input.startDate, at: req.assignedAt });
       if (input.reopen) return recordReopening(req, businessDate);
@@ -234,6 +236,7 @@ export function createItemActivities({
             status: 'assigned',
             assigned_by: input.assignedBy,
             assigned_at: new Date(req.assignedAt),
+            coop_acknowledges: req.coopAcknowledges === true,
           })
           .onConflict('item_id')
           .ignore()

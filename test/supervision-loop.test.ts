@@ -119,7 +119,11 @@ describe('the supervision loop: 批示 feedback and co-operating deadlines', () 
     // the co-operating inputs two working days before, 05-03; their 催办 on 05-04.
     await assign('A01-4', { startDate: '2016-04-27', cooperating: ['sti', 'commerce'], cadence: 'monthly', dueOffsetWorkingDays: 3 });
     expect((await as('lead-dept', 'post', `${ITEMS}/A01-4/acknowledge`)).status).toBe(200);
+    // sti's inbox lists the item to 签收 as a co-operating department, and no more once it has.
+    const pending = async () => (await as('coop-dept', 'get', `${API_BASE}/inbox`)).body.pendingAcknowledgements as { item: string; role: string }[];
+    expect(await pending()).toEqual(expect.arrayContaining([expect.objectContaining({ item: 'A01-4', role: 'cooperating' })]));
     expect((await as('coop-dept', 'post', `${ITEMS}/A01-4/acknowledge`)).status).toBe(200);
+    expect((await pending()).map((p) => p.item)).not.toContain('A01-4');
     const again = await as('coop-dept', 'post', `${ITEMS}/A01-4/acknowledge`);
     expect(again.status).toBe(409);
     expect(again.body.error.message).toContain('already acknowledged');
@@ -146,8 +150,8 @@ describe('the supervision loop: 批示 feedback and co-operating deadlines', () 
     const consolidated = detail.body.reports.find((r: { kind: string }) => r.kind === 'consolidated');
     expect(consolidated).toMatchObject({ inputs: [{ department: 'sti', version: 1, receivedAt: new Date(input.body.receivedAt).toISOString() }], missingInputs: ['commerce'] });
     expect(detail.body.cooperatorAcks).toEqual([
-      { department: 'commerce', acknowledgedAt: null },
-      { department: 'sti', acknowledgedAt: expect.any(String) },
+      { department: 'commerce', acknowledgedAt: null, expected: true },
+      { department: 'sti', acknowledgedAt: expect.any(String), expected: true },
     ]);
     // One 催办 only, however long they stay silent.
     expect(await notices('A01-4', 'commerce', 'escalation')).toHaveLength(1);

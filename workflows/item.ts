@@ -741,7 +741,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
   };
 
   if (first) {
-    await acts.recordAssignment({ input, assignedAt: s.assignedAt });
+    await acts.recordAssignment({ input, assignedAt: s.assignedAt, ...(loop ? { coopAcknowledges: true } : {}) });
     recorded = true;
     upsertSearchAttributes([
       { key: d.planSA, value: input.planCode },

@@ -172,7 +172,14 @@ export const catalogRoutes = [
       /** Leadership instructions (批示), oldest first, each with the lead's 落实反馈 beside it. */
       instructions: z.array(instructionView),
       /** The co-operating departments and when each acknowledged (签收). */
-      cooperatorAcks: z.array(z.object({ department: z.string(), acknowledgedAt: instant.nullable() })),
+      cooperatorAcks: z.array(
+        z.object({
+          department: z.string(),
+          acknowledgedAt: instant.nullable(),
+          /** The item takes a co-operating 签收 (items assigned since the supervision loop). */
+          expected: z.boolean(),
+        }),
+      ),
     }),
     summary: 'One item with its assignment, periods and reports',
     access: 'signed-in',

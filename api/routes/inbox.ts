@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../../db/connection';
+import { OPEN_STATUSES } from '../../workflows/definitions';
 import type { Principal } from '../auth/tokens';
 import { HttpError } from '../errors';
 import { route } from '../route';
@@ -12,13 +13,27 @@ export async function ownDepartment(db: Db, principal: Principal): Promise<{ id:
   return row;
 }
 
+/**
+ * Items waiting for the department's 签收: as lead, while the item is
+ * assigned; as a co-operating department, while the item is open and its
+ * workflow takes a co-operating 签收 (coop_acknowledges) it has not given.
+ */
 function pendingAcknowledgements(db: Db, departmentId: number) {
-  return db('assignments as a')
+  const columns = ['p.code as plan', 'i.code as item', 'i.title', 'a.workflow_id as itemKey', 'a.assigned_at as assignedAt', 'a.assigned_by as assignedBy'];
+  const asLead = db('assignments as a')
     .join('items as i', 'i.id', 'a.item_id')
     .join('plans as p', 'p.id', 'i.plan_id')
     .where({ 'a.lead_department_id': departmentId, 'a.status': 'assigned' })
-    .orderBy('a.assigned_at')
-    .select('p.code as plan', 'i.code as item', 'i.title', 'a.workflow_id as itemKey', 'a.assigned_at as assignedAt', 'a.assigned_by as assignedBy');
+    .select(...columns, db.raw(`'lead' as role`));
+  const asCooperating = db('assignments as a')
+    .join('assignment_cooperators as c', 'c.assignment_id', 'a.id')
+    .join('items as i', 'i.id', 'a.item_id')
+    .join('plans as p', 'p.id', 'i.plan_id')
+    .where({ 'c.department_id': departmentId, 'a.coop_acknowledges': true })
+    .whereNull('c.acknowledged_at')
+    .whereIn('a.status', OPEN_STATUSES as string[])
+    .select(...columns, db.raw(`'cooperating' as role`));
+  return db.from(asLead.unionAll(asCooperating).as('pending')).orderBy('assignedAt').select('*');
 }
 
 /** Open (or returned, so to be filed again) periods of items the department leads or co-operates on. */
@@ -63,7 +78,7 @@ export const inboxRoutes = [
     response: z.object({
       department: z.string(),
       pendingAcknowledgements: z.array(
-        z.object({ plan: z.string(), item: z.string(), title: z.string(), itemKey: z.string(), assignedAt: instant, assignedBy: z.string() }),
+        z.object({ plan: z.string(), item: z.string(), title: z.string(), itemKey: z.string(), assignedAt: instant, assignedBy: z.string(), role: z.enum(['lead', 'cooperating']) }),
       ),
       reportsDue: z.array(
         z.object({

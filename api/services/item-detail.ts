@@ -175,11 +175,15 @@ export async function instructionsOf(db: Db, assignmentId: number) {
   }));
 }
 
-/** Each co-operating department and when it acknowledged (签收), if it has. */
+/**
+ * Each co-operating department and when it acknowledged (签收), if it has;
+ * `expected` where the item's workflow takes a co-operating 签收 at all.
+ */
 export async function cooperatorAcksOf(db: Db, assignmentId: number) {
   return (await db('assignment_cooperators as c')
     .join('departments as d', 'd.id', 'c.department_id')
+    .join('assignments as a', 'a.id', 'c.assignment_id')
     .where('c.assignment_id', assignmentId)
     .orderBy('d.code')
-    .select('d.code as department', 'c.acknowledged_at as acknowledgedAt')) as { department: string; acknowledgedAt: Date | null }[];
+    .select('d.code as department', 'c.acknowledged_at as acknowledgedAt', 'a.coop_acknowledges as expected')) as { department: string; acknowledgedAt: Date | null; expected: boolean }[];
 }

@@ -14,6 +14,7 @@ import * as supervisionNotices from './012_supervision_notices';
 import * as scheduleProgress from './013_schedule_progress';
 import * as supervisionLoop from './014_supervision_loop';
 import * as assessments from './015_assessments';
+import * as coopAcknowledges from './016_coop_acknowledges';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -40,6 +41,7 @@ const migrations: Array<[string, Migration]> = [
   ['013_schedule_progress', scheduleProgress],
   ['014_supervision_loop', supervisionLoop],
   ['015_assessments', assessments],
+  ['016_coop_acknowledges', coopAcknowledges],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -27,6 +27,8 @@ const CODES: Record<string, string> = {
   busy: '系统繁忙,请稍后重试',
   entity_too_large: '提交的内容过大',
   internal: '系统内部错误,请联系管理员',
+  assessment_published: '该年度考核已发布,不能再调整',
+  pdf_font_missing: '服务器缺少中文字体,暂不能生成PDF,请联系管理员',
 };
 
 const FIELD_MESSAGES: [RegExp, (m: RegExpExecArray) => string][] = [

@@ -2384,6 +2384,8 @@ export interface operations {
                             item: string;
                             itemKey: string;
                             plan: string;
+                            /** @enum {string} */
+                            role: "lead" | "cooperating";
                             title: string;
                         }[];
                         reportsDue: {
@@ -2809,6 +2811,7 @@ export interface operations {
                         cooperatorAcks: {
                             acknowledgedAt: string | null;
                             department: string;
+                            expected: boolean;
                         }[];
                         indicators: {
                             baseline: number | null;

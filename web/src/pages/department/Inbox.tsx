@@ -85,7 +85,10 @@ export function InboxPage() {
               pageSize={5}
               render={(a) => (
                 <Space orientation="vertical" size={4} style={{ width: '100%' }}>
-                  <Link to={itemPath(a.plan, a.item)}>{a.title}</Link>
+                  <Space size={4}>
+                    <Link to={itemPath(a.plan, a.item)}>{a.title}</Link>
+                    {a.role === 'cooperating' ? <Tag>配合</Tag> : null}
+                  </Space>
                   <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                     交办时间 {chineseDateTime(a.assignedAt)}
                   </Typography.Text>

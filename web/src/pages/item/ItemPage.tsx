@@ -95,7 +95,7 @@ export function ItemPage() {
   const actions = (
     <Space wrap>
       {isLead && d.status === 'assigned' ? <AcknowledgeButton plan={plan} item={item} onDone={reload} /> : null}
-      {myAck && !myAck.acknowledgedAt && !['completed', 'cancelled'].includes(d.status) ? <AcknowledgeButton plan={plan} item={item} onDone={reload} /> : null}
+      {myAck?.expected && !myAck.acknowledgedAt && !['completed', 'cancelled'].includes(d.status) ? <AcknowledgeButton plan={plan} item={item} onDone={reload} /> : null}
       {isParty && reporting && period ? <ReportLink plan={plan} item={item} periodSeq={period.seq} primary /> : null}
       {isLead && reporting && period ? <ExtensionButton plan={plan} item={item} currentDueOn={period.extendedDueOn ?? period.dueOn} onDone={reload} /> : null}
       {isLead && reporting ? <CompletionButton plan={plan} item={item} onDone={reload} /> : null}

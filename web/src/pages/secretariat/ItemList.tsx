@@ -2,7 +2,7 @@ import { Button, Card, Checkbox, DatePicker, Form, Select, Space, Table, Typogra
 import dayjs, { type Dayjs } from 'dayjs';
 import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { DepartmentName, useDepartments } from '../../departments';
+import { DepartmentName, departmentOptions, useDepartments } from '../../departments';
 import { chineseDate } from '../../format';
 import { useLoad } from '../../hooks';
 import { COLOUR, label, STATUS } from '../../labels';
@@ -114,7 +114,7 @@ export function ItemListPage() {
               showSearch={{ optionFilterProp: 'label' }}
               style={{ width: 180 }}
              
-              options={departments.map((d) => ({ value: d.code, label: d.shortName || d.name }))}
+              options={departmentOptions(departments, (d) => d.kind !== 'leading-group')}
             />
           </Form.Item>
           <Form.Item name="leadOnly" valuePropName="checked">

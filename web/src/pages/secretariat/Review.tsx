@@ -5,7 +5,7 @@ import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import type { ApiError } from '../../api/errors';
 import { ActionModal } from '../../components/ActionModal';
-import { DepartmentName, useDepartments } from '../../departments';
+import { DepartmentName, departmentOptions, useDepartments } from '../../departments';
 import { chineseDate, chineseDateTime } from '../../format';
 import { useLoad } from '../../hooks';
 import { GRADE, label, STATUS } from '../../labels';
@@ -381,7 +381,7 @@ function ReassignButton({ plan, r, onDone }: { plan: string; r: ListedItem; onDo
         现牵头单位:<DepartmentName code={r.lead} />
       </p>
       <Form.Item name="newLead" label="新牵头单位" rules={[{ required: true, message: '请选择新牵头单位' }]}>
-        <Select showSearch={{ optionFilterProp: 'label' }} options={list.filter((d) => d.code !== r.lead).map((d) => ({ value: d.code, label: d.shortName || d.name }))} />
+        <Select showSearch={{ optionFilterProp: 'label' }} options={departmentOptions(list, (d) => d.code !== r.lead && d.kind !== 'leading-group')} />
       </Form.Item>
       <Form.Item name="reason" label="改派理由" rules={[{ required: true, whitespace: true, message: '请填写改派理由' }, { max: 2000, message: '不能超过2000个字符' }]}>
         <Input.TextArea rows={3} showCount maxLength={2000} />
