@@ -24,7 +24,7 @@ const ON_TIME_BOTH_CLOCKS = {
 };
 
 interface InboxBody {
-  pendingAcknowledgements: { item: string }[];
+  pendingAcknowledgements: { item: string; role: string }[];
   reportsDue: { item: string; periodSeq: number; role: string; dueOn: string }[];
   notifications: { id: number; kind: string; readAt: string | null }[];
 }
@@ -58,12 +58,16 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
     await db?.destroy();
   });
 
-  test('inbox: the lead sees its pending acknowledgements, the co-operating and other departments do not; other roles are refused', async () => {
+  test('inbox: the lead and the co-operating department see their pending acknowledgements, other departments none; other roles are refused', async () => {
     const lead = await as('lead-dept', 'get', `${API_BASE}/inbox`);
     expect(lead.status).toBe(200);
     expect((lead.body as InboxBody).pendingAcknowledgements.map((a) => a.item)).toEqual(['A01-1', 'A01-2']);
+    // The co-operating department 签收 too: the same items wait for it, marked as its co-operation.
     const coop = await as('coop-dept', 'get', `${API_BASE}/inbox`);
-    expect((coop.body as InboxBody).pendingAcknowledgements).toEqual([]);
+    expect((coop.body as InboxBody).pendingAcknowledgements.map((a) => [a.item, a.role])).toEqual([
+      ['A01-1', 'cooperating'],
+      ['A01-2', 'cooperating'],
+    ]);
     const other = await as('other-dept', 'get', `${API_BASE}/inbox`);
     expect(other.body).toMatchObject({ department: 'agri', pendingAcknowledgements: [], reportsDue: [], notifications: [] });
     for (const who of ['secretariat', 'leadership', 'admin'] as const) expect((await as(who, 'get', `${API_BASE}/inbox`)).status).toBe(403);

@@ -127,9 +127,9 @@ describe('督办单: numbered supervision notices and their PDFs', () => {
       [5, 3, '山东省经济和信息化委员会'],
     ]);
 
-    // The notifications name the 文号 in words and carry the link; 催办 issues none.
+    // The notifications name the 文号 in words and carry the link; 催办 issues none. (The co-operating input's own 催办, subject 'input', is another ladder.)
     const told = await eventually(
-      () => db('notifications').where({ item_key: workflowId, kind: 'escalation' }).orderBy('id').select('title', 'body', 'payload'),
+      () => db('notifications').where({ item_key: workflowId, kind: 'escalation' }).whereRaw(`coalesce(payload->>'subject', '') <> 'input'`).orderBy('id').select('title', 'body', 'payload'),
       (n) => n.length >= 5,
       10_000,
       'escalation notices',
