@@ -287,7 +287,7 @@ export const boardRoutes = [
     access: 'signed-in',
     params: z.object({ plan: code, item: code }).strict(),
     authorize: async ({ deps, principal, params }) => {
-      const item = await loadItem(deps.db, params.plan, params.item);
+      const item = await loadItem(deps.db, params.plan, params.item, principal.department);
       requireParty(principal, item);
       return item;
     },

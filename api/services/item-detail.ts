@@ -19,9 +19,11 @@ type PeriodAnswer = Stored<z.output<typeof itemPeriod>>;
 type ReportAnswer = Stored<z.output<typeof itemReport>>;
 
 /** The item's assignment, with the row id its periods and reports are found by (clients know the item by its code). */
-export async function assignmentOf(db: Db, itemId: number): Promise<{ id: number; answer: AssignmentAnswer } | undefined> {
+/** The item's provincial assignment, or, given a share's workflow id (分解下达), that city's share. */
+export async function assignmentOf(db: Db, itemId: number, shareKey?: string): Promise<{ id: number; answer: AssignmentAnswer } | undefined> {
   const row = (await db('assignments')
     .where({ item_id: itemId })
+    .where((w) => (shareKey ? w.where('workflow_id', shareKey) : w.whereNull('parent_assignment_id')))
     .first(
       'id',
       'cadence',
@@ -91,6 +93,7 @@ export async function reportsOf(db: Db, assignmentId: number): Promise<ReportAns
       'r.planned_percent as plannedPercent',
       'r.inputs',
       'r.missing_inputs as missingInputs',
+      'r.cities',
       'r.submitted_by as submittedBy',
       'r.submitted_at as submittedAt',
       'r.review',
@@ -114,7 +117,7 @@ interface StoredIndicator {
  */
 export async function scheduleOfItem(db: Db, itemId: number, reports: readonly ReportAnswer[]) {
   const row = (await db('items as i')
-    .leftJoin('assignments as a', 'a.item_id', 'i.id')
+    .leftJoin('assignments as a', (j) => j.on('a.item_id', 'i.id').andOnNull('a.parent_assignment_id'))
     .where('i.id', itemId)
     .first(
       'i.milestones',

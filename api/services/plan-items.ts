@@ -17,7 +17,8 @@ export function planItemsJoined(db: Db) {
     .join('plans as p', 'p.id', 'i.plan_id')
     .leftJoin('actions as act', 'act.id', 'i.action_id')
     .leftJoin('safeguard_measures as m', 'm.id', 'i.measure_id')
-    .leftJoin('assignments as a', 'a.item_id', 'i.id')
+    // The provincial assignment only: cities' shares (分解下达) are rows of their own.
+    .leftJoin('assignments as a', (j) => j.on('a.item_id', 'i.id').andOnNull('a.parent_assignment_id'))
     .leftJoin('departments as lead', 'lead.id', 'a.lead_department_id')
     .whereNull('i.retired_at');
 }
@@ -99,6 +100,7 @@ export async function colourColumn(db: Db, workingDayMs?: number): Promise<Colou
   if (!workingDayMs) return { sql: colourSql(db, colourDay(await calendarOf(db), Date.now())) };
   const open = (await db('assignments as a')
     .whereIn('a.status', OPEN_STATUSES as string[])
+    .whereNull('a.parent_assignment_id')
     .select(
       'a.item_id',
       'a.status',
