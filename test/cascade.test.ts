@@ -93,7 +93,9 @@ describe('cascade to cities (分解下达)', () => {
       expect([ack.status, ack.body]).toEqual([200, { status: 'acknowledged' }]);
     }
     await eventually(shareRows, (r) => r.filter((x) => x.status === 'acknowledged').length === 2, 10_000, 'two shares acknowledged');
-    // A share's report is due cascadeLeadWorkingDays (3) before the item's: its policy says so.
+    // A share's report is due cascadeLeadWorkingDays (3) before the item's: 5 - 3 working days after its period ends.
+    const offsets = await db('assignments').whereIn('workflow_id', [ITEM_KEY, `${ITEM_KEY}:jinan`]).orderBy('id').pluck('due_offset_working_days');
+    expect(offsets).toEqual([5, 2]);
     const parent = await t.client.workflow.getHandle(ITEM_KEY).query(d.stateQuery);
     expect(parent.shares?.map((s) => [s.city, s.weight])).toEqual([
       ['jinan', 2],
@@ -147,6 +149,16 @@ describe('cascade to cities (分解下达)', () => {
     expect(byCode.get('jinan')).toEqual([expect.objectContaining({ item: ITEM, status: 'in_progress', percentDone: 60 })]);
     expect(byCode.get('zibo')).toEqual([expect.objectContaining({ item: ITEM, status: 'assigned', percentDone: null })]);
     expect(byCode.get('heze')).toEqual([]);
+
+    // The board counts each share for its city, and the item once for its action and its lead.
+    const board = await as('secretariat', 'get', `${API_BASE}/board/summary?plan=${PLAN}`);
+    expect(board.status).toBe(200);
+    const rows = new Map((board.body.byDepartment as { code: string; items: number }[]).map((r) => [r.code, r.items]));
+    expect([rows.get('jinan'), rows.get('qingdao'), rows.get('zibo'), rows.get('eic')]).toEqual([1, 1, 1, 1]);
+    expect((board.body.byAction as { code: string; items: number }[]).find((r) => r.code === 'A01')?.items).toBe(5);
+    // The scorecard has a row for each city.
+    const scorecard = await as('secretariat', 'get', `${API_BASE}/scorecard`);
+    expect((scorecard.body.departments as { department: string }[]).map((r) => r.department)).toEqual(expect.arrayContaining(['jinan', 'qingdao', 'zibo']));
   });
 
   test('a repeated cascade starts none twice; all 17 cities start once each', async () => {

@@ -9,7 +9,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   ParentClosePolicy,
-  WorkflowExecutionAlreadyStartedError,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -25,7 +24,7 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { UpdateDefinition } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ItemEvent } from '../activities/items';
 import { finalLevel, inputsOwed, isOpen, markFired, nextDeadline, nextDue, openEscalationLevel, openFeedbackLevel, type Due } from '../domain/ladder';
@@ -664,8 +663,9 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
         const assignedOn = await acts.businessDate({ anchor });
         const sharePolicy: d.ItemPolicy = { ...policy, dueOffsetWorkingDays: Math.max(0, policy.dueOffsetWorkingDays - (policy.cascadeLeadWorkingDays ?? d.CASCADE_LEAD_WORKING_DAYS)) };
         for (let i = 0; i < fresh.length; i += d.CASCADE_CONCURRENCY) {
-          await Promise.all(
-            fresh.slice(i, i + d.CASCADE_CONCURRENCY).map(async (c) => {
+          const batch = fresh.slice(i, i + d.CASCADE_CONCURRENCY);
+          const outcomes = await Promise.all(
+            batch.map(async (c): Promise<'started' | 'existing' | Error> => {
               const workflowId = d.shareWorkflowId(input.itemKey, c.code);
               const weight = c.weight ?? 1;
               const shareInput: d.ItemWorkflowInput = {
@@ -688,14 +688,23 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
               try {
                 // ABANDON: the item continues as new at each period boundary, which must not end its shares; it ends them itself (closeShares).
                 await startChild(itemWorkflow, { workflowId, args: [shareInput], parentClosePolicy: ParentClosePolicy.ABANDON });
-                began.add(c.code);
+                return 'started';
               } catch (err) {
-                if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-                found.add(c.code);
+                // Started by an earlier attempt whose answer was lost: it exists.
+                if (err instanceof WorkflowExecutionAlreadyStartedError) return 'existing';
+                return err instanceof Error ? err : new Error(String(err));
               }
-              s.shares = [...(s.shares ?? []), { city: c.code, workflowId, weight }];
             }),
           );
+          // Kept in the order asked, whatever order the starts completed in; a share that failed to start is not kept, so a repeat tries it again.
+          batch.forEach((c, k) => {
+            const outcome = outcomes[k];
+            if (outcome instanceof Error) return;
+            (outcome === 'started' ? began : found).add(c.code);
+            s.shares = [...(s.shares ?? []), { city: c.code, workflowId: d.shareWorkflowId(input.itemKey, c.code), weight: c.weight ?? 1 }];
+          });
+          const failed = outcomes.find((o): o is Error => o instanceof Error);
+          if (failed) throw failed;
         }
       }
       const started = req.cities.map((c) => c.code).filter((c) => began.has(c));
