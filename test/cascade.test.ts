@@ -20,6 +20,9 @@ const ITEM = 'A01-3';
 const ITEM_KEY = d.itemWorkflowId(PLAN, ITEM);
 /** The 17 cities of 2016-2018. */
 const ALL_CITIES = ['jinan', 'qingdao', 'zibo', 'zaozhuang', 'dongying', 'yantai', 'weifang', 'jining', 'taian', 'weihai', 'rizhao', 'laiwu', 'linyi', 'dezhou', 'liaocheng', 'binzhou', 'heze'];
+/** An item whose completion (办结) ends its share. */
+const OTHER = 'A01-4';
+const OTHER_KEY = d.itemWorkflowId(PLAN, OTHER);
 const LIAISONS = { jinan: 'jinan1', qingdao: 'qingdao1', zibo: 'zibo1' } as const;
 type Liaison = keyof typeof LIAISONS;
 
@@ -54,7 +57,7 @@ describe('cascade to cities (分解下达)', () => {
     }
   });
   afterAll(async () => {
-    for (const id of [ITEM_KEY, ...ALL_CITIES.map((c) => d.shareWorkflowId(ITEM_KEY, c))]) await t?.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+    for (const id of [ITEM_KEY, ...ALL_CITIES.map((c) => d.shareWorkflowId(ITEM_KEY, c)), OTHER_KEY, d.shareWorkflowId(OTHER_KEY, 'heze')]) await t?.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
     await t?.close();
     await db?.destroy();
   });
@@ -181,7 +184,21 @@ describe('cascade to cities (分解下达)', () => {
     expect(rows).toHaveLength(17);
     const reason = await db('assignments').where({ workflow_id: d.shareWorkflowId(ITEM_KEY, 'jinan') }).first('cancel_reason');
     expect(reason.cancel_reason).toContain('任务调整');
+    // A repeat on a cancelled item is refused.
+    expect((await as('secretariat', 'post', `${ITEMS}/${ITEM}/cascade`).send({ cities: [{ code: 'jinan' }] })).status).toBe(409);
     await recordHistory(t.client.workflow.getHandle(ITEM_KEY), 'item-cascade-to-cities');
     await recordHistory(t.client.workflow.getHandle(d.shareWorkflowId(ITEM_KEY, 'jinan')), 'item-city-share-reported-cancelled');
+  });
+
+  test('approving the completion (办结) of an item ends its shares', async () => {
+    await assignItem({ client: t.client, db, taskQueue: t.taskQueue, actor: 'sec1', workingDayMs: WORKING_DAY }, { planCode: PLAN, itemCode: OTHER, lead: 'eic', cooperating: [], startDate: '2016-04-01', finalDeadline: '2016-12-31' });
+    expect((await as('lead-dept', 'post', `${ITEMS}/${OTHER}/acknowledge`)).status).toBe(200);
+    expect((await as('secretariat', 'post', `${ITEMS}/${OTHER}/cascade`).send({ cities: [{ code: 'heze' }] })).body).toEqual({ started: ['heze'], existing: [] });
+    const share = () => db('assignments').where({ workflow_id: d.shareWorkflowId(OTHER_KEY, 'heze') }).first('status', 'cancel_reason');
+    await eventually(share, (r) => r?.status === 'assigned', 10_000, 'the share');
+    expect((await as('lead-dept', 'post', `${ITEMS}/${OTHER}/completion-request`).send({ summary: '已全面完成' })).status).toBe(200);
+    expect((await as('secretariat', 'post', `${ITEMS}/${OTHER}/completion-decision`).send({ approve: true, grade: 'good' })).body).toEqual({ status: 'completed' });
+    const ended = await eventually(share, (r) => r?.status === 'cancelled', 10_000, 'the share ended');
+    expect(ended.cancel_reason).toBe('所属省级事项已办结');
   });
 });
