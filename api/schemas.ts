@@ -208,8 +208,8 @@ export const itemReport = z.object({
   missingInputs: z.array(z.string()),
   /** For a consolidated report: the inputs it was built on. */
   inputs: z.array(reportInput),
-  /** For a consolidated report of a cascaded item (分解下达): each city's latest report on its share (null otherwise). */
-  cities: z.array(z.object({ city: z.string(), periodSeq: int, percentDone: int, receiptId: z.string(), receivedAt: instant })).nullable(),
+  /** For a consolidated report of a cascaded item (分解下达): each city's latest report on its share (absent otherwise). */
+  cities: z.array(z.object({ city: z.string(), periodSeq: int, percentDone: int, receiptId: z.string(), receivedAt: instant })).optional(),
   submittedBy: z.string(),
   submittedAt: instant,
   review: z.enum(['accepted', 'returned']).nullable(),

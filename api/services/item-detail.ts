@@ -74,7 +74,7 @@ export async function periodsOf(db: Db, assignmentId: number): Promise<PeriodAns
 
 /** The assignment's reports, oldest first (in the order they were filed). */
 export async function reportsOf(db: Db, assignmentId: number): Promise<ReportAnswer[]> {
-  return (await db('reports as r')
+  const rows = (await db('reports as r')
     .join('departments as d', 'd.id', 'r.department_id')
     .where('r.assignment_id', assignmentId)
     .orderBy('r.id')
@@ -100,7 +100,9 @@ export async function reportsOf(db: Db, assignmentId: number): Promise<ReportAns
       'r.review_comment as reviewComment',
       'r.reviewed_by as reviewedBy',
       'r.reviewed_at as reviewedAt',
-    )) as ReportAnswer[];
+    )) as (Omit<ReportAnswer, 'cities'> & { cities: ReportAnswer['cities'] | null })[];
+  // The cities' reports are there only on a cascaded item's consolidated reports.
+  return rows.map(({ cities, ...r }) => (cities ? { ...r, cities } : r));
 }
 
 interface StoredIndicator {

@@ -2987,14 +2987,14 @@ export interface operations {
                         }[];
                         reports: {
                             attachments: string[];
-                            cities: {
+                            cities?: {
                                 city: string;
                                 percentDone: number;
                                 periodSeq: number;
                                 receiptId: string;
                                 /** Format: date-time */
                                 receivedAt: string;
-                            }[] | null;
+                            }[];
                             department: string;
                             indicators: {
                                 name: string;
