@@ -23,6 +23,8 @@ interface OpenItem extends ColourInput {
   lead_code: string;
   lead_name: string;
   status: string;
+  /** A city's share of a cascaded item (分解下达): counted for its city, never again in the totals or for its action. */
+  share: boolean;
 }
 
 /** An open item lagging its 序时进度, as the digest lists it. */
@@ -212,6 +214,7 @@ async function readItems(db: Db): Promise<OpenItem[]> {
       'a.escalation_level',
       db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
       'a.next_due_at',
+      db.raw('(a.parent_assignment_id is not null) as share'),
       ...colourColumns(db),
     )) as OpenItem[];
 }
@@ -257,13 +260,20 @@ async function readOpenEscalations(db: Db): Promise<Digest['openEscalations']> {
 
 /** Items counted by status and colour, overall, per action and per lead department. */
 function tally(items: OpenItem[], colourOfItem: (item: OpenItem) => Colour | undefined) {
-  const totals: Digest['totals'] = { items: items.length, byStatus: {}, red: 0, yellow: 0, green: 0 };
+  const totals: Digest['totals'] = { items: items.filter((i) => !i.share).length, byStatus: {}, red: 0, yellow: 0, green: 0 };
   const actions = new Map<string, Digest['byAction'][number]>();
   const departments = new Map<string, DigestDepartment>();
   for (const item of items) {
-    totals.byStatus[item.status] = (totals.byStatus[item.status] ?? 0) + 1;
     const open = !['completed', 'cancelled'].includes(item.status);
     const colour = open ? colourOfItem(item) : undefined;
+    if (item.share) {
+      const city = departments.get(item.lead_code) ?? { code: item.lead_code, name: item.lead_name, items: 0, red: 0, yellow: 0, green: 0, ...boardFigures(NO_PERIODS) };
+      city.items += 1;
+      if (colour) city[colour] += 1;
+      departments.set(item.lead_code, city);
+      continue;
+    }
+    totals.byStatus[item.status] = (totals.byStatus[item.status] ?? 0) + 1;
     if (colour) totals[colour] += 1;
     const actionKey = item.action_code ?? 'safeguards';
     const action = actions.get(actionKey) ?? { code: actionKey, title: item.action_title ?? '保障措施', items: 0, red: 0, yellow: 0, green: 0, byStatus: {} };

@@ -77,6 +77,8 @@ export type ItemEvent = ItemRef & {
     | { kind: 'completion-requested'; summary: string; department: string; secretariat: string }
     | { kind: 'completion-decided'; approve: boolean; grade?: Grade; comment?: string; lead: string }
     | { kind: 'cancelled'; reason: string; recipients: string[] }
+    /** 分解下达: the cities whose shares this cascade started, and those it found already there (audit only). */
+    | { kind: 'cascaded'; cities: { code: string; weight?: number }[]; started: string[]; existing: string[] }
     | { kind: 'blocked'; reason: string; secretariat: string }
   );
 
@@ -222,6 +224,8 @@ export function createItemActivities({
           .where({ 'p.code': input.planCode, 'i.code': input.itemCode })
           .first('i.id')) as { id: number } | undefined;
         if (!item) throw ApplicationFailure.nonRetryable(`item ${input.planCode}/${input.itemCode} is not in the catalog`, 'ItemNotFound');
+        // A city's share (分解下达) points at the item's provincial assignment.
+        const parentId = input.parent ? await assignmentId(trx, input.parent.itemKey) : undefined;
         const inserted = (await trx('assignments')
           .insert({
             item_id: item.id,
@@ -237,8 +241,10 @@ export function createItemActivities({
             assigned_by: input.assignedBy,
             assigned_at: new Date(req.assignedAt),
             coop_acknowledges: req.coopAcknowledges === true,
+            ...(input.parent ? { parent_assignment_id: parentId, share_weight: input.parent.weight } : {}),
           })
-          .onConflict('item_id')
+          // One provincial assignment per item, one share per city and item: a retry or a replay inserts nothing.
+          .onConflict()
           .ignore()
           .returning('id')) as { id: number }[];
         if (!inserted.length) return;
@@ -247,6 +253,7 @@ export function createItemActivities({
           await trx('assignment_cooperators').insert({ assignment_id: id, department_id: await departmentId(trx, code) });
         }
         await audit(trx, { actor: input.assignedBy, itemKey: input.itemKey, requestId: input.requestId }, 'item.assign', {
+          ...(input.parent ? { parent: input.parent.itemKey, weight: input.parent.weight } : {}),
           lead: input.lead,
           cooperating: input.cooperating,
           cadence: input.policy.cadence,
@@ -257,7 +264,7 @@ export function createItemActivities({
       const ev = { itemKey: input.itemKey, title: input.title, businessDate };
       const name = await departmentNames(db, [input.lead, ...input.cooperating]);
       const body = `${input.title}\n牵头单位:${name(input.lead)}\n配合单位:${input.cooperating.map(name).join('、') || '无'}\n报送周期:${wordFor(CADENCE_WORDS, input.policy.cadence)},完成时限:${chineseDate(input.finalDeadline)}。请于${input.policy.acknowledgeWithinWorkingDays}个工作日内签收。`;
-      await notify(input.lead, 'assignment', `assign:${input.itemKey}:${input.lead}`, ev, `【交办】${input.title}(牵头)`, body);
+      await notify(input.lead, 'assignment', `assign:${input.itemKey}:${input.lead}`, ev, input.parent ? `【分解下达】${input.title}` : `【交办】${input.title}(牵头)`, body);
       for (const code of input.cooperating) {
         await notify(code, 'assignment', `assign:${input.itemKey}:${code}`, ev, `【交办】${input.title}(配合)`, body);
       }
@@ -351,6 +358,8 @@ export function createItemActivities({
                 // Each input with the instant it arrived, as the API shows it.
                 inputs: JSON.stringify((receipt.inputs ?? []).map((i) => ({ ...i, ...(i.receivedAt !== undefined ? { receivedAt: new Date(i.receivedAt).toISOString() } : {}) }))),
                 missing_inputs: JSON.stringify(receipt.missingInputs ?? []),
+                // A cascaded item's consolidated report: each city's latest report on its share.
+                cities: receipt.cities ? JSON.stringify(receipt.cities.map((c) => ({ ...c, receivedAt: new Date(c.receivedAt).toISOString() }))) : null,
                 submitted_by: ev.actor,
                 submitted_at: new Date(receipt.receivedAt),
               })
@@ -601,6 +610,10 @@ export function createItemActivities({
             await audit(trx, ev, 'item.cancel', { reason: ev.reason }, `cancel${roundKey(ev)}`);
           });
           for (const to of ev.recipients) await notify(to, 'cancellation', `cancel:${ev.itemKey}${roundKey(ev)}:${to}`, ev, `【撤销】${ev.title}`, `本交办事项已撤销。理由:${ev.reason}`);
+          return;
+
+        case 'cascaded':
+          await audit(db, ev, 'item.cascade', { cities: ev.cities, started: ev.started, existing: ev.existing }, eventKey(ev, `cascade:${ev.started.join(',')}`));
           return;
 
         case 'blocked':

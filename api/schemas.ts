@@ -208,6 +208,8 @@ export const itemReport = z.object({
   missingInputs: z.array(z.string()),
   /** For a consolidated report: the inputs it was built on. */
   inputs: z.array(reportInput),
+  /** For a consolidated report of a cascaded item (分解下达): each city's latest report on its share (absent otherwise). */
+  cities: z.array(z.object({ city: z.string(), periodSeq: int, percentDone: int, receiptId: z.string(), receivedAt: instant })).optional(),
   submittedBy: z.string(),
   submittedAt: instant,
   review: z.enum(['accepted', 'returned']).nullable(),
@@ -229,6 +231,8 @@ export const reportReceipt = z.object({
   inputs: z.array(z.object({ department: z.string(), receiptId: z.string(), version: int, receivedAt: z.number().optional() })).optional(),
   /** On a consolidated report: the co-operating departments whose input had not arrived. */
   missingInputs: z.array(z.string()).optional(),
+  /** On a consolidated report of a cascaded item (分解下达): each city's latest report on its share; `receivedAt` in epoch milliseconds. */
+  cities: z.array(z.object({ city: z.string(), periodSeq: int, percentDone: int, receiptId: z.string(), receivedAt: z.number() })).optional(),
 }) satisfies z.ZodType<ReportReceipt>;
 
 /** The current period after a review or an extension decision. */

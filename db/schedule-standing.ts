@@ -30,16 +30,27 @@ export async function refreshScheduleStanding(db: Knex, which: { assignmentId: n
         where r.assignment_id = a.id and r.kind = 'consolidated'
         order by r.period_seq desc, r.version desc limit 1) as last on true`,
     )
+    // A cascaded item (分解下达): the weighted mean of its cities' latest consolidated percent (a city yet to report counts 0).
+    .joinRaw(
+      `left join lateral (
+        select round(sum(coalesce(sh.share_weight, 1) * coalesce(sl.percent_done, 0)) / nullif(sum(coalesce(sh.share_weight, 1)), 0))::int as percent
+        from assignments sh
+        left join lateral (
+          select r.percent_done from reports r where r.assignment_id = sh.id and r.kind = 'consolidated'
+          order by r.period_seq desc, r.version desc limit 1) as sl on true
+        where sh.parent_assignment_id = a.id and sh.status <> 'cancelled') as cities on true`,
+    )
     .select(
       'a.id as assignment_id',
       'i.milestones',
       db.raw(`to_char(p.period_start, 'YYYY-MM-DD') as period_start`),
       db.raw(`p.policy->>'behindScheduleTolerance' as tolerance`),
       'last.id as report_id',
-      'last.percent_done',
+      db.raw('coalesce(cities.percent, last.percent_done) as percent_done'),
       db.raw(`to_char(last.ends_on, 'YYYY-MM-DD') as ends_on`),
     );
-  if ('assignmentId' in which) q.where('a.id', which.assignmentId);
+  // A city's share reporting moves the item it was cascaded from too.
+  if ('assignmentId' in which) q.where((w) => w.where('a.id', which.assignmentId).orWhereIn('a.id', db('assignments').select('parent_assignment_id').where('id', which.assignmentId).whereNotNull('parent_assignment_id')));
   else q.where('i.plan_id', which.planId);
   const rows = (await q) as StandingRow[];
   let changed = 0;

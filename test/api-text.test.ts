@@ -52,6 +52,8 @@ const FIELDS: FieldCase[] = [
   { who: 'lead-dept', method: 'post', path: `${ITEM}/completion-request`, field: 'summary', body: (v) => ({ summary: v }) },
   { who: 'secretariat', method: 'post', path: `${ITEM}/completion-decision`, field: 'comment', body: (v) => ({ approve: false, comment: v }) },
   { who: 'secretariat', method: 'post', path: `${ITEM}/cancel`, field: 'reason', body: (v) => ({ reason: v }) },
+  { who: 'lead-dept', method: 'post', path: `${ITEM}/cascade`, field: 'cities[0].code', body: (v) => ({ cities: [{ code: `jinan${v}` }] }), format: true },
+  { who: 'secretariat', method: 'post', path: `${ITEM}/cities/jinan/review`, field: 'comment', body: (v) => ({ decision: 'accept', comment: v }) },
   { who: 'secretariat', method: 'post', path: `${ITEM}/reopen`, field: 'reason', body: (v) => ({ reason: v }) },
   { who: 'admin', method: 'put', path: `${API_BASE}/calendar/2027`, field: 'days[0].name', body: (v) => ({ days: [{ date: '2027-01-01', working: false, name: v }] }) },
   { who: 'admin', method: 'post', path: `${API_BASE}/users`, field: 'username', body: (v) => ({ username: `new${v}user`, password: 'long enough pw', role: 'leadership' }) },
@@ -125,7 +127,7 @@ describe('HTTP API: free text is refused with control characters or over its lim
 
   test('the cases cover every write route that takes a body', () => {
     const withBody = apiRoutes.filter((r: RouteSpec) => r.method !== 'get' && r.body !== undefined).map((r) => `${r.method} ${r.path}`);
-    const covered = new Set(FIELDS.map((f) => `${f.method} ${f.path.slice(API_BASE.length).replace(PLAN, ':plan').replace('A01-1', ':item').replace('A01-2', ':item').replace('2027', ':year').replace('finance', ':code').replace(INSTRUCTION, ':instruction').replace(/^\/users\/\d+\//, '/users/:id/')}`));
+    const covered = new Set(FIELDS.map((f) => `${f.method} ${f.path.slice(API_BASE.length).replace(PLAN, ':plan').replace('A01-1', ':item').replace('A01-2', ':item').replace('2027', ':year').replace('finance', ':code').replace(INSTRUCTION, ':instruction').replace('/cities/jinan/', '/cities/:city/').replace(/^\/users\/\d+\//, '/users/:id/')}`));
     expect(withBody.filter((r) => !covered.has(r))).toEqual([]);
   });
 

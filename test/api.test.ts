@@ -22,7 +22,7 @@ import { PASSWORD, USERS, WHO, type Who } from './helpers/api-users';
 const PLAN = 'sd-internet-plus-2016-2018';
 
 // A co-operating department 签收 too (the supervision loop); only the lead asks for time, for 办结 and answers a 批示.
-const LEAD_ONLY = new Set(['extension-requests', 'completion-request', 'feedback']);
+const LEAD_ONLY = new Set(['extension-requests', 'completion-request', 'feedback', 'cascade']);
 
 /** What the authorization rules say a caller gets, before any input is looked at. */
 function expectedDenial(spec: RouteSpec, who: Who): number | undefined {
@@ -37,7 +37,7 @@ function expectedDenial(spec: RouteSpec, who: Who): number | undefined {
 }
 
 function concretePath(spec: RouteSpec, item = 'A01-1'): string {
-  return `${API_BASE}${spec.path}`.replace(':plan', PLAN).replace(':item', item).replace(':year', '2016').replace(':code', 'finance').replace(':id', '1').replace(':instruction', '00000000-0000-4000-8000-000000000000');
+  return `${API_BASE}${spec.path}`.replace(':plan', PLAN).replace(':item', item).replace(':year', '2016').replace(':code', 'finance').replace(':id', '1').replace(':city', 'jinan').replace(':instruction', '00000000-0000-4000-8000-000000000000');
 }
 
 describe('HTTP API', () => {

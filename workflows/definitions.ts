@@ -39,10 +39,15 @@ export interface ItemPolicy {
   catchUpWorkingDays?: number;
   /** Co-operating departments' inputs are due this many working days before the lead's report (default COOP_LEAD_WORKING_DAYS). */
   coopLeadWorkingDays?: number;
+  /** A city's share (分解下达) is due this many working days before the item's own report (default CASCADE_LEAD_WORKING_DAYS). */
+  cascadeLeadWorkingDays?: number;
 }
 
 export const CATCH_UP_WORKING_DAYS = 5;
 export const COOP_LEAD_WORKING_DAYS = 2;
+export const CASCADE_LEAD_WORKING_DAYS = 3;
+/** Cities' shares an item starts at once when it is cascaded. */
+export const CASCADE_CONCURRENCY = 5;
 /** 落实反馈 on a leadership instruction is due this many working days after it was issued, unless the leader says otherwise. */
 export const FEEDBACK_WITHIN_WORKING_DAYS = 5;
 
@@ -76,8 +81,27 @@ export interface ItemWorkflowInput {
    * the first period of the new round, numbered after the earlier ones.
    */
   reopen?: { round: number; reason: string; firstPeriodSeq: number };
+  /** Present on a city's share (分解下达): the item it was cascaded from, and its weight in that item's 序时进度. */
+  parent?: { itemKey: string; weight: number };
   /** Present when the workflow continues as new: the state it carries over. */
   carried?: ItemState;
+}
+
+/** A city's latest consolidated report on its share, as the item it was cascaded from keeps it. */
+export interface CityReport {
+  city: string;
+  periodSeq: number;
+  percentDone: number;
+  receiptId: string;
+  receivedAt: number;
+}
+
+/** A city's share of a cascaded item: its own workflow, started as a child of the item's. */
+export interface ShareState {
+  city: string;
+  workflowId: string;
+  weight: number;
+  latest?: CityReport;
 }
 
 /** A point on the timeline: a business date and the absolute instant it maps to. */
@@ -106,6 +130,8 @@ export interface ReportReceipt {
   inputs?: { department: string; receiptId: string; version: number; receivedAt?: number }[];
   /** On a consolidated report: the co-operating departments whose input had not arrived. */
   missingInputs?: string[];
+  /** On a consolidated report of a cascaded item: each city's latest report on its share. */
+  cities?: CityReport[];
 }
 
 /**
@@ -206,6 +232,8 @@ export interface ItemState {
   coopAcks?: Record<string, number>;
   /** The answers to the last updates, by update id, so a caller's retry that lands on a later run gets the same answer. */
   answered?: { id: string; answer: unknown }[];
+  /** The cities' shares of a cascaded item (分解下达). */
+  shares?: ShareState[];
   /** Why the item cannot move on by itself, e.g. "calendar for 2027 not loaded". */
   blocked?: string;
   runs: number;
@@ -283,6 +311,14 @@ export interface CompletionDecisionInput extends Actor {
 export interface CancelInput extends Actor {
   reason: string;
 }
+export interface CascadeInput extends Actor {
+  /** The cities, each once; weight in the item's 序时进度 (default 1). */
+  cities: { code: string; weight?: number }[];
+}
+export interface CascadeAnswer {
+  started: string[];
+  existing: string[];
+}
 
 export interface PeriodView {
   seq: number;
@@ -305,6 +341,13 @@ export const fileFeedbackUpdate = defineUpdate<{ instructionKey: string; late: b
 export const requestCompletionUpdate = defineUpdate<ItemStatus, [CompletionRequestInput]>('requestCompletion');
 export const decideCompletionUpdate = defineUpdate<ItemStatus, [CompletionDecisionInput]>('decideCompletion');
 export const cancelUpdate = defineUpdate<ItemStatus, [CancelInput]>('cancel');
+/** 分解下达: starts a share for each city not cascaded to yet (runs with the supervision loop only). */
+export const cascadeUpdate = defineUpdate<CascadeAnswer, [CascadeInput]>('cascade');
+
+/** To a city's share: the item it was cascaded from was cancelled or completed; the share ends as cancelled. */
+export const parentClosedSignal = defineSignal<[{ status: 'cancelled' | 'completed'; reason: string }]>('parentClosed');
+/** From a city's share to its item: the city filed its consolidated report. */
+export const cityReportSignal = defineSignal<[CityReport]>('cityReport');
 
 /** The administrator loaded or replaced a year of the calendar: re-time open deadlines. */
 export const calendarChangedSignal = defineSignal<[]>('calendarChanged');
@@ -323,4 +366,9 @@ export const ITEM_SEARCH_ATTRIBUTES = [planSA, actionSA, leadSA, statusSA, nextD
 
 export function itemWorkflowId(planCode: string, itemCode: string): string {
   return `item:${planCode}:${itemCode}`;
+}
+
+/** A city's share of an item: `<item key>:<city code>`. */
+export function shareWorkflowId(itemKey: string, city: string): string {
+  return `${itemKey}:${city}`;
 }

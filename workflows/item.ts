@@ -8,20 +8,23 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
   currentUpdateInfo,
+  getExternalWorkflowHandle,
   log,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { UpdateDefinition } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ItemEvent } from '../activities/items';
 import { finalLevel, inputsOwed, isOpen, markFired, nextDeadline, nextDue, openEscalationLevel, openFeedbackLevel, type Due } from '../domain/ladder';
@@ -374,6 +377,8 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
         version,
         receivedAt: Date.now(),
         ...(kind === 'consolidated' ? (loop ? { inputs: latestInputs(p, true), missingInputs: inputsOwed(s) } : { inputs: latestInputs(p) }) : {}),
+        // Only cascaded items (runs with the supervision loop) have shares.
+        ...(kind === 'consolidated' && s.shares?.length ? { cities: s.shares.flatMap((x) => (x.latest ? [x.latest] : [])) } : {}),
       };
       if (kind === 'input' && !flags.lock) p.inputs.push(receipt);
       await event({ kind: 'report', receipt, report: req, lead: s.lead, secretariat: input.secretariat, actor: req.actor, requestId: req.requestId });
@@ -382,6 +387,8 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
         p.consolidatedVersions = version;
         p.consolidated = receipt;
         p.status = 'submitted';
+        // A city's share: its report rolls up into the item it was cascaded from.
+        if (input.parent) await tellParent({ city: input.lead, periodSeq: p.seq, percentDone: req.percentDone, receiptId: receipt.receiptId, receivedAt: receipt.receivedAt });
       }
       if (s.status === 'acknowledged') s.status = 'in_progress';
       changed();
@@ -560,6 +567,7 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
         s.grade = req.grade;
         if (flags.finalDeadline) s.escalationLevel = 0;
         if (s.period && s.period.status !== 'accepted') s.period.status = 'closed';
+        if (s.shares?.length) await closeShares('completed', req.comment ?? '');
       } else {
         s.status = s.completionRequest?.previousStatus ?? 'in_progress';
       }
@@ -581,8 +589,129 @@ export async function itemWorkflow(input: d.ItemWorkflowInput): Promise<d.ItemSt
       s.status = 'cancelled';
       s.escalationLevel = 0;
       if (s.period && s.period.status !== 'accepted') s.period.status = 'closed';
+      if (s.shares?.length) await closeShares('cancelled', req.reason);
       changed();
       return s.status;
+    },
+  );
+
+  // ---- cities' shares (分解下达): only runs with the supervision loop start them ----
+
+  /** The item was cancelled or completed: each share ends too (ParentClosePolicy.ABANDON keeps them across continue-as-new). */
+  const closeShares = async (status: 'cancelled' | 'completed', reason: string) => {
+    await Promise.all(
+      (s.shares ?? []).map(async (share) => {
+        try {
+          await getExternalWorkflowHandle(share.workflowId).signal(d.parentClosedSignal, { status, reason });
+        } catch (err) {
+          // A share that ended already (cancelled on its own, or completed) has nothing to end.
+          log.warn('share not told that its item closed', { share: share.workflowId, error: String(err) });
+        }
+      }),
+    );
+  };
+  const tellParent = async (report: d.CityReport) => {
+    try {
+      await getExternalWorkflowHandle((input.parent as NonNullable<d.ItemWorkflowInput['parent']>).itemKey).signal(d.cityReportSignal, report);
+    } catch (err) {
+      log.warn('the item this share was cascaded from was not told of its report', { error: String(err) });
+    }
+  };
+
+  setHandler(d.cityReportSignal, (report: d.CityReport) => {
+    const share = s.shares?.find((x) => x.city === report.city);
+    if (!share || (share.latest && share.latest.receivedAt > report.receivedAt)) return;
+    share.latest = report;
+    dirty = true;
+  });
+  setHandler(d.parentClosedSignal, (req: { status: 'cancelled' | 'completed'; reason: string }) =>
+    exclusive(async () => {
+      await ready();
+      if (!input.parent || !isOpen(s)) return;
+      const why = req.status === 'completed' ? '所属省级事项已办结' : `所属省级事项已撤销:${req.reason}`;
+      await event({ kind: 'cancelled', reason: why.slice(0, TEXT_LIMITS.comment), recipients: parties(), actor: 'system' });
+      s.status = 'cancelled';
+      s.escalationLevel = 0;
+      if (s.period && s.period.status !== 'accepted') s.period.status = 'closed';
+      changed();
+    }),
+  );
+
+  handle(
+    d.cascadeUpdate,
+    (req) => {
+      requireActor(req);
+      if (!loop) reject('this item was assigned before items could be cascaded to cities; reopen it to cascade');
+      if (input.parent) reject("a city's share is not cascaded further");
+      requireOpen();
+      if (!Array.isArray(req.cities) || req.cities.length === 0 || req.cities.length > 50) reject('cities must list 1 to 50 cities');
+      const seen = new Set<string>();
+      req.cities.forEach((c, i) => {
+        requireText(c?.code, `cities[${i}].code`, 'name');
+        if (seen.has(c.code)) reject(`cities[${i}].code ${c.code} is listed twice`);
+        seen.add(c.code);
+        if (c.weight !== undefined && (typeof c.weight !== 'number' || !Number.isFinite(c.weight) || c.weight <= 0 || c.weight > 1000)) reject(`cities[${i}].weight must be a positive number`);
+        if (c.code === s.lead || s.cooperating.includes(c.code)) reject(`cities[${i}].code ${c.code} is already a party to this item`);
+      });
+    },
+    async (req) => {
+      const fresh = req.cities.filter((c) => !s.shares?.some((x) => x.city === c.code));
+      const found = new Set(req.cities.filter((c) => !fresh.includes(c)).map((c) => c.code));
+      const began = new Set<string>();
+      if (fresh.length) {
+        // The share's own day of assignment: its acknowledgement window counts from today.
+        const assignedOn = await acts.businessDate({ anchor });
+        const sharePolicy: d.ItemPolicy = { ...policy, dueOffsetWorkingDays: Math.max(0, policy.dueOffsetWorkingDays - (policy.cascadeLeadWorkingDays ?? d.CASCADE_LEAD_WORKING_DAYS)) };
+        for (let i = 0; i < fresh.length; i += d.CASCADE_CONCURRENCY) {
+          const batch = fresh.slice(i, i + d.CASCADE_CONCURRENCY);
+          const outcomes = await Promise.all(
+            batch.map(async (c): Promise<'started' | 'existing' | Error> => {
+              const workflowId = d.shareWorkflowId(input.itemKey, c.code);
+              const weight = c.weight ?? 1;
+              const shareInput: d.ItemWorkflowInput = {
+                itemKey: workflowId,
+                planCode: input.planCode,
+                actionCode: input.actionCode,
+                itemCode: input.itemCode,
+                title: input.title,
+                lead: c.code,
+                cooperating: [],
+                secretariat: input.secretariat,
+                startDate: input.startDate,
+                finalDeadline: input.finalDeadline,
+                policy: sharePolicy,
+                assignedBy: req.actor,
+                assignedOn,
+                ...(req.requestId ? { requestId: req.requestId } : {}),
+                parent: { itemKey: input.itemKey, weight },
+              };
+              try {
+                // ABANDON: the item continues as new at each period boundary, which must not end its shares; it ends them itself (closeShares).
+                await startChild(itemWorkflow, { workflowId, args: [shareInput], parentClosePolicy: ParentClosePolicy.ABANDON });
+                return 'started';
+              } catch (err) {
+                // Started by an earlier attempt whose answer was lost: it exists.
+                if (err instanceof WorkflowExecutionAlreadyStartedError) return 'existing';
+                return err instanceof Error ? err : new Error(String(err));
+              }
+            }),
+          );
+          // Kept in the order asked, whatever order the starts completed in; a share that failed to start is not kept, so a repeat tries it again.
+          batch.forEach((c, k) => {
+            const outcome = outcomes[k];
+            if (outcome instanceof Error) return;
+            (outcome === 'started' ? began : found).add(c.code);
+            s.shares = [...(s.shares ?? []), { city: c.code, workflowId: d.shareWorkflowId(input.itemKey, c.code), weight: c.weight ?? 1 }];
+          });
+          const failed = outcomes.find((o): o is Error => o instanceof Error);
+          if (failed) throw failed;
+        }
+      }
+      const started = req.cities.map((c) => c.code).filter((c) => began.has(c));
+      const existing = req.cities.map((c) => c.code).filter((c) => found.has(c));
+      await event({ kind: 'cascaded', cities: req.cities, started, existing, actor: req.actor, requestId: req.requestId });
+      changed();
+      return { started, existing };
     },
   );
 

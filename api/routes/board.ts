@@ -60,7 +60,9 @@ interface TallyRow {
  * the order of the byStatus keys, as they have always been.
  */
 async function tallyRows(db: Db, planCode: string | undefined, workingDayMs: number | undefined): Promise<TallyRow[]> {
-  const facts = itemFacts(db, await colourColumn(db, workingDayMs), planCode);
+  const colour = await colourColumn(db, workingDayMs);
+  // Cities' shares (分解下达) are rows of their own: each city gets its row beside the departments.
+  const facts = itemFacts(db, colour, planCode).unionAll(itemFacts(db, colour, planCode, 'shares'));
   return (await db
     .with('f', facts)
     .from('f')
@@ -287,7 +289,7 @@ export const boardRoutes = [
     access: 'signed-in',
     params: z.object({ plan: code, item: code }).strict(),
     authorize: async ({ deps, principal, params }) => {
-      const item = await loadItem(deps.db, params.plan, params.item);
+      const item = await loadItem(deps.db, params.plan, params.item, principal.department);
       requireParty(principal, item);
       return item;
     },

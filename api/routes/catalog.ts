@@ -185,10 +185,10 @@ export const catalogRoutes = [
     access: 'signed-in',
     params: z.object({ plan: code, item: code }).strict(),
     handler: async ({ deps, params, principal }) => {
-      const item = await loadItem(deps.db, params.plan, params.item);
+      const item = await loadItem(deps.db, params.plan, params.item, principal.department);
       requireParty(principal, item);
       const { db } = deps;
-      const assignment = item.assigned ? await assignmentOf(db, item.itemId) : undefined;
+      const assignment = item.assigned ? await assignmentOf(db, item.itemId, item.share ? item.itemKey : undefined) : undefined;
       const reports = assignment ? await reportsOf(db, assignment.id) : [];
       return {
         code: params.item,

@@ -4,7 +4,8 @@ import { channelsSchema, setDepartmentChannels } from '../../activities/notifica
 import { vetWebhookTarget, WebhookTargetRefused } from '../../platform/webhook';
 import { HttpError, invalid } from '../errors';
 import { route } from '../route';
-import { department } from '../schemas';
+import { department, itemStatus } from '../schemas';
+import { citiesWithShares } from '../services/city-shares';
 
 /** How long saving waits for the webhook host's DNS answer. */
 const SAVE_LOOKUP_TIMEOUT_MS = 3000;
@@ -46,6 +47,38 @@ export const departmentRoutes = [
         .orderBy('d.code')
         .select('d.code', 'd.name', 'd.short_name as shortName', 'd.kind', deps.db.raw('(c.webhook_url is not null) as webhook'), deps.db.raw('(c.email is not null) as email')),
     }),
+  }),
+  route({
+    method: 'get',
+    path: '/cities',
+    operationId: 'listCities',
+    response: z.object({
+      cities: z.array(
+        z.object({
+          code: z.string(),
+          name: z.string(),
+          shortName: z.string().nullable(),
+          /** The city's shares of cascaded items (分解下达), with the percent its latest consolidated report gave. */
+          shares: z.array(
+            z.object({
+              plan: z.string(),
+              item: z.string(),
+              title: z.string(),
+              workflowId: z.string(),
+              status: itemStatus,
+              escalationLevel: z.number().int(),
+              weight: z.number(),
+              percentDone: z.number().int().nullable(),
+              behindSchedule: z.boolean(),
+            }),
+          ),
+        }),
+      ),
+    }),
+    tag: 'board',
+    summary: "The cities (设区市) and their shares of cascaded items (分解下达): status, escalation and latest percent done",
+    access: ['secretariat', 'leadership'],
+    handler: async ({ deps }) => ({ cities: await citiesWithShares(deps.db) }),
   }),
   route({
     method: 'put',

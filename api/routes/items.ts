@@ -12,7 +12,7 @@ import { route, type ApiDeps } from '../route';
 import { day, errorResponse, extensionRequest, itemPolicy, periodView, reportReceipt, statusAnswer, text } from '../schemas';
 import { assignItem, assignRequestSchema, reopenItem, reopenRequestSchema } from '../services/assignments';
 import { busyIfGaveUp, withinWait } from '../services/bounded-wait';
-import { loadItem, requireParty, type ItemAccess } from '../services/item-access';
+import { loadCityShare, loadItem, requireParty, type ItemAccess } from '../services/item-access';
 import { throughWorkflow } from '../services/workflow-errors';
 import { mapLimited } from '../../platform/limited';
 import type { Db } from '../../db/connection';
@@ -32,7 +32,8 @@ const WRITE_ERRORS = {
 const extensionId = z.string().max(300).regex(/^[A-Za-z0-9._:-]+$/, 'must be the extensionId of the pending request');
 
 async function itemFor(deps: ApiDeps, principal: Principal, params: { plan: string; item: string }, opts: { leadOnly?: boolean } = {}): Promise<ItemAccess> {
-  const item = await loadItem(deps.db, params.plan, params.item);
+  // A city with a share of the item (分解下达) acts on its share.
+  const item = await loadItem(deps.db, params.plan, params.item, principal.department);
   requireParty(principal, item, opts);
   if (!item.assigned) throw new HttpError(404, 'not_assigned', `item ${params.plan}/${params.item} is not assigned`);
   return item;
@@ -48,6 +49,19 @@ async function requireKnownIndicators(db: Db, itemId: number, values: { name: st
     if (!known.has(v.name)) problems.push({ field: `indicators[${i}].name`, message: known.size ? `is not an indicator of this item (${[...known].join('、')})` : 'this item has no indicators' });
     else if (seen.has(v.name)) problems.push({ field: `indicators[${i}].name`, message: 'is listed twice' });
     seen.add(v.name);
+  });
+  if (problems.length) throw invalid(problems);
+}
+
+/** Cities to cascade to: each a department of kind city, or 422 naming the entry. */
+async function requireCities(db: Db, cities: { code: string }[]): Promise<void> {
+  const known = new Set((await db('departments').where('kind', 'city').whereIn('code', cities.map((c) => c.code)).pluck('code')) as string[]);
+  const seen = new Set<string>();
+  const problems: FieldProblem[] = [];
+  cities.forEach((c, i) => {
+    if (!known.has(c.code)) problems.push({ field: `cities[${i}].code`, message: `is not a city (${c.code})` });
+    else if (seen.has(c.code)) problems.push({ field: `cities[${i}].code`, message: 'is listed twice' });
+    seen.add(c.code);
   });
   if (problems.length) throw invalid(problems);
 }
@@ -303,6 +317,27 @@ export const itemRoutes = [
   }),
   route({
     method: 'post',
+    path: '/plans/:plan/items/:item/cities/:city/review',
+    operationId: 'reviewCityReport',
+    response: periodView,
+    errors: { ...WRITE_ERRORS, 404: 'No such item, or not cascaded to this city' },
+    tag: 'item actions',
+    summary: "Review a city's consolidated report on its share of a cascaded item (分解下达): accept, or return with a new due date",
+    access: ['secretariat'],
+    params: z.object({ plan: code, item: code, city: code }).strict(),
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
+    body: z
+      .object({ decision: z.enum(['accept', 'return']), comment: text('comment').optional(), newDueOn: isoDate.optional() })
+      .strict()
+      .refine((b) => b.decision === 'accept' || b.newDueOn !== undefined, { path: ['newDueOn'], message: 'is required when returning a report' }),
+    handler: async (ctx) => {
+      // The body is checked first (422), then the share: 404 when the item was not cascaded to the city.
+      const share = await loadCityShare(ctx.deps.db, ctx.params.plan, ctx.params.item, ctx.params.city);
+      return itemWrite({ ...ctx, resource: share }, 'review', d.reviewReportUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...ctx.body }]);
+    },
+  }),
+  route({
+    method: 'post',
     path: '/plans/:plan/items/:item/extension-requests',
     operationId: 'requestExtension',
     response: extensionRequest,
@@ -435,6 +470,27 @@ export const itemRoutes = [
     handler: async (ctx) => {
       const status = await itemWrite(ctx, 'completion-decision', d.decideCompletionUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...ctx.body }]);
       return { status };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/plans/:plan/items/:item/cascade',
+    operationId: 'cascadeItem',
+    response: z.object({ started: z.array(z.string()), existing: z.array(z.string()) }),
+    errors: WRITE_ERRORS,
+    tag: 'item actions',
+    summary: "Cascade an item to cities (分解下达): each city's share is a workflow of its own, with its acknowledgement, periods and ladder; a city cascaded to already is not started twice",
+    access: ['secretariat', 'department'],
+    params: itemParams,
+    // The secretariat, or the lead department of the provincial item.
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params, { leadOnly: true }),
+    body: z
+      .object({ cities: z.array(z.object({ code, weight: z.number().positive().max(1000).optional() }).strict()).min(1).max(50) })
+      .strict(),
+    handler: async (ctx) => {
+      await requireCities(ctx.deps.db, ctx.body.cities);
+      const department = ctx.principal.department ? { department: ctx.principal.department } : {};
+      return itemWrite(ctx, 'cascade', d.cascadeUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...department, cities: ctx.body.cities }]);
     },
   }),
   route({

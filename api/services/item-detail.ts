@@ -19,9 +19,11 @@ type PeriodAnswer = Stored<z.output<typeof itemPeriod>>;
 type ReportAnswer = Stored<z.output<typeof itemReport>>;
 
 /** The item's assignment, with the row id its periods and reports are found by (clients know the item by its code). */
-export async function assignmentOf(db: Db, itemId: number): Promise<{ id: number; answer: AssignmentAnswer } | undefined> {
+/** The item's provincial assignment, or, given a share's workflow id (分解下达), that city's share. */
+export async function assignmentOf(db: Db, itemId: number, shareKey?: string): Promise<{ id: number; answer: AssignmentAnswer } | undefined> {
   const row = (await db('assignments')
     .where({ item_id: itemId })
+    .where((w) => (shareKey ? w.where('workflow_id', shareKey) : w.whereNull('parent_assignment_id')))
     .first(
       'id',
       'cadence',
@@ -72,7 +74,7 @@ export async function periodsOf(db: Db, assignmentId: number): Promise<PeriodAns
 
 /** The assignment's reports, oldest first (in the order they were filed). */
 export async function reportsOf(db: Db, assignmentId: number): Promise<ReportAnswer[]> {
-  return (await db('reports as r')
+  const rows = (await db('reports as r')
     .join('departments as d', 'd.id', 'r.department_id')
     .where('r.assignment_id', assignmentId)
     .orderBy('r.id')
@@ -91,13 +93,16 @@ export async function reportsOf(db: Db, assignmentId: number): Promise<ReportAns
       'r.planned_percent as plannedPercent',
       'r.inputs',
       'r.missing_inputs as missingInputs',
+      'r.cities',
       'r.submitted_by as submittedBy',
       'r.submitted_at as submittedAt',
       'r.review',
       'r.review_comment as reviewComment',
       'r.reviewed_by as reviewedBy',
       'r.reviewed_at as reviewedAt',
-    )) as ReportAnswer[];
+    )) as (Omit<ReportAnswer, 'cities'> & { cities: ReportAnswer['cities'] | null })[];
+  // The cities' reports are there only on a cascaded item's consolidated reports.
+  return rows.map(({ cities, ...r }) => (cities ? { ...r, cities } : r));
 }
 
 interface StoredIndicator {
@@ -114,7 +119,7 @@ interface StoredIndicator {
  */
 export async function scheduleOfItem(db: Db, itemId: number, reports: readonly ReportAnswer[]) {
   const row = (await db('items as i')
-    .leftJoin('assignments as a', 'a.item_id', 'i.id')
+    .leftJoin('assignments as a', (j) => j.on('a.item_id', 'i.id').andOnNull('a.parent_assignment_id'))
     .where('i.id', itemId)
     .first(
       'i.milestones',

@@ -12,12 +12,23 @@ import { OPEN_STATUSES } from '../../workflows/definitions';
  * or safeguard measure `m`, assignment `a` (where there is one) and its lead
  * department `lead`. Current items only.
  */
-export function planItemsJoined(db: Db) {
+export function planItemsJoined(db: Db, which: 'provincial' | 'shares' = 'provincial') {
+  if (which === 'shares') {
+    // Cities' shares of cascaded items (分解下达): one row per share, the city as its lead.
+    return db('items as i')
+      .join('plans as p', 'p.id', 'i.plan_id')
+      .leftJoin('actions as act', 'act.id', 'i.action_id')
+      .leftJoin('safeguard_measures as m', 'm.id', 'i.measure_id')
+      .join('assignments as a', (j) => j.on('a.item_id', 'i.id').andOnNotNull('a.parent_assignment_id'))
+      .leftJoin('departments as lead', 'lead.id', 'a.lead_department_id')
+      .whereNull('i.retired_at');
+  }
   return db('items as i')
     .join('plans as p', 'p.id', 'i.plan_id')
     .leftJoin('actions as act', 'act.id', 'i.action_id')
     .leftJoin('safeguard_measures as m', 'm.id', 'i.measure_id')
-    .leftJoin('assignments as a', 'a.item_id', 'i.id')
+    // The provincial assignment only: cities' shares (分解下达) are rows of their own.
+    .leftJoin('assignments as a', (j) => j.on('a.item_id', 'i.id').andOnNull('a.parent_assignment_id'))
     .leftJoin('departments as lead', 'lead.id', 'a.lead_department_id')
     .whereNull('i.retired_at');
 }
@@ -100,7 +111,8 @@ export async function colourColumn(db: Db, workingDayMs?: number): Promise<Colou
   const open = (await db('assignments as a')
     .whereIn('a.status', OPEN_STATUSES as string[])
     .select(
-      'a.item_id',
+      // Keyed by assignment: a city's share (分解下达) has a colour of its own.
+      'a.id as item_id',
       'a.status',
       'a.escalation_level',
       db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
@@ -108,7 +120,7 @@ export async function colourColumn(db: Db, workingDayMs?: number): Promise<Colou
       ...colourColumns(db),
     )) as (ColourInput & { item_id: number; status: string })[];
   const colours = await coloursOf(db, open, workingDayMs);
-  return { sql: db.raw('(?::jsonb ->> i.id::text)', [JSON.stringify(Object.fromEntries(colours))]) };
+  return { sql: db.raw('(?::jsonb ->> a.id::text)', [JSON.stringify(Object.fromEntries(colours))]) };
 }
 
 /**
@@ -121,19 +133,20 @@ export async function colourColumn(db: Db, workingDayMs?: number): Promise<Colou
  * plan code enters as its rank, and a missing seq (null) sorts last in an
  * array as it does in an order by.
  */
-export function itemFacts(db: Db, colour: ColourColumn, planCode?: string): Knex.QueryBuilder {
+export function itemFacts(db: Db, colour: ColourColumn, planCode?: string, which: 'provincial' | 'shares' = 'provincial'): Knex.QueryBuilder {
   const planRank = db('plans').select('id', db.raw('rank() over (order by code)::int as r'));
   const escalations = db('escalations').whereNull('resolved_at').groupBy('assignment_id').select('assignment_id', db.raw('count(*)::int as n'));
   const open = OPEN_STATUSES.map(() => '?').join(', ');
-  const q = planItemsJoined(db)
+  const q = planItemsJoined(db, which)
     .join(planRank.as('pr'), 'pr.id', 'p.id')
     .leftJoin(onTimeByAssignment(db).as('ot'), 'ot.assignment_id', 'a.id')
     .leftJoin(escalations.as('esc'), 'esc.assignment_id', 'a.id')
     .select(
       db.raw('array[pr.r, act.seq, m.seq, i.seq] as sort_key'),
       'p.code as plan_code',
-      db.raw('coalesce(act.code, m.code) as group_code'),
-      db.raw('coalesce(act.title, m.title) as group_title'),
+      // A share counts for its city, never again for its action (a group without a code is not counted).
+      which === 'shares' ? db.raw('null::text as group_code') : db.raw('coalesce(act.code, m.code) as group_code'),
+      which === 'shares' ? db.raw('null::text as group_title') : db.raw('coalesce(act.title, m.title) as group_title'),
       'lead.code as lead_code',
       db.raw('coalesce(lead.short_name, lead.name) as lead_name'),
       db.raw(`coalesce(a.status, 'unassigned') as status`),

@@ -15,6 +15,7 @@ import * as scheduleProgress from './013_schedule_progress';
 import * as supervisionLoop from './014_supervision_loop';
 import * as assessments from './015_assessments';
 import * as coopAcknowledges from './016_coop_acknowledges';
+import * as cityShares from './017_city_shares';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -42,6 +43,7 @@ const migrations: Array<[string, Migration]> = [
   ['014_supervision_loop', supervisionLoop],
   ['015_assessments', assessments],
   ['016_coop_acknowledges', coopAcknowledges],
+  ['017_city_shares', cityShares],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

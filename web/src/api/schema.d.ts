@@ -304,6 +304,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cities (设区市) and their shares of cascaded items (分解下达): status, escalation and latest percent done
+         * @description Roles: secretariat, leadership.
+         */
+        get: operations["listCities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/departments": {
         parameters: {
             query?: never;
@@ -598,6 +618,46 @@ export interface paths {
          * @description Roles: secretariat.
          */
         post: operations["cancelItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans/{plan}/items/{item}/cascade": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cascade an item to cities (分解下达): each city's share is a workflow of its own, with its acknowledgement, periods and ladder; a city cascaded to already is not started twice
+         * @description Roles: secretariat, department.
+         */
+        post: operations["cascadeItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans/{plan}/items/{item}/cities/{city}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review a city's consolidated report on its share of a cascaded item (分解下达): accept, or return with a new due date
+         * @description Roles: secretariat.
+         */
+        post: operations["reviewCityReport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2077,6 +2137,55 @@ export interface operations {
             };
         };
     };
+    listCities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cities: {
+                            code: string;
+                            name: string;
+                            shares: {
+                                behindSchedule: boolean;
+                                escalationLevel: number;
+                                item: string;
+                                percentDone: number | null;
+                                plan: string;
+                                /** @enum {string} */
+                                status: "assigned" | "acknowledged" | "in_progress" | "completion_requested" | "completed" | "cancelled";
+                                title: string;
+                                weight: number;
+                                workflowId: string;
+                            }[];
+                            shortName: string | null;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listDepartments: {
         parameters: {
             query?: never;
@@ -2878,6 +2987,14 @@ export interface operations {
                         }[];
                         reports: {
                             attachments: string[];
+                            cities?: {
+                                city: string;
+                                percentDone: number;
+                                periodSeq: number;
+                                receiptId: string;
+                                /** Format: date-time */
+                                receivedAt: string;
+                            }[];
                             department: string;
                             indicators: {
                                 name: string;
@@ -3151,6 +3268,162 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             /** @description No such item, or not assigned (to a department: not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The item workflow refused the action in its current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cascadeItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    cities: {
+                        code: string;
+                        weight?: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        existing: string[];
+                        started: string[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item, or not assigned (to a department: not one of its items) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The item workflow refused the action in its current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description Temporal did not answer in time: retry after Retry-After, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (e.g. 409 conflict, 503 busy with Retry-After) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reviewCityReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                city: string;
+                item: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    comment?: string;
+                    /** @enum {string} */
+                    decision: "accept" | "return";
+                    newDueOn?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        dueOn: string;
+                        /** Format: date */
+                        extendedDueOn?: string;
+                        /** Format: date */
+                        originalDueOn: string;
+                        seq: number;
+                        /** @enum {string} */
+                        status: "open" | "submitted" | "returned" | "accepted" | "closed";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such item, or not cascaded to this city */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3824,6 +4097,13 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        cities?: {
+                            city: string;
+                            percentDone: number;
+                            periodSeq: number;
+                            receiptId: string;
+                            receivedAt: number;
+                        }[];
                         department: string;
                         inputs?: {
                             department: string;
