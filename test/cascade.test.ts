@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { API_BASE, createApp } from '../api/app';
 import { assignItem } from '../api/services/assignments';
+import { readCalendar } from '../db/calendar/store';
 import type { Db } from '../db/connection';
 import * as d from '../workflows/definitions';
 import { apiDeps } from './helpers/api-deps';
@@ -143,6 +144,15 @@ describe('cascade to cities (分解下达)', () => {
     const accepted = await as('secretariat', 'post', `${ITEMS}/${ITEM}/cities/jinan/review`).send({ decision: 'accept' });
     expect([accepted.status, accepted.body.status]).toEqual([200, 'accepted']);
     expect((await as('secretariat', 'post', `${ITEMS}/${ITEM}/cities/heze/review`).send({ decision: 'accept' })).status).toBe(404);
+
+    // A city asks its share's extension; the secretariat decides it on the share.
+    const share = await t.client.workflow.getHandle(d.shareWorkflowId(ITEM_KEY, 'qingdao')).query(d.stateQuery);
+    const requestedDueOn = (await readCalendar(db)).addWorkingDays(share.period?.dueOn as string, 10);
+    const asked = await as('qingdao', 'post', `${ITEMS}/${ITEM}/extension-requests`).send({ requestedDueOn, reason: '数据汇总需要时间' });
+    expect(asked.status).toBe(201);
+    const decided = await as('secretariat', 'post', `${ITEMS}/${ITEM}/cities/qingdao/extension-decision`).send({ extensionId: asked.body.extensionId, approve: true });
+    expect([decided.status, decided.body.extendedDueOn]).toEqual([200, requestedDueOn]);
+    expect((await as('secretariat', 'post', `${ITEMS}/${ITEM}/cities/heze/extension-decision`).send({ extensionId: asked.body.extensionId, approve: true })).status).toBe(404);
 
     // The city list shows each city's share with its percent.
     const cities = await as('secretariat', 'get', `${API_BASE}/cities`);

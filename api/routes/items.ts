@@ -18,6 +18,8 @@ import { mapLimited } from '../../platform/limited';
 import type { Db } from '../../db/connection';
 
 const itemParams = z.object({ plan: code, item: code }).strict();
+/** A city's share of a cascaded item, for the secretariat's decisions on it. */
+const cityShareParams = z.object({ plan: code, item: code, city: code }).strict();
 
 /** Items of one bulk assignment in flight at once. */
 const BULK_ASSIGN_CONCURRENCY = 8;
@@ -159,6 +161,14 @@ function itemWrite<Ret, Args extends [unknown, ...unknown[]]>(ctx: WriteContext,
     runUpdate(deps, item, def, { args, ...(updateId ? { updateId } : {}) }),
   );
 }
+
+/** A decision on a pending extension request: the item's, or a city's share's. */
+const extensionDecisionBody = z.object({ extensionId, approve: z.boolean(), dueOn: isoDate.optional(), comment: text('comment').optional() }).strict();
+/** A decision on a completion request, with a grade when approving. */
+const completionDecisionBody = z
+  .object({ approve: z.boolean(), grade: z.enum(['excellent', 'good', 'pass', 'fail']).optional(), comment: text('comment').optional() })
+  .strict()
+  .refine((b) => !b.approve || b.grade !== undefined, { path: ['grade'], message: 'is required when approving completion' });
 
 export const itemRoutes = [
   route({
@@ -324,7 +334,7 @@ export const itemRoutes = [
     tag: 'item actions',
     summary: "Review a city's consolidated report on its share of a cascaded item (分解下达): accept, or return with a new due date",
     access: ['secretariat'],
-    params: z.object({ plan: code, item: code, city: code }).strict(),
+    params: cityShareParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
     body: z
       .object({ decision: z.enum(['accept', 'return']), comment: text('comment').optional(), newDueOn: isoDate.optional() })
@@ -364,9 +374,26 @@ export const itemRoutes = [
     access: ['secretariat'],
     params: itemParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
-    body: z.object({ extensionId, approve: z.boolean(), dueOn: isoDate.optional(), comment: text('comment').optional() }).strict(),
+    body: extensionDecisionBody,
     handler: async (ctx) => {
       return itemWrite(ctx, 'extension-decision', d.decideExtensionUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...ctx.body }]);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/plans/:plan/items/:item/cities/:city/extension-decision',
+    operationId: 'decideCityExtension',
+    response: periodView,
+    errors: { ...WRITE_ERRORS, 404: 'No such item, or not cascaded to this city' },
+    tag: 'item actions',
+    summary: "Decide a city's pending extension request on its share of a cascaded item",
+    access: ['secretariat'],
+    params: cityShareParams,
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
+    body: extensionDecisionBody,
+    handler: async (ctx) => {
+      const share = await loadCityShare(ctx.deps.db, ctx.params.plan, ctx.params.item, ctx.params.city);
+      return itemWrite({ ...ctx, resource: share }, 'extension-decision', d.decideExtensionUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...ctx.body }]);
     },
   }),
   route({
@@ -463,12 +490,27 @@ export const itemRoutes = [
     access: ['secretariat'],
     params: itemParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
-    body: z
-      .object({ approve: z.boolean(), grade: z.enum(['excellent', 'good', 'pass', 'fail']).optional(), comment: text('comment').optional() })
-      .strict()
-      .refine((b) => !b.approve || b.grade !== undefined, { path: ['grade'], message: 'is required when approving completion' }),
+    body: completionDecisionBody,
     handler: async (ctx) => {
       const status = await itemWrite(ctx, 'completion-decision', d.decideCompletionUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...ctx.body }]);
+      return { status };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/plans/:plan/items/:item/cities/:city/completion-decision',
+    operationId: 'decideCityCompletion',
+    response: statusAnswer,
+    errors: { ...WRITE_ERRORS, 404: 'No such item, or not cascaded to this city' },
+    tag: 'item actions',
+    summary: "Decide a city's completion request on its share of a cascaded item, with a grade",
+    access: ['secretariat'],
+    params: cityShareParams,
+    authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
+    body: completionDecisionBody,
+    handler: async (ctx) => {
+      const share = await loadCityShare(ctx.deps.db, ctx.params.plan, ctx.params.item, ctx.params.city);
+      const status = await itemWrite({ ...ctx, resource: share }, 'completion-decision', d.decideCompletionUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...ctx.body }]);
       return { status };
     },
   }),
