@@ -139,6 +139,9 @@ describe('cascade to cities (分解下达)', () => {
     // 序时进度: (2×60 + 30 + 0) / 4 = 37.5, rounded; 淄博 has not reported and counts 0.
     const parentRow = await db('assignments').where({ workflow_id: ITEM_KEY }).first('schedule_reported_percent');
     expect(parentRow.schedule_reported_percent).toBe(38);
+    // Each reads its own standing: the city its share's, the secretariat the item's.
+    expect((await as('jinan', 'get', `${ITEMS}/${ITEM}`)).body.schedule).toMatchObject({ reported: 60 });
+    expect((await as('secretariat', 'get', `${ITEMS}/${ITEM}`)).body.schedule).toMatchObject({ reported: 38 });
 
     // The secretariat reviews a city's report on its share.
     const accepted = await as('secretariat', 'post', `${ITEMS}/${ITEM}/cities/jinan/review`).send({ decision: 'accept' });

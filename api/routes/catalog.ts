@@ -200,7 +200,7 @@ export const catalogRoutes = [
         proposal: await db('item_owner_proposals as p').join('departments as d', 'd.id', 'p.department_id').where('p.item_id', item.itemId).select('d.code', 'p.role'),
         assignment: assignment?.answer ?? null,
         periods: assignment ? await periodsOf(db, assignment.id) : [],
-        ...(await scheduleOfItem(db, item.itemId, reports)),
+        ...(await scheduleOfItem(db, item.itemId, reports, assignment?.id)),
         reports,
         instructions: assignment ? await instructionsOf(db, assignment.id) : [],
         cooperatorAcks: assignment ? await cooperatorAcksOf(db, assignment.id) : [],

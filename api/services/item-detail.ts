@@ -117,9 +117,10 @@ interface StoredIndicator {
  * The item's 序时进度: its milestones, its indicators with the latest value the
  * lead reported for each, and its standing as db/schedule-standing.ts judged it.
  */
-export async function scheduleOfItem(db: Db, itemId: number, reports: readonly ReportAnswer[]) {
+export async function scheduleOfItem(db: Db, itemId: number, reports: readonly ReportAnswer[], assignmentId?: number) {
+  // The standing of the assignment shown: a city's share has its own, judged against the item's milestones.
   const row = (await db('items as i')
-    .leftJoin('assignments as a', (j) => j.on('a.item_id', 'i.id').andOnNull('a.parent_assignment_id'))
+    .leftJoin('assignments as a', (j) => (assignmentId === undefined ? j.on('a.item_id', 'i.id').andOnNull('a.parent_assignment_id') : j.on('a.item_id', 'i.id').andOnVal('a.id', '=', assignmentId)))
     .where('i.id', itemId)
     .first(
       'i.milestones',

@@ -1,12 +1,12 @@
 import { Alert, Button, Card, Collapse, Descriptions, Empty, Result, Skeleton, Space, Table, Tag, Timeline, Typography } from 'antd';
 import { useParams } from 'react-router-dom';
 import { useAuth } from '../../auth';
-import { DepartmentName } from '../../departments';
+import { DepartmentName, useDepartments } from '../../departments';
 import { chineseDate, chineseDateTime } from '../../format';
 import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import { CADENCE, GRADE, label, PERIOD_STATUS, STATUS } from '../../labels';
-import { AcknowledgeButton, CompletionButton, ExtensionButton, FeedbackButton, InstructionButton, ReportLink } from './actions';
+import { AcknowledgeButton, CascadeButton, CompletionButton, ExtensionButton, FeedbackButton, InstructionButton, ReportLink } from './actions';
 import { ScheduleMark } from '../secretariat/shared';
 import { ReportView } from './ReportView';
 import { StatusTag } from '../../components/StatusTag';
@@ -67,6 +67,7 @@ export function ItemPage() {
   const detail = useLoad(() => fetchItem(plan, item), [plan, item]);
   const timeline = useLoad(() => fetchTimeline(plan, item), [plan, item]);
   const info = useLoad(consoleInfo, []);
+  const { list: departments } = useDepartments();
 
   if (detail.loading && !detail.data) return <Skeleton active />;
   if (detail.error) {
@@ -100,6 +101,14 @@ export function ItemPage() {
       {isLead && reporting && period ? <ExtensionButton plan={plan} item={item} currentDueOn={period.extendedDueOn ?? period.dueOn} onDone={reload} /> : null}
       {isLead && reporting ? <CompletionButton plan={plan} item={item} onDone={reload} /> : null}
       {me?.role === 'leadership' && a && !['completed', 'cancelled'].includes(d.status) ? <InstructionButton plan={plan} item={item} title={d.title} onDone={reload} /> : null}
+      {a && (me?.role === 'secretariat' || (isLead && departments.find((x) => x.code === dept)?.kind !== 'city')) && !['completed', 'cancelled'].includes(d.status) ? (
+        <CascadeButton
+          plan={plan}
+          item={item}
+          cities={departments.filter((x) => x.kind === 'city' && x.code !== d.lead && !d.cooperating.includes(x.code)).map((x) => ({ value: x.code, label: x.shortName || x.name }))}
+          onDone={reload}
+        />
+      ) : null}
       {temporalUrl && a ? (
         <a href={temporalUrl} target="_blank" rel="noreferrer noopener">
           在 Temporal 中查看

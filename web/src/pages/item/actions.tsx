@@ -1,4 +1,4 @@
-import { Alert, Button, DatePicker, Form, Input, InputNumber, message } from 'antd';
+import { Alert, Button, DatePicker, Form, Input, InputNumber, Select, message } from 'antd';
 import type { Dayjs } from 'dayjs';
 import dayjs from 'dayjs';
 import { useRef, useState } from 'react';
@@ -85,6 +85,35 @@ export function InstructionButton({ plan, item, title, onDone, size }: ItemRef &
       </Form.Item>
       <Form.Item name="respondWithinWorkingDays" label="落实反馈时限(工作日)" rules={[{ required: true, message: '请填写反馈时限' }]}>
         <InputNumber min={1} max={60} precision={0} />
+      </Form.Item>
+    </ActionModal>
+  );
+}
+
+/** 分解下达: the secretariat or the lead cascades the item to cities; each city's share runs on its own. */
+export function CascadeButton({ plan, item, cities, onDone }: ItemRef & { cities: { value: string; label: string }[] }) {
+  const keys = useRequestKey();
+  return (
+    <ActionModal<{ cities: string[] }>
+      label="分解下达"
+      title="分解下达到设区市"
+      name={`cascade-${item}`}
+      onSubmit={async (values) => {
+        const answer = await unwrap(
+          api.POST('/api/v1/plans/{plan}/items/{item}/cascade', {
+            params: { path: { plan, item } }, headers: { 'idempotency-key': keys.key() },
+            body: { cities: values.cities.map((code) => ({ code })) },
+          }),
+        );
+        keys.next();
+        void message.success(`已分解下达${answer.started.length}个市${answer.existing.length ? `,${answer.existing.length}个市此前已下达` : ''}`);
+        onDone?.();
+      }}
+      explain={(err) => (err.code === 'conflict' ? '该事项当前不能分解下达(已办结、已撤销,或交办于此功能之前)' : undefined)}
+    >
+      <Form.Item name="cities" label="设区市" rules={[{ required: true, message: '请选择至少一个市' }]}>
+        {/* A city chosen again is not started twice: the answer says which were already cascaded. */}
+        <Select mode="multiple" allowClear options={cities} placeholder="选择承担分解任务的市" />
       </Form.Item>
     </ActionModal>
   );
