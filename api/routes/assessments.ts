@@ -1,4 +1,4 @@
-import { BORDER, HEADER_FILL } from '../documents/xlsx-style';
+import { BORDER, headerCell } from '../documents/xlsx-style';
 import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import { chineseDate } from '../../activities/notifications';
@@ -173,14 +173,7 @@ function sheet(wb: ExcelJS.Workbook, name: string, title: string, columns: Colum
   head.height = 40;
   ws.mergeCells(1, 1, 1, columns.length);
   const header = ws.getRow(2);
-  columns.forEach((c, n) => {
-    const cell = header.getCell(n + 1);
-    cell.value = c.header;
-    cell.font = { bold: true };
-    cell.fill = HEADER_FILL;
-    cell.border = BORDER;
-    cell.alignment = { horizontal: 'center', vertical: 'middle', wrapText: true };
-  });
+  columns.forEach((c, n) => headerCell(header.getCell(n + 1), c.header));
   return ws;
 }
 

@@ -162,6 +162,11 @@ function itemWrite<Ret, Args extends [unknown, ...unknown[]]>(ctx: WriteContext,
   );
 }
 
+/** A review of the consolidated report: the item's, or a city's share's. */
+const reviewBody = z
+  .object({ decision: z.enum(['accept', 'return']), comment: text('comment').optional(), newDueOn: isoDate.optional() })
+  .strict()
+  .refine((b) => b.decision === 'accept' || b.newDueOn !== undefined, { path: ['newDueOn'], message: 'is required when returning a report' });
 /** A decision on a pending extension request: the item's, or a city's share's. */
 const extensionDecisionBody = z.object({ extensionId, approve: z.boolean(), dueOn: isoDate.optional(), comment: text('comment').optional() }).strict();
 /** A decision on a completion request, with a grade when approving. */
@@ -317,10 +322,7 @@ export const itemRoutes = [
     access: ['secretariat'],
     params: itemParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
-    body: z
-      .object({ decision: z.enum(['accept', 'return']), comment: text('comment').optional(), newDueOn: isoDate.optional() })
-      .strict()
-      .refine((b) => b.decision === 'accept' || b.newDueOn !== undefined, { path: ['newDueOn'], message: 'is required when returning a report' }),
+    body: reviewBody,
     handler: async (ctx) => {
       return itemWrite(ctx, 'review', d.reviewReportUpdate, [{ ...actor(ctx.principal, ctx.requestId), ...ctx.body }]);
     },
@@ -336,10 +338,7 @@ export const itemRoutes = [
     access: ['secretariat'],
     params: cityShareParams,
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params),
-    body: z
-      .object({ decision: z.enum(['accept', 'return']), comment: text('comment').optional(), newDueOn: isoDate.optional() })
-      .strict()
-      .refine((b) => b.decision === 'accept' || b.newDueOn !== undefined, { path: ['newDueOn'], message: 'is required when returning a report' }),
+    body: reviewBody,
     handler: async (ctx) => {
       // The body is checked first (422), then the share: 404 when the item was not cascaded to the city.
       const share = await loadCityShare(ctx.deps.db, ctx.params.plan, ctx.params.item, ctx.params.city);

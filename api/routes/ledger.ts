@@ -1,4 +1,4 @@
-import { BORDER, HEADER_FILL } from '../documents/xlsx-style';
+import { BORDER, headerCell } from '../documents/xlsx-style';
 import { shanghaiDate } from '../../domain/clock';
 import { scheduleText } from '../../domain/progress-schedule';
 import { RUNG_LABELS } from '../../workflows/definitions';
@@ -220,15 +220,7 @@ function writeTitle(ws: ExcelJS.Worksheet, head: LedgerHead): void {
 
 function writeHeader(ws: ExcelJS.Worksheet): void {
   const row = ws.getRow(HEADER_ROW);
-  for (const [n, c] of COLUMNS.entries()) {
-    const cell = row.getCell(n + 1);
-    cell.value = c.header;
-    cell.font = { bold: true };
-    cell.fill = HEADER_FILL;
-    cell.border = BORDER;
-    // Narrow columns (督办次数) wrap their header rather than widen.
-    cell.alignment = { horizontal: 'center', vertical: 'middle', wrapText: true };
-  }
+  for (const [n, c] of COLUMNS.entries()) headerCell(row.getCell(n + 1), c.header);
   row.commit();
 }
 

@@ -13,24 +13,18 @@ import { OPEN_STATUSES } from '../../workflows/definitions';
  * department `lead`. Current items only.
  */
 export function planItemsJoined(db: Db, which: 'provincial' | 'shares' = 'provincial') {
-  if (which === 'shares') {
-    // Cities' shares of cascaded items (分解下达): one row per share, the city as its lead.
-    return db('items as i')
-      .join('plans as p', 'p.id', 'i.plan_id')
-      .leftJoin('actions as act', 'act.id', 'i.action_id')
-      .leftJoin('safeguard_measures as m', 'm.id', 'i.measure_id')
-      .join('assignments as a', (j) => j.on('a.item_id', 'i.id').andOnNotNull('a.parent_assignment_id'))
-      .leftJoin('departments as lead', 'lead.id', 'a.lead_department_id')
-      .whereNull('i.retired_at');
-  }
-  return db('items as i')
+  const q = db('items as i')
     .join('plans as p', 'p.id', 'i.plan_id')
     .leftJoin('actions as act', 'act.id', 'i.action_id')
-    .leftJoin('safeguard_measures as m', 'm.id', 'i.measure_id')
+    .leftJoin('safeguard_measures as m', 'm.id', 'i.measure_id');
+  if (which === 'shares') {
+    // Cities' shares of cascaded items (分解下达): one row per share, the city as its lead.
+    q.join('assignments as a', (j) => j.on('a.item_id', 'i.id').andOnNotNull('a.parent_assignment_id'));
+  } else {
     // The provincial assignment only: cities' shares (分解下达) are rows of their own.
-    .leftJoin('assignments as a', (j) => j.on('a.item_id', 'i.id').andOnNull('a.parent_assignment_id'))
-    .leftJoin('departments as lead', 'lead.id', 'a.lead_department_id')
-    .whereNull('i.retired_at');
+    q.leftJoin('assignments as a', (j) => j.on('a.item_id', 'i.id').andOnNull('a.parent_assignment_id'));
+  }
+  return q.leftJoin('departments as lead', 'lead.id', 'a.lead_department_id').whereNull('i.retired_at');
 }
 
 export interface ItemRow extends ColourInput {
