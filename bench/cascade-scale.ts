@@ -21,7 +21,7 @@ import { projectRoot } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { ITEM_WORKFLOW_TYPE } from '../workflows/definitions';
 import { QUIET_WORKING_DAY_MS } from './assignment';
-import { Harness, pool, progress, sleep, timedRequest, until, type CpuReport, type WorkerHandle } from './harness';
+import { Harness, Interruption, pool, progress, sleep, timedRequest, until, type CpuReport, type WorkerHandle } from './harness';
 import { rate, round, roundSummary, summarize, type Summary } from './stats';
 import type { WorkerStats } from './worker-process';
 
@@ -160,24 +160,13 @@ function table(r: CascadeScaleResult): string {
   return lines.join('\n');
 }
 
-let interrupted: Promise<void> | undefined;
+const interruption = new Interruption();
 
 async function main(): Promise<void> {
   const log = createLogger({ name: 'bench-cascade', level: process.env.LOG_LEVEL ?? 'info' });
   const started = new Date();
   const h = new Harness(log);
-  let exiting = false;
-  const onSignal = (signal: string) => {
-    if (exiting) return;
-    exiting = true;
-    log.warn({ signal }, 'interrupted: stopping the worker, servers and database of this run');
-    interrupted = h.stop().finally(() => {
-      log.flush();
-      process.exit(130);
-    });
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  interruption.watch(h, 'the worker, servers and database');
 
   const result: CascadeScaleResult = {
     startedAt: started.toISOString(),
@@ -380,7 +369,7 @@ async function main(): Promise<void> {
     }
     pl.finish();
   } catch (err) {
-    if (exiting) throw err;
+    if (interruption.promise) throw err;
     fail(err instanceof Error ? err.message : String(err));
   } finally {
     if (sampler) {
@@ -389,7 +378,7 @@ async function main(): Promise<void> {
       result.worker.rssSamples = sampler.samples.length;
     }
     result.finishedAt = new Date().toISOString();
-    if (!exiting) {
+    if (!interruption.promise) {
       const dir = path.join(projectRoot, 'bench', 'results');
       fs.mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `${started.toISOString().slice(0, 19).replace(/:/g, '-')}-cascade.json`);
@@ -411,11 +400,11 @@ async function main(): Promise<void> {
 
 main().then(
   async () => {
-    if (interrupted) await interrupted;
+    if (interruption.promise) await interruption.promise;
     process.exit(process.exitCode ?? 0);
   },
   async (err: unknown) => {
-    if (interrupted) return interrupted;
+    if (interruption.promise) return interruption.promise;
     process.stderr.write(`bench:cascade failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },

@@ -275,6 +275,30 @@ export interface BenchDb {
 
 // ---------- the harness ----------
 
+/**
+ * Ctrl-C (or SIGTERM) stops every worker, server and database the run
+ * started, then exits 130; `promise` is that teardown once it began, for the
+ * run's end to wait on. A second signal during the teardown is ignored.
+ */
+export class Interruption {
+  promise: Promise<void> | undefined;
+
+  watch(h: Harness, what: string): void {
+    let exiting = false;
+    const onSignal = (signal: string) => {
+      if (exiting) return;
+      exiting = true;
+      h.log.warn({ signal }, `interrupted: stopping ${what} of this run`);
+      this.promise = h.stop().finally(() => {
+        h.log.flush();
+        process.exit(130);
+      });
+    };
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+  }
+}
+
 export class Harness {
   readonly runId = `${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}_${process.pid}`;
   readonly tmpDir: string;

@@ -17,7 +17,7 @@ import { runBaselines, type BaselineResult } from './baselines';
 import { runBoard, type BoardResult } from './board';
 import { renderChart } from './chart';
 import { runDeadlines, type DeadlineResult } from './deadlines';
-import { Harness, sizesFor, type Sizes } from './harness';
+import { Harness, Interruption, sizesFor, type Sizes } from './harness';
 import { runHistory, type HistoryResult } from './history';
 import { runMemory, type MemoryResult } from './memory';
 import { runScaleOut, type ScaleOutResult } from './scale-out';
@@ -49,7 +49,7 @@ function parseArgs(argv: string[]): { quick: boolean; items?: number; only: Set<
 }
 
 /** Set once Ctrl-C (or SIGTERM) started the teardown: it exits the process itself when done. */
-let interrupted: Promise<void> | undefined;
+const interruption = new Interruption();
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -57,18 +57,7 @@ async function main(): Promise<void> {
   const log = createLogger({ name: 'bench', level: process.env.LOG_LEVEL ?? 'info' });
   const started = new Date();
   const h = new Harness(log);
-  let exiting = false;
-  const onSignal = (signal: string) => {
-    if (exiting) return;
-    exiting = true;
-    log.warn({ signal }, 'interrupted: stopping every worker, server and database of this run');
-    interrupted = h.stop().finally(() => {
-      log.flush();
-      process.exit(130);
-    });
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  interruption.watch(h, 'every worker, server and database');
 
   log.info({ quick: sizes.quick, sizes, figures: [...args.only].join(','), cores: (await import('node:os')).cpus().length }, sizes.quick ? 'bench --quick: reduced sizes (see sizes)' : 'bench: full sizes');
   const results: Results = { startedAt: started.toISOString(), quick: sizes.quick, sizes };
@@ -83,7 +72,7 @@ async function main(): Promise<void> {
         log.info({ figure: f, seconds: Math.round((Date.now() - t0) / 1000) }, `=== (${f}) done`);
         return r;
       } catch (err) {
-        if (exiting) throw err;
+        if (interruption.promise) throw err;
         log.error({ err, figure: f }, `=== (${f}) failed; going on with the next figure`);
         results.errors = { ...results.errors, [f]: err instanceof Error ? err.message : String(err) };
         return undefined;
@@ -98,7 +87,7 @@ async function main(): Promise<void> {
     results.g = await figure<ScaleOutResult>('g', 'scale-out: two workers on one task queue', () => runScaleOut(h, sizes, { b: results.b, d: results.d }));
   } finally {
     results.finishedAt = new Date().toISOString();
-    if (!exiting) {
+    if (!interruption.promise) {
       const stamp = started.toISOString().slice(0, 19).replace(/:/g, '-') + (sizes.quick ? '-quick' : '');
       const dir = path.join(projectRoot, 'bench', 'results');
       fs.mkdirSync(dir, { recursive: true });
@@ -121,12 +110,12 @@ async function main(): Promise<void> {
 
 main().then(
   async () => {
-    if (interrupted) await interrupted;
+    if (interruption.promise) await interruption.promise;
     process.exit(0);
   },
   async (err: unknown) => {
     // Interrupted: the figure in progress failed because its servers are going away; the teardown finishes and exits.
-    if (interrupted) return interrupted;
+    if (interruption.promise) return interruption.promise;
     process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },
