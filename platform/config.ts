@@ -36,6 +36,20 @@ const envSchema = z.object({
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
 
+  /** `npm run cluster`: the Temporal server built from Go modules, and how many product processes beside it. */
+  TEMPORAL_SERVER_VERSION: z.string().default('v1.29.1'),
+  CLUSTER_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
+  CLUSTER_APIS: z.coerce.number().int().min(1).max(16).default(2),
+  /** History shards of a new cluster; fixed once its history database exists. */
+  CLUSTER_SHARDS: z.coerce.number().int().min(1).max(16384).default(4),
+  /** Temporal's databases on the PostgreSQL server: this name and `<name>_visibility`. */
+  CLUSTER_TEMPORAL_DB: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'lower-case letters, digits and _, at most 41 characters')
+    .default('temporal'),
+  /** How long Temporal keeps a closed workflow's history (the product's own records stay in its database). */
+  TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+
   PLAN_FILE: z.string().optional(),
 
   /** Compressed clock for demos and tests: one working day lasts this many ms. Unset: real working days. */

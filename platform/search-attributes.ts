@@ -43,3 +43,22 @@ export async function ensureSearchAttributes(client: Client, log: Logger): Promi
     );
   }
 }
+
+/**
+ * On a namespace registered a moment ago the operator API may refuse for a
+ * second or two (the namespace is not yet in every service's cache): keeps
+ * trying until every attribute is listed.
+ */
+export async function registerSearchAttributes(client: Client, log: Logger, timeoutMs = 60_000): Promise<void> {
+  const namespace = client.options.namespace;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await ensureSearchAttributes(client, log.child({}, { level: 'error' }));
+    const existing = await client.connection.operatorService.listSearchAttributes({ namespace }).catch(() => undefined);
+    const have = new Set(Object.keys(existing?.customAttributes ?? {}));
+    const missing = ITEM_SEARCH_ATTRIBUTES.filter((k) => !have.has(k.name)).map((k) => k.name);
+    if (!missing.length) return;
+    if (Date.now() > deadline) throw new Error(`search attributes still missing on ${namespace} after ${timeoutMs / 1000} s: ${missing.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

@@ -1,8 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Logger } from './logger';
-import { processAlive } from './processes';
+import { goInstall, isExecutable } from './go-build';
 
 const CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 
@@ -10,15 +9,6 @@ export type TemporalCliSource = 'TEMPORAL_CLI' | 'PATH' | 'cache' | 'go-build';
 export interface TemporalCli {
   path: string;
   source: TemporalCliSource;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function onPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
@@ -55,85 +45,15 @@ export function goAvailable(): boolean {
 /**
  * Builds the Temporal CLI with `go install` into the cache. Tags from v1.6.0
  * on carry a `replace` directive and cannot be go-installed, hence the pinned
- * v1.5.1. Builds into a temporary GOBIN and renames, so an interrupted build
- * never leaves a half-written binary; a lock directory keeps two clones from
- * building at once.
+ * v1.5.1.
  */
 export async function buildTemporalCli(opts: { cacheDir: string; version: string; log: Logger }): Promise<TemporalCli> {
-  const { log } = opts;
   const target = cachedCliPath(opts.cacheDir, opts.version);
-  const versionDir = path.dirname(path.dirname(target));
-  fs.mkdirSync(versionDir, { recursive: true });
-  const lockDir = path.join(versionDir, 'build.lock');
-  await acquireLock(lockDir, log);
-  try {
-    if (isExecutable(target)) return { path: target, source: 'cache' };
-    const tmpBin = fs.mkdtempSync(path.join(versionDir, 'bin-'));
-    log.info(
-      { module: `${CLI_MODULE}@${opts.version}`, into: target },
-      'Temporal CLI not found: building it from Go modules (first time on this machine only; about 5 minutes on 2 cores)',
-    );
-    const started = Date.now();
-    let packages = 0;
-    let lastLine = '';
-    const ticker = setInterval(() => {
-      const elapsed = Math.round((Date.now() - started) / 1000);
-      log.info({ elapsedSeconds: elapsed, packagesCompiled: packages, last: lastLine }, 'still building the Temporal CLI');
-    }, 15_000);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const child = spawn('go', ['install', '-v', `${CLI_MODULE}@${opts.version}`], {
-          env: { ...process.env, GOBIN: tmpBin, GOFLAGS: process.env.GOFLAGS ?? '-buildvcs=false' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        const onOutput = (chunk: Buffer) => {
-          for (const line of chunk.toString('utf8').split('\n')) {
-            if (!line.trim()) continue;
-            lastLine = line.trim();
-            if (!line.startsWith('go: ')) packages += 1;
-          }
-        };
-        child.stdout.on('data', onOutput);
-        let stderrTail = '';
-        child.stderr.on('data', (chunk: Buffer) => {
-          onOutput(chunk);
-          stderrTail = (stderrTail + chunk.toString('utf8')).slice(-4000);
-        });
-        child.on('error', reject);
-        child.on('exit', (code) =>
-          code === 0 ? resolve() : reject(new Error(`go install exited with ${code}: ${stderrTail.trim()}`)),
-        );
-      });
-    } finally {
-      clearInterval(ticker);
-    }
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.renameSync(path.join(tmpBin, 'temporal'), target);
-    fs.rmSync(tmpBin, { recursive: true, force: true });
-    log.info({ seconds: Math.round((Date.now() - started) / 1000), path: target }, 'Temporal CLI built and cached');
-    return { path: target, source: 'go-build' };
-  } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
-  }
-}
-
-async function acquireLock(lockDir: string, log: Logger): Promise<void> {
-  const pidFile = path.join(lockDir, 'pid');
-  for (let waited = 0; ; waited += 1) {
-    try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(pidFile, String(process.pid));
-      return;
-    } catch {
-      const holder = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : 0);
-      if (!holder || !processAlive(holder)) {
-        fs.rmSync(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      if (waited % 15 === 0) log.info({ holderPid: holder }, 'another process is building the Temporal CLI; waiting');
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-  }
+  const seconds = await goInstall(
+    { what: 'the Temporal CLI', packages: [`${CLI_MODULE}@${opts.version}`], binDir: path.dirname(target), expected: 'about 5 minutes on 2 cores', log: opts.log },
+    () => isExecutable(target),
+  );
+  return { path: target, source: seconds === undefined ? 'cache' : 'go-build' };
 }
 
 /**

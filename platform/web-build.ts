@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from './config';
+import { withLock } from './lock';
 import type { Logger } from './logger';
 
 /**
@@ -39,6 +41,17 @@ export function webBuildIsFresh(): boolean {
 export async function ensureWebBuild(log: Logger): Promise<{ built: boolean; ms: number }> {
   const started = Date.now();
   if (webBuildIsFresh()) return { built: false, ms: 0 };
+  // Several processes may start at once (the cluster's API processes, test files): one builds, the others wait for it.
+  // Outside web/, whose files the fingerprint reads; one lock per clone.
+  const lockDir = path.join(os.tmpdir(), `coord-web-build-${crypto.createHash('sha256').update(projectRoot).digest('hex').slice(0, 12)}.lock`);
+  return withLock(lockDir, 'the web console', log, async () => {
+    if (webBuildIsFresh()) return { built: false, ms: Date.now() - started };
+    await buildWeb(log, started);
+    return { built: true, ms: Date.now() - started };
+  });
+}
+
+async function buildWeb(log: Logger, started: number): Promise<void> {
   log.info('web console: building (first start, or its sources changed)');
   const hash = webSourceHash();
   await new Promise<void>((resolve, reject) => {
@@ -60,7 +73,5 @@ export async function ensureWebBuild(log: Logger): Promise<{ built: boolean; ms:
     });
   });
   fs.writeFileSync(stamp, hash);
-  const ms = Date.now() - started;
-  log.info({ ms, dist: webDist }, 'web console: built');
-  return { built: true, ms };
+  log.info({ ms: Date.now() - started, dist: webDist }, 'web console: built');
 }

@@ -3,51 +3,22 @@
  * to it), migrations and the default plan, the worker and the HTTP server; and
  * takes all of it down again on Ctrl-C or SIGTERM.
  */
-import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
-import { createApp } from '../api/app';
-import { ensureWebBuild, webDist } from '../platform/web-build';
-import { startExpiryPurge } from '../api/auth/signing-keys';
-import { openKeyring } from '../api/auth/tokens';
-import { createDemoUsers, shouldCreateDemoUsers } from '../api/auth/users';
-import { readPlanFile } from '../db/catalog/plan-file';
-import { importPlan } from '../db/catalog/import';
-import { createDb, migrateLatest, pingDb, type Db } from '../db/connection';
-import { loadConfig, type Config } from '../platform/config';
+import { createDb, pingDb, type Db } from '../db/connection';
+import { loadConfig } from '../platform/config';
+import { prepareProductDatabase } from '../platform/first-start';
 import { redactUrl, resolveDatabase } from '../platform/database';
-import { bridgeTemporalLogs, createLogger, type Logger } from '../platform/logger';
-import { prepareSecrets } from '../platform/secrets';
+import { bridgeTemporalLogs, createLogger } from '../platform/logger';
 import { ensureTemporalCli } from '../platform/temporal-cli';
-import { connectClient, connectWorker, pingTemporal, temporalSettings } from '../platform/temporal-connection';
+import { connectClient, connectWorker, temporalSettings } from '../platform/temporal-connection';
+import { startHttpServer } from '../platform/http-server';
 import { startDevServer } from '../platform/temporal-server';
 import { createWorker, workerSettings } from '../platform/worker';
 import { ensureDigestSchedule } from '../platform/digest-schedule';
 import { startDispatcherFromConfig } from '../platform/notification-dispatcher';
 import { ensureSearchAttributes } from '../platform/search-attributes';
-import { seedOfficialCalendar } from '../db/calendar/store';
-import { leadingGroupRecipients } from '../db/leading-group';
 
 type Step = { name: string; stop: () => Promise<void> };
-
-/**
- * With no user yet: demo accounts where shouldCreateDemoUsers says so (their
- * passwords shown once), else how to add the first administrator.
- */
-async function firstUsers(cfg: Config, db: Db, log: Logger): Promise<void> {
-  if ((await db('users').first('id')) !== undefined) return;
-  if (!shouldCreateDemoUsers(cfg)) {
-    log.warn(
-      'no users yet, and no demo accounts (they are made only under the embedded defaults or with DEMO_USERS=true): add the first administrator with `npm run user:add -- <username> --role admin`, run with the same DATABASE_URL; it reads the password from standard input',
-    );
-    return;
-  }
-  const firstPlan = (await db('plans').orderBy('id').first('code')) as { code: string };
-  const demo = await createDemoUsers(db, firstPlan.code);
-  if (demo.length) {
-    // Shown once: the passwords are stored only as scrypt hashes.
-    log.warn({ users: demo.map((u) => `${u.username} (${u.role}${u.department ? `, ${u.department}` : ''}): ${u.password}`) }, 'demo users created; note their passwords now, they are not shown again');
-  }
-}
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
@@ -113,20 +84,7 @@ async function main(): Promise<void> {
     await pingDb(db);
 
     log.info('[3/6] migrations and catalog');
-    const applied = await migrateLatest(db);
-    if (applied.length) log.info({ applied }, 'migrations applied');
-    const secrets = await prepareSecrets(cfg, db, log);
-    const seeded = await seedOfficialCalendar(db);
-    if (seeded.length) log.info({ years: `${seeded[0]}-${seeded[seeded.length - 1]}` }, 'official working-day calendar loaded');
-    const plans = Number(((await db('plans').count({ n: '*' }).first()) as { n: string }).n);
-    if (plans === 0) {
-      log.info({ file: cfg.defaultPlanFile }, 'first start: importing the default plan');
-      const result = await importPlan(db, readPlanFile(cfg.defaultPlanFile), { actor: 'system:first-start', source: cfg.defaultPlanFile });
-      log.info({ plan: result.planCode, counts: result.counts }, 'default plan imported');
-    }
-    // The digest's second recipient, there before the first digest so the administrator can give it channels.
-    await leadingGroupRecipients(db);
-    await firstUsers(cfg, db, log);
+    const secrets = await prepareProductDatabase(cfg, db, log);
 
     log.info('[4/6] worker');
     client = await connectClient(settings);
@@ -156,28 +114,11 @@ async function main(): Promise<void> {
     const dispatcher = startDispatcherFromConfig(cfg, db, log, secrets);
     steps.push({ name: 'notification-dispatcher', stop: dispatcher.stop });
 
-    // Expired sessions and retired signing keys, hourly; the process is kept alive by the server, not this.
-    const purge = startExpiryPurge(db, { maxTokenTtlSeconds: cfg.TOKEN_TTL_SECONDS, log });
-    steps.push({ name: 'expiry-purge', stop: purge.stop });
-
     log.info('[5/6] web console and HTTP server');
-    await ensureWebBuild(log);
     const temporal = client;
-    const app = createApp({
-      log,
-      web: { dist: webDist, temporalUiUrl: uiUrl, namespace: cfg.TEMPORAL_NAMESPACE },
-      readiness: { database: () => pingDb(db), temporal: () => pingTemporal(temporal) },
-      metricsToken: cfg.METRICS_TOKEN,
-      trustProxy: cfg.TRUST_PROXY,
-      api: { db, client: temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, log, keyring: await openKeyring(db, { maxTokenTtlSeconds: cfg.TOKEN_TTL_SECONDS }), tokenTtlSeconds: cfg.TOKEN_TTL_SECONDS, workingDayMs: cfg.WORKING_DAY_MS, updateWaitMs: cfg.UPDATE_WAIT_MS, allowPrivateWebhooks: cfg.WEBHOOK_ALLOW_PRIVATE, secrets },
-    });
-    const server: Server = await new Promise((resolve, reject) => {
-      const s = app.listen(cfg.PORT, cfg.HOST, () => resolve(s));
-      s.once('error', reject);
-    });
-    steps.push({ name: 'http', stop: () => new Promise<void>((r) => server.close(() => r())) });
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : cfg.PORT;
+    const http = await startHttpServer({ cfg, db, client: temporal, log, secrets, temporalUiUrl: uiUrl });
+    steps.push({ name: 'http', stop: http.stop });
+    const port = http.port;
 
     log.info('[6/6] self-check: a workflow round trip through the worker');
     const defaultPlan = (await db('plans').orderBy('id').first('code')) as { code: string };

@@ -63,7 +63,9 @@ export interface EngineRows {
 
 const ESCALATION_KEY = /^escalation:(item:[^:]+:[^:]+):(acknowledgement|report|final):p(\d+):([a-z-]+)(:secretariat)?$/;
 
-export async function loadEngineRows(db: Db): Promise<EngineRows> {
+/** The engine's rows of the given items (all items when none are given). */
+export async function loadEngineRows(db: Db, items?: ReadonlySet<string>): Promise<EngineRows> {
+  const ours = (itemKey: string | null) => !items || (itemKey !== null && items.has(itemKey));
   const rows: EngineRows = { reminders: new Map(), rungs: new Map(), strays: [], reports: [], periods: new Map(), inputNotices: 0 };
   const part = (id: string) => {
     let p = rows.rungs.get(id);
@@ -78,6 +80,7 @@ export async function loadEngineRows(db: Db): Promise<EngineRows> {
     created_at: Date;
   }[];
   for (const n of notices) {
+    if (!ours(n.item_key)) continue;
     const createdAt = new Date(n.created_at).getTime();
     if (n.payload.subject === 'input') {
       rows.inputNotices += 1;
@@ -106,6 +109,7 @@ export async function loadEngineRows(db: Db): Promise<EngineRows> {
     workflow_id: string;
   }[];
   for (const e of escalations) {
+    if (!ours(e.workflow_id)) continue;
     const id = rungId(e.workflow_id, e.subject, e.period_seq, e.rung);
     if (e.key !== `escalation:${e.workflow_id}:${e.subject}:p${e.period_seq}:${e.rung}`) rows.strays.push({ what: `escalation ${e.key}`, createdAt: new Date(e.fired_at).getTime() });
     else part(id).escalation.push({ createdAt: new Date(e.fired_at).getTime() });
@@ -113,7 +117,7 @@ export async function loadEngineRows(db: Db): Promise<EngineRows> {
   const audits = (await db('audit_events').where({ action: 'item.escalate' }).select(db.raw(`payload->>'key' as key`)).count({ n: '*' }).groupBy(db.raw(`payload->>'key'`))) as { key: string; n: string }[];
   for (const a of audits) {
     const m = ESCALATION_KEY.exec(a.key);
-    if (m) part(rungId(m[1] as string, m[2] as Subject, Number(m[3]), m[4] as string)).audit += Number(a.n);
+    if (m && ours(m[1] as string)) part(rungId(m[1] as string, m[2] as Subject, Number(m[3]), m[4] as string)).audit += Number(a.n);
   }
   const reports = (await db('reports as r')
     .join('assignments as a', 'a.id', 'r.assignment_id')
@@ -127,9 +131,9 @@ export async function loadEngineRows(db: Db): Promise<EngineRows> {
     review: string | null;
     submitted_at: Date;
   }[];
-  rows.reports = reports.map((r) => ({ receiptId: r.receipt_id, itemKey: r.workflow_id, seq: r.period_seq, kind: r.kind, department: r.code, review: r.review, submittedAt: new Date(r.submitted_at).getTime() }));
+  rows.reports = reports.filter((r) => ours(r.workflow_id)).map((r) => ({ receiptId: r.receipt_id, itemKey: r.workflow_id, seq: r.period_seq, kind: r.kind, department: r.code, review: r.review, submittedAt: new Date(r.submitted_at).getTime() }));
   const periods = (await db('periods as p').join('assignments as a', 'a.id', 'p.assignment_id').select('a.workflow_id', 'p.seq', 'p.status')) as { workflow_id: string; seq: number; status: string }[];
-  for (const p of periods) rows.periods.set(`${p.workflow_id}|${p.seq}`, p.status);
+  for (const p of periods) if (ours(p.workflow_id)) rows.periods.set(`${p.workflow_id}|${p.seq}`, p.status);
   return rows;
 }
 

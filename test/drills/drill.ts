@@ -18,7 +18,8 @@ import { createDb, type Db } from '../../db/connection';
 import type { Logger } from '../../platform/logger';
 import * as d from '../../workflows/definitions';
 import { checkLadder, checkMirror, checkReports, loadEngineRows, LATE_AFTER_MS, type Counts } from './check';
-import { Cluster, type Outage } from './cluster';
+import { DevSystem } from './dev-system';
+import type { DrillSystem, Outage } from './system';
 import { modelItem, type ModelContext, type ModelEvent, type ModelPeriod } from './expected';
 import { TEST_POLICY } from '../helpers/policy';
 import { random } from '../helpers/random';
@@ -43,6 +44,41 @@ export interface DrillOptions {
   afterRecoveryMs?: number;
   /** API writes in flight at once. */
   concurrency?: number;
+  /** What it runs on; unset: the dev-server system with the kills and outage above. */
+  system?: DrillSystem;
+  /** More to do and check on the same system, beside the modelled items (the cluster's scenario). */
+  extras?: DrillExtras;
+  /** The namespace and task queue of the drill's workflows. */
+  namespace?: string;
+}
+
+/** What extras get to work with. */
+export interface DrillContext {
+  db: Db;
+  client: Client;
+  api: DrillApi;
+  system: DrillSystem;
+  log: Logger;
+  sleep(ms: number): Promise<void>;
+  /** Catalog items the drill leaves alone, for the extras' own scenario. */
+  spareItems: { planCode: string; itemCode: string; lead: string; cooperating: string[] }[];
+}
+
+export interface ExtraCheck {
+  name: string;
+  ok: boolean;
+  /** Counts behind the verdict, for the report. */
+  figures: Record<string, number>;
+  details: string[];
+}
+
+export interface DrillExtras {
+  /** Catalog items the extras need beside the drill's own. */
+  spareItems: number;
+  /** After the drill's items are assigned: the extras' own scenario starts. */
+  setUp(ctx: DrillContext): Promise<void>;
+  /** After the last drill's check: their own checks. */
+  check(ctx: DrillContext): Promise<ExtraCheck[]>;
 }
 
 export interface DrillRow {
@@ -73,6 +109,8 @@ export interface DrillReport {
   workerErrorLines: number;
   /** Co-operating inputs' reminders and 催办 written by the end (EngineRows.inputNotices): not modelled, counted. */
   inputNotices: number;
+  /** The extras' checks (the cluster's scenario, outbox, digest, both API processes). */
+  extras: ExtraCheck[];
   ok: boolean;
 }
 
@@ -81,7 +119,9 @@ const SETTLE_MS = 15_000;
 
 
 export class DrillRun {
-  private readonly cluster: Cluster;
+  private readonly system: DrillSystem;
+  private readonly namespace: string;
+  private spare: DrillContext['spareItems'] = [];
   private readonly log: Logger;
   private readonly rnd: () => number;
   private readonly faults: () => number;
@@ -101,13 +141,19 @@ export class DrillRun {
     // Separate streams, so the items and the faults replay from the seed whatever the lanes did in between.
     this.rnd = random(opts.seed);
     this.faults = random(opts.seed ^ 0x5eed);
-    this.cluster = new Cluster({
-      log: opts.log,
-      workingDayMs: opts.workingDayMs,
-      namespace: 'drill',
-      taskQueue: 'drill',
-      workerEnv: { NOTIFY_MERGE_WINDOW_MS: '1000' },
-    });
+    this.namespace = opts.namespace ?? 'drill';
+    this.system =
+      opts.system ??
+      new DevSystem({
+        log: opts.log,
+        workingDayMs: opts.workingDayMs,
+        namespace: this.namespace,
+        taskQueue: 'drill',
+        workerEnv: { NOTIFY_MERGE_WINDOW_MS: '1000' },
+        kills: opts.kills,
+        killGapMs: opts.killGapMs,
+        postgresDownMs: opts.postgresDownMs,
+      });
     this.report = {
       seed: opts.seed,
       items: opts.items,
@@ -115,12 +161,13 @@ export class DrillRun {
       rows: [],
       mirror: [],
       timings: [],
-      outages: this.cluster.outages,
+      outages: this.system.outages,
       problems: [],
       unmodelled: [],
       details: [],
       apiRetries: 0,
       inputNotices: 0,
+      extras: [],
       workerErrorLines: 0,
       ok: false,
     };
@@ -128,7 +175,7 @@ export class DrillRun {
 
   /** Synchronous last resort for process 'exit': kills what this run started and removes its directory. */
   killLeftovers(): void {
-    this.cluster.killLeftovers();
+    this.system.killLeftovers();
   }
 
   /** Ctrl-C: the run stops where it is, takes everything down, and answers with what it has. */
@@ -162,32 +209,18 @@ export class DrillRun {
       await this.sleep(o.baselineMs ?? 10_000);
       from = await phase('check: baseline', () => this.check('baseline (no fault)', from));
 
-      await phase(`drill: worker SIGKILL x${o.kills}`, async () => {
-        for (let i = 1; i <= o.kills; i++) {
-          const [min, max] = o.killGapMs;
-          await this.sleep(this.cluster.workerStartedAt + min + this.faults() * (max - min) - Date.now());
-          const outage = await this.cluster.workerKillAndRestart();
-          this.log.info({ kill: i, of: o.kills, downMs: outage.end - outage.start }, 'drill: worker SIGKILLed and restarted');
-        }
-        await this.sleep(o.afterRecoveryMs ?? 20_000);
-      });
-      from = await phase('check: worker', () => this.check(`worker SIGKILL x${o.kills}`, from));
-
-      await phase('drill: Temporal restart', async () => {
-        await this.sleep(2_000 + this.faults() * 5_000);
-        const outage = await this.cluster.temporalRestart();
-        this.log.info({ downMs: outage.end - outage.start }, 'drill: Temporal dev server stopped and restarted on its database');
-        await this.sleep(o.afterRecoveryMs ?? 20_000);
-      });
-      from = await phase('check: Temporal', () => this.check('Temporal restart', from));
-
-      await phase('drill: PostgreSQL outage', async () => {
-        await this.sleep(2_000 + this.faults() * 5_000);
-        const outage = await this.cluster.postgresOutage(o.postgresDownMs, (left) => this.log.info({ backInMs: left }, 'drill: PostgreSQL is down'), this.aborted.signal);
-        this.log.info({ downMs: outage.end - outage.start }, 'drill: PostgreSQL started again');
-        await this.sleep(o.afterRecoveryMs ?? 20_000);
-      });
-      from = await phase('check: PostgreSQL', () => this.check(`PostgreSQL down ${Math.round(o.postgresDownMs / 1000)} s`, from));
+      for (const fault of this.system.faults) {
+        await phase(`drill: ${fault.name}`, async () => {
+          await fault.run({ sleep: (ms) => this.sleep(ms), rnd: this.faults, signal: this.aborted.signal });
+          await this.sleep(o.afterRecoveryMs ?? 20_000);
+        });
+        from = await phase(`check: ${fault.name}`, () => this.check(fault.name, from));
+      }
+      if (o.extras) {
+        const checks = await phase('check: extras', () => (o.extras as DrillExtras).check(this.context()));
+        this.report.extras.push(...checks);
+        for (const c of checks) for (const line of c.details.slice(0, 20)) this.report.details.push(`${c.name}: ${line}`);
+      }
     } catch (err) {
       this.report.problems.push(this.aborted.signal.aborted ? 'the drill was interrupted' : `the drill stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     } finally {
@@ -195,25 +228,32 @@ export class DrillRun {
     }
     this.report.timings.push({ phase: 'total', ms: Date.now() - started });
     this.report.apiRetries = this.api?.retries ?? 0;
-    this.report.workerErrorLines = this.cluster.workerErrors;
-    this.report.problems.push(...this.cluster.workerCrashes);
-    if (this.cluster.workerErrorSamples.length) this.report.details.push(...this.cluster.workerErrorSamples.map((s) => `worker error line: ${s}`));
+    this.report.workerErrorLines = this.system.errorLines;
+    this.report.problems.push(...this.system.crashes);
+    if (this.system.errorSamples.length) this.report.details.push(...this.system.errorSamples.map((s) => `error line: ${s}`));
     const bad = (c: Counts) => c.missing + c.duplicate + c.late + c.unexpected;
-    this.report.ok = this.report.problems.length === 0 && this.report.rows.length === 4 * 4 && this.report.rows.every((r) => bad(r.counts) === 0) && this.report.mirror.every((m) => m.mismatched === 0);
+    this.report.ok =
+      this.report.problems.length === 0 &&
+      this.report.rows.length === (this.system.faults.length + 1) * 4 &&
+      this.report.rows.every((r) => bad(r.counts) === 0) &&
+      this.report.mirror.every((m) => m.mismatched === 0) &&
+      (!o.extras || this.report.extras.length > 0) &&
+      this.report.extras.every((c) => c.ok);
     return this.report;
   }
 
   private async setUp(): Promise<void> {
     const o = this.opts;
-    this.log.info({ items: o.items, workingDayMs: o.workingDayMs, seed: o.seed, dir: this.cluster.root }, 'drill: starting PostgreSQL, Temporal and the worker');
-    await this.cluster.startPostgres();
-    this.db = createDb(this.cluster.databaseUrl, { poolMax: 8 });
-    const catalog = await buildCatalog(this.db, o.items);
+    this.log.info({ items: o.items, workingDayMs: o.workingDayMs, seed: o.seed, dir: this.system.root }, 'drill: starting PostgreSQL, Temporal and the workers');
+    this.db = createDb(await this.system.startDatabase(), { poolMax: 8 });
+    const spare = o.extras?.spareItems ?? 0;
+    const everything = await buildCatalog(this.db, o.items + spare);
+    const catalog = everything.slice(0, o.items);
+    this.spare = everything.slice(o.items);
     const calendar = await readCalendar(this.db);
-    await this.cluster.startTemporal();
-    this.connection = await Connection.connect({ address: this.cluster.temporalAddress });
-    this.client = new Client({ connection: this.connection, namespace: 'drill' });
-    this.cluster.startWorker();
+    await this.system.startServices();
+    this.connection = await Connection.connect({ address: this.system.temporalAddress });
+    this.client = new Client({ connection: this.connection, namespace: this.namespace });
     await this.workerPolling();
 
     this.model = {
@@ -226,16 +266,16 @@ export class DrillRun {
       marginBeforeMs: Math.floor(o.workingDayMs * 0.8),
       settledBy: (t) => {
         let end = t + SETTLE_MS;
-        for (const out of [...this.cluster.outages].sort((a, b) => a.start - b.start)) {
+        for (const out of [...this.system.outages].sort((a, b) => a.start - b.start)) {
           if (out.start <= end && out.end > t) end = Math.max(end, out.end + SETTLE_MS);
         }
         return end;
       },
     };
-    this.api = new DrillApi({ db: this.db, client: this.client, taskQueue: 'drill', workingDayMs: o.workingDayMs, log: this.log, concurrency: o.concurrency ?? 16 });
+    this.api = new DrillApi({ db: this.db, client: this.client, taskQueue: 'drill', workingDayMs: o.workingDayMs, log: this.log, concurrency: o.concurrency ?? 16, urls: this.system.apiUrls });
     await this.api.start();
     // The run's span in working days: silent items' first due dates are spread over it.
-    const expectedRunMs = (o.baselineMs ?? 10_000) + o.kills * (o.killGapMs[0] + o.killGapMs[1]) / 2 + o.postgresDownMs + 3 * ((o.afterRecoveryMs ?? 20_000) + 30_000);
+    const expectedRunMs = (o.baselineMs ?? 10_000) + o.kills * (o.killGapMs[0] + o.killGapMs[1]) / 2 + o.postgresDownMs + this.system.faults.length * ((o.afterRecoveryMs ?? 20_000) + 30_000);
     // The first reminder of a first period comes after the window in which acknowledging it may still be settling.
     const soonest = Math.ceil((SETTLE_MS + 15_000) / o.workingDayMs) + Math.max(...TEST_POLICY.reminderOffsetsWorkingDays) + 2;
     // Acknowledging takes a few seconds on a busy machine: the acknowledgement ladder starts after that.
@@ -269,6 +309,11 @@ export class DrillRun {
     const personas = this.items.reduce<Record<string, number>>((n, i) => ({ ...n, [i.persona]: (n[i.persona] ?? 0) + 1 }), {});
     this.aborted.signal.throwIfAborted();
     this.log.info({ assigned: done, personas }, 'drill: items assigned');
+    await o.extras?.setUp(this.context());
+  }
+
+  private context(): DrillContext {
+    return { db: this.db as Db, client: this.client as Client, api: this.api as DrillApi, system: this.system, log: this.log, sleep: (ms) => this.sleep(ms), spareItems: this.spare };
   }
 
   /** Until the worker polls the drill's task queue (it bundles the workflows first): assignments then go straight through. */
@@ -276,7 +321,7 @@ export class DrillRun {
     const client = this.client as Client;
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const { pollers } = await client.workflowService.describeTaskQueue({ namespace: 'drill', taskQueue: { name: 'drill' }, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW });
+      const { pollers } = await client.workflowService.describeTaskQueue({ namespace: this.namespace, taskQueue: { name: 'drill' }, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW });
       if (pollers?.length) return;
       if (Date.now() > deadline) throw new Error('the worker did not poll its task queue within 120 s');
       await this.sleep(500);
@@ -292,7 +337,7 @@ export class DrillRun {
   private async check(drill: string, from: number): Promise<number> {
     const to = Date.now();
     const db = this.db as Db;
-    const outages = this.cluster.outages;
+    const outages = this.system.outages;
     for (;;) {
       const now = Date.now();
       const events: ModelEvent[] = [];
@@ -304,7 +349,7 @@ export class DrillRun {
         for (const p of m.periods) periods.set(`${item.itemKey}|${p.seq}`, p);
         unmodelled.push(...m.unmodelled);
       }
-      const rows = await loadEngineRows(db);
+      const rows = await loadEngineRows(db, new Set(this.items.map((i) => i.itemKey)));
       this.report.inputNotices = rows.inputNotices;
       const ladder = checkLadder(events, periods, rows, { from, to }, now, outages);
       const pending = ladder.reminders.pending + ladder.rungs.pending;
@@ -378,7 +423,7 @@ export class DrillRun {
       await this.api?.close().catch(() => undefined);
       await this.connection?.close().catch(() => undefined);
       await this.db?.destroy().catch(() => undefined);
-      await this.cluster.close();
+      await this.system.close();
     })();
     return this.closing;
   }
@@ -407,6 +452,7 @@ export function formatReport(r: DrillReport): string {
     `API writes retried: ${r.apiRetries}; worker log lines at error level: ${r.workerErrorLines}; periods not pinned down by the model (their events uncertain): ${r.unmodelled.length}`,
     `Co-operating inputs' reminders and 催办 (not modelled by the drill): ${r.inputNotices}`,
     ...(r.problems.length ? ['Problems:', ...r.problems.map((p) => `  ${p}`)] : []),
+    ...(r.extras.length ? ['Scenario and topology checks:', ...r.extras.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${Object.entries(c.figures).map(([k, v]) => `${k} ${v}`).join(', ')}`)] : []),
     r.ok ? 'RESULT: PASS' : 'RESULT: FAIL',
   ];
   return `${out.join('\n')}\n`;

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { API_BASE, createApp } from '../../api/app';
 import { hashPassword } from '../../api/auth/passwords';
+import { type Keyring } from '../../api/auth/signing-keys';
 import { issueToken, openKeyring } from '../../api/auth/tokens';
 import { seedOfficialCalendar } from '../../db/calendar/store';
 import { importPlan } from '../../db/catalog/import';
@@ -162,6 +163,8 @@ export interface ApiOptions {
   log: Logger;
   /** How many writes are in flight at once. */
   concurrency?: number;
+  /** API processes to talk to (each `http://host:port`), in turn; unset: the API served in this process. */
+  urls?: string[];
 }
 
 /**
@@ -172,7 +175,8 @@ export interface ApiOptions {
  */
 export class DrillApi {
   private server?: Server;
-  private base = '';
+  private bases: string[] = [];
+  private turn = 0;
   private readonly tokens = new Map<string, string>();
   private readonly limit: Limit;
   /** Attempts answered 5xx or lost, retried. */
@@ -186,6 +190,32 @@ export class DrillApi {
   async start(): Promise<void> {
     const { db } = this.opts;
     const keyring = await openKeyring(db);
+    if (this.opts.urls?.length) this.bases = this.opts.urls.map((u) => `${u}${API_BASE}`);
+    else await this.serve(keyring);
+
+    // One password hash for all (the drill signs nobody in): tokens are issued as sign-in would.
+    const hash = await hashPassword(crypto.randomBytes(18).toString('base64url'));
+    const departments = (await db('departments').select('id', 'code')) as { id: number; code: string }[];
+    const users = [
+      { username: 'drill-secretariat', role: 'secretariat', department_id: null, key: 'secretariat' },
+      { username: 'drill-leader', role: 'leadership', department_id: null, key: 'leadership' },
+      { username: 'drill-admin', role: 'admin', department_id: null, key: 'admin' },
+      ...departments.map((d) => ({ username: `drill-${d.code}`, role: 'department', department_id: d.id, key: d.code })),
+    ];
+    for (const u of users) {
+      const [row] = (await db('users').insert({ username: u.username, password_hash: hash, role: u.role, department_id: u.department_id }).returning('id')) as { id: number }[];
+      this.tokens.set(u.key, (await issueToken(db, keyring, (row as { id: number }).id, 86_400)).token);
+    }
+  }
+
+  /** The API processes (or the one in this process), as base URLs ending in /api/v1. */
+  get urls(): string[] {
+    return this.bases;
+  }
+
+  /** The product's API in this process, on a local port. */
+  private async serve(keyring: Keyring): Promise<void> {
+    const { db } = this.opts;
     const app = createApp({
       log: this.opts.log.child({ component: 'api' }, { level: 'silent' }),
       readiness: {},
@@ -205,16 +235,16 @@ export class DrillApi {
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
     this.server = server;
-    this.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${API_BASE}`;
+    this.bases = [`http://127.0.0.1:${(server.address() as AddressInfo).port}${API_BASE}`];
+  }
 
-    // One password hash for all (the drill signs nobody in): tokens are issued as sign-in would.
-    const hash = await hashPassword(crypto.randomBytes(18).toString('base64url'));
-    const departments = (await db('departments').select('id', 'code')) as { id: number; code: string }[];
-    const users = [{ username: 'drill-secretariat', role: 'secretariat', department_id: null, key: 'secretariat' }, ...departments.map((d) => ({ username: `drill-${d.code}`, role: 'department', department_id: d.id, key: d.code }))];
-    for (const u of users) {
-      const [row] = (await db('users').insert({ username: u.username, password_hash: hash, role: u.role, department_id: u.department_id }).returning('id')) as { id: number }[];
-      this.tokens.set(u.key, (await issueToken(db, keyring, (row as { id: number }).id, 86_400)).token);
-    }
+  /** A GET as `who` from one API process (by index), answered with its status and JSON body. */
+  async read(who: string, path: string, base = 0): Promise<{ status: number; body: unknown }> {
+    const token = this.tokens.get(who);
+    if (!token) throw new Error(`no drill user for ${who}`);
+    const res = await fetch(`${this.bases[base]}${path}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(30_000) });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   }
 
   async close(): Promise<void> {
@@ -230,8 +260,12 @@ export class DrillApi {
     }
   }
 
-  /** POSTs as `who` (a department code, or 'secretariat') until answered; 4xx is a refusal, 5xx and lost connections are retried. */
-  write(who: string, path: string, body: unknown, idempotencyKey: string, span: Span = { start: Date.now(), end: Infinity }): Promise<WriteResult> {
+  /**
+   * POSTs as `who` (a department code, 'secretariat', 'leadership' or 'admin') until answered; 4xx is a
+   * refusal, 5xx and lost connections are retried, each time at the next API process, as a load
+   * balancer would.
+   */
+  write(who: string, path: string, body: unknown, idempotencyKey: string, span: Span = { start: Date.now(), end: Infinity }, method: 'POST' | 'PUT' = 'POST'): Promise<WriteResult> {
     return this.limit.run(async () => {
       const token = this.tokens.get(who);
       if (!token) throw new Error(`no drill user for ${who}`);
@@ -244,8 +278,9 @@ export class DrillApi {
       for (;;) {
         if (this.stopping) return { span };
         try {
-          const res = await fetch(`${this.base}${path}`, {
-            method: 'POST',
+          const base = this.bases[this.turn++ % this.bases.length] as string;
+          const res = await fetch(`${base}${path}`, {
+            method,
             headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
             body: JSON.stringify(body),
             signal: AbortSignal.timeout(30_000),

@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -17,34 +16,19 @@ import type { Logger } from '../../platform/logger';
 import { portAccepts, processAlive } from '../../platform/processes';
 import { ensureTemporalCli, type TemporalCli } from '../../platform/temporal-cli';
 import { startDevServer, type DevServer } from '../../platform/temporal-server';
+import { freePort, type DrillFault, type DrillSystem, type Outage } from './system';
 
-/** A stretch of time in which one part of the system was down: from the fault to the moment it was back. */
-export interface Outage {
-  what: 'worker' | 'temporal' | 'postgres';
-  start: number;
-  /** When it was back (the worker restarted, the server accepting again); Infinity while it is down. */
-  end: number;
-}
-
-export interface ClusterOptions {
+export interface DevSystemOptions {
   log: Logger;
   workingDayMs: number;
   namespace: string;
   taskQueue: string;
   /** Extra environment for the worker process (e.g. NOTIFY_MERGE_WINDOW_MS). */
   workerEnv?: Record<string, string>;
-}
-
-/** A port nobody listens on now (the kernel's choice). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  /** The drills: worker SIGKILLs (each followed at once by a restart), spaced by killGapMs; PostgreSQL down for postgresDownMs. */
+  kills: number;
+  killGapMs: [number, number];
+  postgresDownMs: number;
 }
 
 async function waitFor(done: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
@@ -72,15 +56,20 @@ function signalGroup(w: WorkerProcess, signal: NodeJS.Signals): boolean {
   return true;
 }
 
-export class Cluster {
+/**
+ * The single-machine system of issue 10: an embedded PostgreSQL, a Temporal
+ * dev server on its SQLite file, and one worker process; its drills kill the
+ * worker, restart the dev server, and take PostgreSQL down.
+ */
+export class DevSystem implements DrillSystem {
   /** Everything of this run lives under here; removed by close(). */
   readonly root: string;
   readonly outages: Outage[] = [];
   /** Lines the worker processes logged at error level or above, counted; the first few kept for the report. */
-  workerErrors = 0;
-  readonly workerErrorSamples: string[] = [];
+  errorLines = 0;
+  readonly errorSamples: string[] = [];
   /** Worker processes that ended without being killed or stopped: a crash. */
-  readonly workerCrashes: string[] = [];
+  readonly crashes: string[] = [];
 
   private pg?: EmbeddedDatabase;
   private pgPort = 0;
@@ -94,12 +83,55 @@ export class Cluster {
   private closed = false;
   private readonly log: Logger;
 
-  constructor(private readonly opts: ClusterOptions) {
+  constructor(private readonly opts: DevSystemOptions) {
     this.log = opts.log.child({ component: 'cluster' });
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'coord-drill-'));
     // As root, the embedded PostgreSQL runs as the `postgres` user, who must reach its directory.
     fs.chmodSync(this.root, 0o755);
     fs.mkdirSync(this.workerDataDir, { recursive: true });
+  }
+
+  async startDatabase(): Promise<string> {
+    await this.startPostgres();
+    return this.databaseUrl;
+  }
+
+  async startServices(): Promise<void> {
+    await this.startTemporal();
+    this.startWorker();
+  }
+
+  get faults(): DrillFault[] {
+    const o = this.opts;
+    return [
+      {
+        name: `worker SIGKILL x${o.kills}`,
+        run: async ({ sleep, rnd }) => {
+          for (let i = 1; i <= o.kills; i++) {
+            const [min, max] = o.killGapMs;
+            await sleep(this.workerStartedAt + min + rnd() * (max - min) - Date.now());
+            const outage = await this.workerKillAndRestart();
+            this.log.info({ kill: i, of: o.kills, downMs: outage.end - outage.start }, 'drill: worker SIGKILLed and restarted');
+          }
+        },
+      },
+      {
+        name: 'Temporal restart',
+        run: async ({ sleep, rnd }) => {
+          await sleep(2_000 + rnd() * 5_000);
+          const outage = await this.temporalRestart();
+          this.log.info({ downMs: outage.end - outage.start }, 'drill: Temporal dev server stopped and restarted on its database');
+        },
+      },
+      {
+        name: `PostgreSQL down ${Math.round(o.postgresDownMs / 1000)} s`,
+        run: async ({ sleep, rnd, signal }) => {
+          await sleep(2_000 + rnd() * 5_000);
+          const outage = await this.postgresOutage(o.postgresDownMs, (left) => this.log.info({ backInMs: left }, 'drill: PostgreSQL is down'), signal);
+          this.log.info({ downMs: outage.end - outage.start }, 'drill: PostgreSQL started again');
+        },
+      },
+    ];
   }
 
   get databaseUrl(): string {
@@ -204,7 +236,7 @@ export class Cluster {
     child.once('exit', (code, signal) => {
       if (signal !== 'SIGKILL' && signal !== 'SIGTERM' && !this.closed) {
         this.log.error({ worker: n, code, signal }, 'the worker process exited by itself');
-        this.workerCrashes.push(`worker ${n} exited by itself at ${new Date().toISOString()} (code ${code}, signal ${signal})`);
+        this.crashes.push(`worker ${n} exited by itself at ${new Date().toISOString()} (code ${code}, signal ${signal})`);
       }
     });
     this.worker = { child, startedAt: Date.now(), exited };
@@ -222,8 +254,8 @@ export class Cluster {
       level = /error|fatal/i.test(line) ? 50 : 30;
     }
     if (level >= 50) {
-      this.workerErrors += 1;
-      if (this.workerErrorSamples.length < 10) this.workerErrorSamples.push(`worker ${n}: ${msg}`.slice(0, 300));
+      this.errorLines += 1;
+      if (this.errorSamples.length < 10) this.errorSamples.push(`worker ${n}: ${msg}`.slice(0, 300));
     }
     this.log.debug({ worker: n, line: line.slice(0, 2000) }, 'worker log');
   }

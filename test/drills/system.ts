@@ -1,0 +1,84 @@
+/**
+ * What a drill runs on: the parts it starts, the faults it knows how to
+ * cause, and what those parts logged. The dev-server system (dev-system.ts:
+ * a Temporal dev server, one worker, the API in the drill's own process) and
+ * the production topology (test/cluster/cluster-system.ts: the Temporal
+ * server on PostgreSQL, two workers, two API processes) both implement it.
+ */
+import net from 'node:net';
+
+/** A stretch of time in which one part of the system was down: from the fault to the moment it was back. */
+export interface Outage {
+  what: 'worker' | 'temporal' | 'postgres' | 'api';
+  start: number;
+  /** When it was back (restarted and ready); Infinity while it is down. */
+  end: number;
+}
+
+export interface FaultContext {
+  /** Waits, unless the run is aborted (then it throws). */
+  sleep(ms: number): Promise<void>;
+  /** The faults' own random stream (from the seed). */
+  rnd(): number;
+  /** Aborted when the run is interrupted. */
+  signal: AbortSignal;
+}
+
+/** One drill: a fault (or several), after which the run goes on a while and is then checked. */
+export interface DrillFault {
+  name: string;
+  run(ctx: FaultContext): Promise<void>;
+}
+
+export interface DrillSystem {
+  /** Everything of this run lives under here; removed by close(). */
+  readonly root: string;
+  readonly outages: Outage[];
+  /** Lines its product processes logged at error level or above, and the first few of them. */
+  readonly errorLines: number;
+  readonly errorSamples: string[];
+  /** Product processes that ended without being killed or stopped: a crash. */
+  readonly crashes: string[];
+  /** PostgreSQL for the product: answers its URL. */
+  startDatabase(): Promise<string>;
+  /** Temporal, the workers and any API processes, once the catalog is in the database. */
+  startServices(): Promise<void>;
+  readonly temporalAddress: string;
+  /** The API processes' base URLs; undefined: the drill serves the API in its own process. */
+  readonly apiUrls?: string[];
+  /** The faults of this system's drills, in order. */
+  readonly faults: DrillFault[];
+  close(): Promise<void>;
+  /** Synchronous last resort (process 'exit'): kills whatever this run started. */
+  killLeftovers(): void;
+}
+
+/** A port nobody listens on now (the kernel's choice). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A free port in [min, max]: Temporal keeps its membership ports in a
+ * smallint column, so they must be below 32768, where the kernel's own
+ * choices (32768 and up) never fall.
+ */
+export async function freePortBetween(min: number, max: number): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = min + Math.floor(Math.random() * (max - min + 1));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port between ${min} and ${max}`);
+}
