@@ -52,6 +52,8 @@ export interface TopologyOptions {
   retentionDays: number;
   /** More environment for every product process (WORKING_DAY_MS, LOG_LEVEL, ...). */
   env?: Record<string, string>;
+  /** A product process that exits by itself is started again after 2 s (`npm run cluster`); the tests leave it down. */
+  restartCrashed?: boolean;
   /** Each process's log lines; unset: straight to this process's stdout and stderr. */
   onLine?: (member: string, line: string) => void;
   log: Logger;
@@ -192,6 +194,13 @@ export class Topology {
       if (!member.expectedExit && !this.closed) {
         this.o.log.error({ member: name, code, signal }, 'a product process exited by itself');
         this.crashes.push(`${name} exited by itself at ${new Date().toISOString()} (code ${code}, signal ${signal})`);
+        if (this.o.restartCrashed) {
+          setTimeout(() => {
+            if (this.closed || this.members.get(name) !== member) return;
+            this.o.log.warn({ member: name }, 'starting it again');
+            this.startMember(kind, index);
+          }, 2_000).unref();
+        }
       }
     });
     this.members.set(name, member);
@@ -297,6 +306,13 @@ export class Topology {
     await Promise.all(each('worker').map((m) => this.stop('worker', m.index)));
     await this.server?.stop();
     this.server = undefined;
+  }
+
+  /** Processes this topology started that are still alive: none once close() has returned. */
+  alivePids(): number[] {
+    const pids = [...this.members.values()].map((m) => m.child.pid);
+    if (this.server) pids.push(this.server.pid);
+    return pids.filter((p): p is number => !!p && processAlive(p));
   }
 
   /** Last resort, synchronous (process 'exit'): SIGKILL every process this topology started. */

@@ -19,6 +19,7 @@ import { redactUrl, resolveDatabase } from '../platform/database';
 import { prepareProductDatabase } from '../platform/first-start';
 import { createLogger } from '../platform/logger';
 import { loadSecretsKey } from '../platform/secrets';
+import { orderlyShutdown } from '../platform/shutdown';
 import { defaultServerPorts, temporalDatabases } from '../platform/temporal-cluster';
 import { Topology } from '../platform/topology';
 import { ensureWebBuild } from '../platform/web-build';
@@ -29,36 +30,16 @@ async function main(): Promise<void> {
   const cfg = loadConfig();
   const log = createLogger({ level: cfg.LOG_LEVEL, pretty: cfg.LOG_PRETTY, name: 'cluster' });
   const started = Date.now();
-  const steps: { name: string; stop: () => Promise<void> }[] = [];
-  let stopping: Promise<void> | undefined;
-  const shutdown = (reason: string, code: number) => {
-    stopping ??= (async () => {
-      log.info({ reason }, 'stopping the cluster: API processes, workers, Temporal server, PostgreSQL');
-      for (const step of steps.reverse()) {
-        try {
-          await step.stop();
-          log.info({ step: step.name }, 'stopped');
-        } catch (err) {
-          log.warn({ err, step: step.name }, 'error while stopping');
-        }
-      }
-      log.info('cluster stopped');
-      log.flush();
-      process.exit(code);
-    })();
-    return stopping;
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT', 0));
-  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+  const shutdown = orderlyShutdown(log, { stopping: 'stopping the cluster: API processes, workers, Temporal server, PostgreSQL', stopped: 'cluster stopped' });
 
   let n = 0;
   const progress = (step: string) => log.info(`[${++n}/8] ${step}`);
   try {
     progress('PostgreSQL');
     const database = await resolveDatabase(cfg, log);
-    steps.push({ name: 'postgres', stop: database.stop });
+    shutdown.add('postgres', database.stop);
     const db = createDb(database.url, { poolMax: 3 });
-    steps.push({ name: 'db-pool', stop: () => db.destroy() });
+    shutdown.add('db-pool', () => db.destroy());
     await pingDb(db);
 
     progress('the product database: migrations, calendar, plan, users');
@@ -82,9 +63,10 @@ async function main(): Promise<void> {
       retentionDays: cfg.TEMPORAL_RETENTION_DAYS,
       // One key for every process, as a deployment sets SECRETS_KEY on each.
       env: { SECRETS_KEY: loadSecretsKey(cfg).key.toString('hex') },
+      restartCrashed: true,
       log,
     });
-    steps.push({ name: 'topology', stop: () => topology.close() });
+    shutdown.add('topology', () => topology.close());
     process.once('exit', () => topology.killLeftovers());
     await topology.start(progress);
 
@@ -107,7 +89,7 @@ async function main(): Promise<void> {
     );
   } catch (err) {
     log.fatal({ err }, 'cluster start failed');
-    await shutdown('start failed', 1);
+    await shutdown.run('start failed', 1);
   }
 }
 

@@ -12,13 +12,12 @@ import { bridgeTemporalLogs, createLogger } from '../platform/logger';
 import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, connectWorker, temporalSettings } from '../platform/temporal-connection';
 import { startHttpServer } from '../platform/http-server';
+import { orderlyShutdown } from '../platform/shutdown';
 import { startDevServer } from '../platform/temporal-server';
 import { createWorker, workerSettings } from '../platform/worker';
 import { ensureDigestSchedule } from '../platform/digest-schedule';
 import { startDispatcherFromConfig } from '../platform/notification-dispatcher';
 import { ensureSearchAttributes } from '../platform/search-attributes';
-
-type Step = { name: string; stop: () => Promise<void> };
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
@@ -26,32 +25,12 @@ async function main(): Promise<void> {
   bridgeTemporalLogs(log);
   const started = Date.now();
   // Stopped in reverse order of start: HTTP, worker, connections, Temporal, PostgreSQL.
-  const steps: Step[] = [];
-  let stopping: Promise<void> | undefined;
-  const shutdown = (reason: string, code: number) => {
-    stopping ??= (async () => {
-      log.info({ reason }, 'shutting down');
-      for (const step of steps.reverse()) {
-        try {
-          await step.stop();
-          log.debug({ step: step.name }, 'stopped');
-        } catch (err) {
-          log.warn({ err, step: step.name }, 'error while stopping');
-        }
-      }
-      log.info('stopped');
-      log.flush();
-      process.exit(code);
-    })();
-    return stopping;
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT', 0));
-  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+  const shutdown = orderlyShutdown(log, { stopping: 'shutting down', stopped: 'stopped' });
 
   // Closed last: the client's gRPC retry timers throw if they fire on a closed
   // channel, so nothing may be awaited after the close but the exit itself.
   let client: Client | undefined;
-  steps.push({ name: 'temporal-client', stop: async () => client?.connection.close() });
+  shutdown.add('temporal-client', async () => client?.connection.close());
 
   try {
     // Temporal first: on a fresh machine its build is the long step, and it says so.
@@ -68,7 +47,7 @@ async function main(): Promise<void> {
         uiPort: cfg.TEMPORAL_UI_PORT,
         log,
       });
-      steps.push({ name: 'temporal-server', stop: server.stop });
+      shutdown.add('temporal-server', server.stop);
       temporalAddress = server.address;
       uiUrl = server.uiUrl;
     } else {
@@ -78,9 +57,9 @@ async function main(): Promise<void> {
 
     log.info('[2/6] PostgreSQL');
     const database = await resolveDatabase(cfg, log);
-    steps.push({ name: 'postgres', stop: database.stop });
+    shutdown.add('postgres', database.stop);
     const db: Db = createDb(database.url);
-    steps.push({ name: 'db-pool', stop: () => db.destroy() });
+    shutdown.add('db-pool', () => db.destroy());
     await pingDb(db);
 
     log.info('[3/6] migrations and catalog');
@@ -91,33 +70,30 @@ async function main(): Promise<void> {
     // Also on the dev server: a SQLite file from an older version may predate an attribute.
     await ensureSearchAttributes(client, log);
     const workerConnection = await connectWorker(settings);
-    steps.push({ name: 'worker-connection', stop: () => workerConnection.close() });
+    shutdown.add('worker-connection', () => workerConnection.close());
     if (cfg.WORKING_DAY_MS) log.warn({ workingDayMs: cfg.WORKING_DAY_MS }, 'compressed clock: one working day lasts WORKING_DAY_MS (demo and test mode)');
     const worker = await createWorker({ connection: workerConnection, db, log, ...workerSettings(cfg) });
     const running = worker.run();
-    steps.push({
-      name: 'worker',
-      stop: async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        // Drains in-flight tasks; bounded, since a server that went away keeps polls retrying.
-        await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, 15_000).unref())]);
-      },
+    shutdown.add('worker', async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      // Drains in-flight tasks; bounded, since a server that went away keeps polls retrying.
+      await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, 15_000).unref())]);
     });
     running.catch((err) => {
       log.error({ err }, 'worker stopped unexpectedly');
-      void shutdown('worker failure', 1);
+      void shutdown.run('worker failure', 1);
     });
 
     await ensureDigestSchedule(client, { taskQueue: cfg.TEMPORAL_TASK_QUEUE, cron: cfg.DIGEST_CRON, log });
 
     // Delivers the notification outbox (webhooks, e-mail) beside the worker.
     const dispatcher = startDispatcherFromConfig(cfg, db, log, secrets);
-    steps.push({ name: 'notification-dispatcher', stop: dispatcher.stop });
+    shutdown.add('notification-dispatcher', dispatcher.stop);
 
     log.info('[5/6] web console and HTTP server');
     const temporal = client;
     const http = await startHttpServer({ cfg, db, client: temporal, log, secrets, temporalUiUrl: uiUrl });
-    steps.push({ name: 'http', stop: http.stop });
+    shutdown.add('http', http.stop);
     const port = http.port;
 
     log.info('[6/6] self-check: a workflow round trip through the worker');
@@ -150,7 +126,7 @@ async function main(): Promise<void> {
     );
   } catch (err) {
     log.fatal({ err }, 'start failed');
-    await shutdown('start failed', 1);
+    await shutdown.run('start failed', 1);
   }
 }
 

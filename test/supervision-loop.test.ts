@@ -80,7 +80,14 @@ describe('the supervision loop: 批示 feedback and co-operating deadlines', () 
       "the instruction's 催办",
     );
     expect(chase).toMatchObject({ period_seq: 1, business_date: '2016-04-06', resolved_at: null });
-    expect((await notices('A01-3', 'eic', 'escalation')).map((n) => n.body).join('\n')).toContain('第1条领导批示的落实情况应于2016年4月5日前反馈,至今未反馈');
+    // The 催办's notice is written just after its escalation row.
+    const chased = await eventually(
+      async () => (await notices('A01-3', 'eic', 'escalation')).map((n) => n.body).join('\n'),
+      (bodies) => bodies.length > 0,
+      10_000,
+      "the 催办's notice",
+    );
+    expect(chased).toContain('第1条领导批示的落实情况应于2016年4月5日前反馈,至今未反馈');
     expect(await notices('A01-3', 'eic', 'reminder')).toEqual(expect.arrayContaining([expect.objectContaining({ body: expect.stringContaining('领导批示的落实反馈') })]));
     await eventually(() => db('assignments').where({ workflow_id: d.itemWorkflowId(PLAN, 'A01-3') }).first('escalation_level'), (a) => a?.escalation_level >= 1, 10_000, 'item escalated');
 

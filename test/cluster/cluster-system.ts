@@ -19,7 +19,7 @@ import { processAlive } from '../../platform/processes';
 import { dropTemporalDatabases, temporalDatabases, type ServerPorts } from '../../platform/temporal-cluster';
 import { Topology, type MemberKind } from '../../platform/topology';
 import { ensureWebBuild } from '../../platform/web-build';
-import { freePort, freePortBetween, type DrillFault, type DrillSystem, type Outage } from '../drills/system';
+import { freePort, freePortBetween, ErrorLines, type DrillFault, type DrillSystem, type Outage } from '../drills/system';
 
 export interface ClusterSystemOptions {
   log: Logger;
@@ -44,8 +44,7 @@ function withDatabase(url: string, database: string): string {
 export class ClusterSystem implements DrillSystem {
   readonly root: string;
   readonly outages: Outage[] = [];
-  errorLines = 0;
-  readonly errorSamples: string[] = [];
+  readonly errors = new ErrorLines();
   private topology?: Topology;
   private pg?: EmbeddedDatabase;
   private adminUrl?: string;
@@ -74,6 +73,9 @@ export class ClusterSystem implements DrillSystem {
   get shardCount(): number {
     return this.topology?.shardCount ?? 0;
   }
+  /** Product and server processes still alive after close(): none, if it stopped everything. */
+  leftoverProcesses = -1;
+
   get serverBuildSeconds(): number | undefined {
     return this.topology?.serverBuildSeconds;
   }
@@ -141,19 +143,7 @@ export class ClusterSystem implements DrillSystem {
   }
 
   private line(member: string, line: string): void {
-    let level = 30;
-    let msg = line;
-    try {
-      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string }; error?: string };
-      level = entry.level ?? 30;
-      msg = [entry.msg, entry.err?.message ?? entry.error].filter(Boolean).join(': ');
-    } catch {
-      level = /error|fatal/i.test(line) ? 50 : 30;
-    }
-    if (level >= 50) {
-      this.errorLines += 1;
-      if (this.errorSamples.length < 10) this.errorSamples.push(`${member}: ${msg}`.slice(0, 300));
-    }
+    this.errors.take(member, line);
     this.log.debug({ member, line: line.slice(0, 2000) }, 'product process log');
   }
 
@@ -215,6 +205,7 @@ export class ClusterSystem implements DrillSystem {
     if (this.closed) return;
     this.closed = true;
     await this.topology?.close().catch((err: unknown) => this.log.warn({ err }, 'stopping the topology failed'));
+    this.leftoverProcesses = this.topology?.alivePids().length ?? 0;
     if (this.pg) {
       await this.pg.stop().catch((err: unknown) => this.log.warn({ err }, 'stopping PostgreSQL failed'));
     } else if (this.adminUrl) {

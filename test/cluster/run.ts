@@ -15,10 +15,10 @@
  * --baseline-ms, --after-recovery-ms, --concurrency, --workers, --shards,
  * --seed, --json <file>.
  */
-import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../platform/logger';
-import { DrillRun, formatReport } from '../drills/drill';
+import { DrillRun } from '../drills/drill';
+import { runDrillFromCommandLine } from '../drills/program';
 import { ClusterSystem } from './cluster-system';
 import { ClusterExtras } from './scenario';
 
@@ -70,34 +70,9 @@ const drill = new DrillRun({
   log,
 });
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) {
-      drill.killLeftovers();
-      process.exit(130);
-    }
-    interrupted = true;
-    log.warn({ signal }, 'cluster drill: interrupted; stopping the product processes, Temporal and the databases');
-    drill.abort();
-  });
-}
-process.on('exit', () => drill.killLeftovers());
-process.on('uncaughtException', (err) => {
-  log.fatal({ err }, 'cluster drill failed');
-  process.exit(1);
+const topology = () => ({ shards: system.shardCount, workers: num('workers'), apis: num('apis'), serverBuildSeconds: system.serverBuildSeconds ?? null, leftoverProcesses: system.leftoverProcesses });
+runDrillFromCommandLine(drill, log, {
+  json: values.json,
+  more: () => ({ topology: topology() }),
+  header: () => `Topology: Temporal server with ${topology().shards} history shards on PostgreSQL, ${num('workers')} worker processes, ${num('apis')} API processes\n`,
 });
-
-drill
-  .run()
-  .then((report) => {
-    const topology = { shards: system.shardCount, workers: num('workers'), apis: num('apis'), serverBuildSeconds: system.serverBuildSeconds ?? null };
-    if (values.json) fs.writeFileSync(values.json, JSON.stringify({ ...report, topology }, null, 1));
-    for (const line of report.details.slice(0, 60)) log.warn(line);
-    process.stdout.write(`\nTopology: Temporal server with ${topology.shards} history shards on PostgreSQL, ${topology.workers} worker processes, ${topology.apis} API processes\n${formatReport(report)}`);
-    process.exit(interrupted ? 130 : report.ok ? 0 : 1);
-  })
-  .catch((err: unknown) => {
-    log.fatal({ err }, 'cluster drill failed');
-    process.exit(1);
-  });

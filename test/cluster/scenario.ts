@@ -85,13 +85,18 @@ export class ClusterExtras implements DrillExtras {
     return r.answer;
   }
 
+  private async assignAndAcknowledge(ctx: DrillContext, it: { planCode: string; itemCode: string; lead: string }, cadence: 'quarterly' | 'yearly', tag: string): Promise<void> {
+    const path = `/plans/${it.planCode}/items/${it.itemCode}`;
+    const assign = { lead: it.lead, cooperating: [], cadence, ...TEST_POLICY, startDate: '2016-05-03', finalDeadline: '2025-12-31' };
+    await this.act(ctx, 'secretariat', `${path}/assign`, assign, `${tag}-assign`);
+    await this.act(ctx, it.lead, `${path}/acknowledge`, {}, `${tag}-ack`);
+  }
+
   /** Assign, acknowledge, report, return with a new due date, report again, accept. */
   private async returnAndAccept(ctx: DrillContext): Promise<void> {
     const it = this.returned as NonNullable<typeof this.returned>;
     const path = `/plans/${it.planCode}/items/${it.itemCode}`;
-    const assign = { lead: it.lead, cooperating: [], cadence: 'quarterly', ...TEST_POLICY, startDate: '2016-05-03', finalDeadline: '2025-12-31' };
-    await this.act(ctx, 'secretariat', `${path}/assign`, assign, 'r-assign');
-    await this.act(ctx, it.lead, `${path}/acknowledge`, {}, 'r-ack');
+    await this.assignAndAcknowledge(ctx, it, 'quarterly', 'r');
     await this.act(ctx, it.lead, `${path}/reports`, { periodSeq: 1, progress: '第1期进展(集群演练)', percentDone: 10 }, 'r-report-1');
     await this.act(ctx, 'secretariat', `${path}/review`, { decision: 'return', comment: '请补充量化指标', newDueOn: '2016-07-29' }, 'r-return');
     await this.act(ctx, it.lead, `${path}/reports`, { periodSeq: 1, progress: '第1期进展(补充量化指标)', percentDone: 20 }, 'r-report-2');
@@ -102,9 +107,7 @@ export class ClusterExtras implements DrillExtras {
   private async instructAndFeedBack(ctx: DrillContext): Promise<void> {
     const it = this.instructed as NonNullable<typeof this.instructed>;
     const path = `/plans/${it.planCode}/items/${it.itemCode}`;
-    const assign = { lead: it.lead, cooperating: [], cadence: 'yearly', ...TEST_POLICY, startDate: '2016-05-03', finalDeadline: '2025-12-31' };
-    await this.act(ctx, 'secretariat', `${path}/assign`, assign, 'i-assign');
-    await this.act(ctx, it.lead, `${path}/acknowledge`, {}, 'i-ack');
+    await this.assignAndAcknowledge(ctx, it, 'yearly', 'i');
     const instruction = await this.act(ctx, 'leadership', `${path}/instructions`, { text: '请加快推进,按期报送进展(集群演练)' }, 'i-instruct');
     const key = instruction?.instructionKey as string | undefined;
     it.instructionKey = key;

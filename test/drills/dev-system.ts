@@ -16,7 +16,7 @@ import type { Logger } from '../../platform/logger';
 import { portAccepts, processAlive } from '../../platform/processes';
 import { ensureTemporalCli, type TemporalCli } from '../../platform/temporal-cli';
 import { startDevServer, type DevServer } from '../../platform/temporal-server';
-import { freePort, type DrillFault, type DrillSystem, type Outage } from './system';
+import { freePort, ErrorLines, type DrillFault, type DrillSystem, type Outage } from './system';
 
 export interface DevSystemOptions {
   log: Logger;
@@ -66,8 +66,7 @@ export class DevSystem implements DrillSystem {
   readonly root: string;
   readonly outages: Outage[] = [];
   /** Lines the worker processes logged at error level or above, counted; the first few kept for the report. */
-  errorLines = 0;
-  readonly errorSamples: string[] = [];
+  readonly errors = new ErrorLines();
   /** Worker processes that ended without being killed or stopped: a crash. */
   readonly crashes: string[] = [];
 
@@ -244,19 +243,7 @@ export class DevSystem implements DrillSystem {
   }
 
   private workerLine(n: number, line: string): void {
-    let level = 30;
-    let msg = line;
-    try {
-      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string }; error?: string };
-      level = entry.level ?? 30;
-      msg = [entry.msg, entry.err?.message ?? entry.error].filter(Boolean).join(': ');
-    } catch {
-      level = /error|fatal/i.test(line) ? 50 : 30;
-    }
-    if (level >= 50) {
-      this.errorLines += 1;
-      if (this.errorSamples.length < 10) this.errorSamples.push(`worker ${n}: ${msg}`.slice(0, 300));
-    }
+    this.errors.take(`worker ${n}`, line);
     this.log.debug({ worker: n, line: line.slice(0, 2000) }, 'worker log');
   }
 

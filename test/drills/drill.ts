@@ -228,9 +228,9 @@ export class DrillRun {
     }
     this.report.timings.push({ phase: 'total', ms: Date.now() - started });
     this.report.apiRetries = this.api?.retries ?? 0;
-    this.report.workerErrorLines = this.system.errorLines;
+    this.report.workerErrorLines = this.system.errors.count;
     this.report.problems.push(...this.system.crashes);
-    if (this.system.errorSamples.length) this.report.details.push(...this.system.errorSamples.map((s) => `error line: ${s}`));
+    this.report.details.push(...this.system.errors.samples.map((s) => `error line: ${s}`));
     const bad = (c: Counts) => c.missing + c.duplicate + c.late + c.unexpected;
     this.report.ok =
       this.report.problems.length === 0 &&

@@ -5,10 +5,10 @@
  * failed. Options (or DRILL_* variables): --items, --working-day-ms, --kills,
  * --postgres-down-ms, --seed, --json <file> (the report as JSON).
  */
-import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../platform/logger';
-import { DrillRun, formatReport } from './drill';
+import { DrillRun } from './drill';
+import { runDrillFromCommandLine } from './program';
 
 const { values } = parseArgs({
   options: {
@@ -46,35 +46,4 @@ const drill = new DrillRun({
   log,
 });
 
-// Ctrl-C or SIGTERM: the drill stops, takes down everything it started, and prints what it has; a second one leaves at once.
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) {
-      drill.killLeftovers();
-      process.exit(130);
-    }
-    interrupted = true;
-    log.warn({ signal }, 'drill: interrupted; stopping the worker, Temporal and PostgreSQL');
-    drill.abort();
-  });
-}
-// Whatever happens, nothing this run started outlives it.
-process.on('exit', () => drill.killLeftovers());
-process.on('uncaughtException', (err) => {
-  log.fatal({ err }, 'drill failed');
-  process.exit(1);
-});
-
-drill
-  .run()
-  .then((report) => {
-    if (values.json) fs.writeFileSync(values.json, JSON.stringify(report, null, 1));
-    for (const line of report.details.slice(0, 60)) log.warn(line);
-    process.stdout.write(`\n${formatReport(report)}`);
-    process.exit(interrupted ? 130 : report.ok ? 0 : 1);
-  })
-  .catch((err: unknown) => {
-    log.fatal({ err }, 'drill failed');
-    process.exit(1);
-  });
+runDrillFromCommandLine(drill, log, { json: values.json });

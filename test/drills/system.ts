@@ -35,8 +35,7 @@ export interface DrillSystem {
   readonly root: string;
   readonly outages: Outage[];
   /** Lines its product processes logged at error level or above, and the first few of them. */
-  readonly errorLines: number;
-  readonly errorSamples: string[];
+  readonly errors: ErrorLines;
   /** Product processes that ended without being killed or stopped: a crash. */
   readonly crashes: string[];
   /** PostgreSQL for the product: answers its URL. */
@@ -81,4 +80,28 @@ export async function freePortBetween(min: number, max: number): Promise<number>
     if (free) return port;
   }
   throw new Error(`no free port between ${min} and ${max}`);
+}
+
+/**
+ * Counts the lines product processes log at error level or above (pino JSON,
+ * or plain text that says error), keeping the first few for the report.
+ */
+export class ErrorLines {
+  count = 0;
+  readonly samples: string[] = [];
+
+  take(who: string, line: string): void {
+    let level = 30;
+    let msg = line;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string }; error?: string };
+      level = entry.level ?? 30;
+      msg = [entry.msg, entry.err?.message ?? entry.error].filter(Boolean).join(': ');
+    } catch {
+      level = /error|fatal/i.test(line) ? 50 : 30;
+    }
+    if (level < 50) return;
+    this.count += 1;
+    if (this.samples.length < 10) this.samples.push(`${who}: ${msg}`.slice(0, 300));
+  }
 }
