@@ -38,19 +38,23 @@ interface PgConnection {
 }
 
 /**
- * Knex's own migration lock fails a second migrator outright; two processes
- * starting at once (a worker and an API on one database) should instead wait
- * their turn, so migrations hold a PostgreSQL advisory lock.
+ * Runs `fn` while holding a PostgreSQL advisory lock named `name`: processes
+ * starting at once on one database (workers and API processes) take turns.
  */
-async function withMigrationLock<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+export async function withAdvisoryLock<T>(db: Db, name: string, fn: () => Promise<T>): Promise<T> {
   const conn = (await db.client.acquireConnection()) as PgConnection;
   try {
-    await conn.query('select pg_advisory_lock(hashtext($1))', ['coord:migrate']);
+    await conn.query('select pg_advisory_lock(hashtext($1))', [name]);
     return await fn();
   } finally {
-    await conn.query('select pg_advisory_unlock(hashtext($1))', ['coord:migrate']).catch(() => undefined);
+    await conn.query('select pg_advisory_unlock(hashtext($1))', [name]).catch(() => undefined);
     await db.client.releaseConnection(conn);
   }
+}
+
+/** Knex's own migration lock fails a second migrator outright; ours makes it wait its turn. */
+function withMigrationLock<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  return withAdvisoryLock(db, 'coord:migrate', fn);
 }
 
 export function migrateLatest(db: Db): Promise<string[]> {

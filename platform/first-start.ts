@@ -2,7 +2,7 @@ import { createDemoUsers, shouldCreateDemoUsers } from '../api/auth/users';
 import { seedOfficialCalendar } from '../db/calendar/store';
 import { importPlan } from '../db/catalog/import';
 import { readPlanFile } from '../db/catalog/plan-file';
-import { migrateLatest, type Db } from '../db/connection';
+import { migrateLatest, withAdvisoryLock, type Db } from '../db/connection';
 import { leadingGroupRecipients } from '../db/leading-group';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -32,10 +32,15 @@ async function firstUsers(cfg: Config, db: Db, log: Logger): Promise<void> {
  * The product's database made ready before any process serves it:
  * migrations, the secrets key, the official calendar, the default plan on a
  * first start, the leading group's directory entry and the first users.
- * `npm start` and `npm run cluster` both run it once, before their workers and
- * API processes start.
+ * `npm start` and `npm run cluster` run it before their workers and API
+ * processes start, and every `npm run api` process at its own start.
  */
-export async function prepareProductDatabase(cfg: Config, db: Db, log: Logger): Promise<SecretBox> {
+export function prepareProductDatabase(cfg: Config, db: Db, log: Logger): Promise<SecretBox> {
+  // Several API processes may make their first start at once: one imports the plan, the others find it.
+  return withAdvisoryLock(db, 'coord:first-start', () => prepare(cfg, db, log));
+}
+
+async function prepare(cfg: Config, db: Db, log: Logger): Promise<SecretBox> {
   const applied = await migrateLatest(db);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const secrets = await prepareSecrets(cfg, db, log);

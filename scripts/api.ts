@@ -8,14 +8,14 @@
  * however many processes ask.
  */
 import type { Client } from '@temporalio/client';
-import { createDb, migrateLatest, pingDb } from '../db/connection';
+import { createDb, pingDb } from '../db/connection';
 import { loadConfig } from '../platform/config';
 import { resolveDatabase } from '../platform/database';
 import { ensureDigestSchedule } from '../platform/digest-schedule';
+import { prepareProductDatabase } from '../platform/first-start';
 import { startHttpServer, type HttpServer } from '../platform/http-server';
 import { bridgeTemporalLogs, createLogger } from '../platform/logger';
 import { ensureSearchAttributes } from '../platform/search-attributes';
-import { prepareSecrets } from '../platform/secrets';
 import { connectClient, temporalSettings } from '../platform/temporal-connection';
 
 async function main(): Promise<void> {
@@ -43,8 +43,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
   try {
     await pingDb(db);
-    await migrateLatest(db);
-    const secrets = await prepareSecrets(cfg, db, log);
+    // Its own first start too (plan, calendar, directory, first users), so API processes need nothing before them.
+    const secrets = await prepareProductDatabase(cfg, db, log);
     client = await connectClient(settings);
     await ensureSearchAttributes(client, log);
     await ensureDigestSchedule(client, { taskQueue: cfg.TEMPORAL_TASK_QUEUE, cron: cfg.DIGEST_CRON, log });
