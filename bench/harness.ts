@@ -1,9 +1,11 @@
 /**
- * What every figure shares: one Temporal dev server and one PostgreSQL server
+ * What every figure shares: one Temporal server and one PostgreSQL server
  * for the whole run, a database per figure on it, the workflow bundle, bench
  * worker processes, an in-process API server with real tokens, progress logs,
  * CPU accounting, and the cleanup that takes it all down again (also on
- * Ctrl-C).
+ * Ctrl-C). The Temporal server is the CLI's dev server (target 'dev', the
+ * default) or the production-like `temporal-server` built from Go modules on
+ * the same PostgreSQL (target 'cluster').
  */
 import crypto from 'node:crypto';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -27,12 +29,20 @@ import { loadConfig, projectRoot } from '../platform/config';
 import { createSecretBox } from '../platform/secrets';
 import { redactUrl } from '../platform/database';
 import type { Logger } from '../platform/logger';
+import { registerSearchAttributes } from '../platform/search-attributes';
 import { ensureTemporalCli } from '../platform/temporal-cli';
+import { freePort } from '../platform/processes';
+import { ensureNamespace, ensureTemporalServer, freeServerPorts, prepareTemporalDatabases, serverConfig, startTemporalServer, temporalDatabases } from '../platform/temporal-cluster';
 import { startDevServer } from '../platform/temporal-server';
 import { createBenchTables } from './activities';
 import type { ChildMessage, ParentMessage, WorkerProcessConfig, WorkerStats } from './worker-process';
 
 export const NAMESPACE = 'default';
+/** History shards of the production-like server (target 'cluster'); the dev server has one. */
+export const CLUSTER_SHARDS = 4;
+
+/** Which Temporal server a harness runs on: the CLI's dev server, or the production-like `temporal-server` on PostgreSQL. */
+export type Target = 'dev' | 'cluster';
 /** The plan every bench database starts with (the product's default plan), and its secretariat. */
 export const DEFAULT_PLAN_FILE = path.join(projectRoot, 'plans', 'shandong-internet-plus-2016-2018.yaml');
 
@@ -105,18 +115,6 @@ export function sizesFor(opts: { quick: boolean; items?: number }): Sizes {
 // ---------- small utilities ----------
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** A port nobody listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Progress of a long step as pino lines: `done/total` at most every `everyMs`, and once at the end. */
 export function progress(log: Logger, step: string, total: number, everyMs = 5_000) {
@@ -278,41 +276,81 @@ export interface BenchDb {
 /**
  * Ctrl-C (or SIGTERM) stops every worker, server and database the run
  * started, then exits 130; `promise` is that teardown once it began, for the
- * run's end to wait on. A second signal during the teardown is ignored.
+ * run's end to wait on. A second signal during the teardown is ignored. A run
+ * that goes on to another harness (`--target cluster`: the dev server's, then
+ * the cluster's) watches each in turn: a signal stops the latest.
  */
 export class Interruption {
   promise: Promise<void> | undefined;
+  private watched: { h: Harness; what: string } | undefined;
 
   watch(h: Harness, what: string): void {
+    const first = !this.watched;
+    this.watched = { h, what };
+    if (!first) return;
     let exiting = false;
     const onSignal = (signal: string) => {
-      if (exiting) return;
+      if (exiting || !this.watched) return;
       exiting = true;
-      h.log.warn({ signal }, `interrupted: stopping ${what} of this run`);
-      this.promise = h.stop().finally(() => {
-        h.log.flush();
+      const { h: current, what: which } = this.watched;
+      current.log.warn({ signal }, `interrupted: stopping ${which} of this run`);
+      // The figure under way goes on failing while its servers go away; what it throws from a timer (a gRPC retry on
+      // the closed connection) must not end the process before the databases are dropped.
+      const inFlight = (err: unknown) => current.log.debug({ err }, 'a call still in flight failed during the teardown');
+      process.on('uncaughtException', inFlight);
+      process.on('unhandledRejection', inFlight);
+      this.promise = current.stop().finally(() => {
+        current.log.flush();
         process.exit(130);
       });
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
   }
+
+  /**
+   * One figure with its progress lines. A failure is logged and kept in
+   * `into.errors` under `key`, and the run goes on with the next figure;
+   * once interrupted it is thrown (its servers are going away).
+   */
+  async figure<T>(log: Logger, into: { errors?: Record<string, string> }, key: string, name: string, run: () => Promise<T>): Promise<T | undefined> {
+    const t0 = Date.now();
+    log.info({ figure: key }, `=== (${key}) ${name}`);
+    try {
+      const r = await run();
+      log.info({ figure: key, seconds: Math.round((Date.now() - t0) / 1000) }, `=== (${key}) done`);
+      return r;
+    } catch (err) {
+      if (this.promise) throw err;
+      log.error({ err, figure: key }, `=== (${key}) failed; going on with the next figure`);
+      into.errors = { ...into.errors, [key]: err instanceof Error ? err.message : String(err) };
+      return undefined;
+    }
+  }
 }
 
 export class Harness {
   readonly runId = `${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}_${process.pid}`;
   readonly tmpDir: string;
+  readonly target: Target;
   temporalAddress = '';
   temporalPid: number | undefined;
+  /** Which Temporal server, for the results: what runs, and its history shards. */
+  temporalServer: { target: Target; server: string; shards: number } | undefined;
   adminUrl = '';
   bundlePath = '';
   client!: Client;
   private connection: Connection | undefined;
   private readonly cleanups: { name: string; run: () => Promise<void> }[] = [];
   private readonly workers = new Set<WorkerHandle>();
+  private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
-  constructor(readonly log: Logger) {
+  constructor(
+    readonly log: Logger,
+    opts: { target?: Target } = {},
+  ) {
+    this.target = opts.target ?? 'dev';
     this.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'coord-bench-'));
     // As root, an embedded PostgreSQL runs as the `postgres` user, who must reach its directory.
     fs.chmodSync(this.tmpDir, 0o755);
@@ -324,23 +362,93 @@ export class Harness {
     this.cleanups.push({ name, run });
   }
 
-  async start(): Promise<void> {
+  /** The servers and the bundle; a stop() meanwhile waits for it, and it gives up between its steps. */
+  start(): Promise<void> {
+    this.starting ??= this.setUp();
+    return this.starting;
+  }
+
+  private async setUp(): Promise<void> {
     const cfg = loadConfig();
     const log = this.log;
+    const temporal: [string, () => Promise<void>] =
+      this.target === 'cluster'
+        ? [`Temporal: the production-like server (temporal-server ${cfg.TEMPORAL_SERVER_VERSION}, ${CLUSTER_SHARDS} history shards) on free ports, its two databases on that PostgreSQL`, () => this.startCluster(cfg)]
+        : ['Temporal: a fresh dev server on free ports, its data in a temporary folder', () => this.startDevServer(cfg)];
+    const postgres: [string, () => Promise<void>] = ['PostgreSQL', () => this.startPostgres(cfg)];
+    // The production-like server keeps its state on the run's PostgreSQL server, which must be there first.
+    const steps = this.target === 'cluster' ? [postgres, temporal] : [temporal, postgres];
+    for (const [i, [what, run]] of steps.entries()) {
+      this.checkNotStopping();
+      log.info(`[setup ${i + 1}/4] ${what}`);
+      await run();
+    }
 
-    log.info('[setup 1/4] Temporal: a fresh dev server on free ports, its data in a temporary folder');
-    const cli = await ensureTemporalCli({ cacheDir: cfg.cacheDir, version: cfg.TEMPORAL_CLI_VERSION, explicit: cfg.TEMPORAL_CLI, log });
+    this.checkNotStopping();
+    log.info('[setup 3/4] bundling the workflows (product and bench baselines) once for every worker');
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: path.join(__dirname, 'workflows'),
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+    });
+    this.bundlePath = path.join(this.tmpDir, 'workflow-bundle.js');
+    fs.writeFileSync(this.bundlePath, bundle.code);
+    log.info({ temporal: this.temporalAddress, bundleKb: Math.round(bundle.code.length / 1024) }, '[setup 4/4] ready');
+  }
+
+  private checkNotStopping(): void {
+    if (this.stopping) throw new Error('the bench is stopping: setup abandoned');
+  }
+
+  private async startDevServer(cfg: ReturnType<typeof loadConfig>): Promise<void> {
+    const cli = await ensureTemporalCli({ cacheDir: cfg.cacheDir, version: cfg.TEMPORAL_CLI_VERSION, explicit: cfg.TEMPORAL_CLI, log: this.log });
     const [port, uiPort] = [await freePort(), await freePort()];
-    const server = await startDevServer({ cli, dataDir: this.tmpDir, namespace: NAMESPACE, port, uiPort, log });
+    const server = await startDevServer({ cli, dataDir: this.tmpDir, namespace: NAMESPACE, port, uiPort, log: this.log });
     this.onCleanup('temporal server', server.stop);
-    this.temporalAddress = server.address;
     const pidFile = path.join(this.tmpDir, 'temporal', 'server.pid');
     if (fs.existsSync(pidFile)) this.temporalPid = Number(fs.readFileSync(pidFile, 'utf8'));
-    this.connection = await Connection.connect({ address: server.address });
+    this.temporalServer = { target: 'dev', server: cli ? `temporal server start-dev (CLI from ${cli.source})` : "the SDK's dev server", shards: 1 };
+    await this.connect(server.address);
+  }
+
+  /**
+   * `temporal-server` (built from Go modules once per machine, then cached)
+   * with all four services in one process, on databases of this run
+   * (`coord_bench_<run>_temporal` and `_visibility`, made and brought to the
+   * schema by temporal-sql-tool, dropped with the figures' at the end), and
+   * the namespace and the item search attributes registered on it.
+   */
+  private async startCluster(cfg: ReturnType<typeof loadConfig>): Promise<void> {
+    const log = this.log;
+    const bins = await ensureTemporalServer({ cacheDir: cfg.cacheDir, version: cfg.TEMPORAL_SERVER_VERSION, log });
+    this.checkNotStopping();
+    const dbs = temporalDatabases(this.adminUrl, this.databaseName('temporal'));
+    log.info({ history: dbs.history, visibility: dbs.visibility, builtInSeconds: bins.builtInSeconds }, 'Temporal databases: creating them and their schemas with temporal-sql-tool');
+    await prepareTemporalDatabases(bins.sqlTool, dbs, log);
+    this.checkNotStopping();
+    const ports = await freeServerPorts();
+    // Its own lines at error only unless BENCH_SERVER_LOG_LEVEL says otherwise (warnings come by the dozen whenever a
+    // figure's workers stop, and while it stops), without their Go stack traces.
+    const serverLog = log.child({}, { level: process.env.BENCH_SERVER_LOG_LEVEL ?? 'error', serializers: { server: (e: Record<string, unknown>) => ({ ...e, stacktrace: undefined }) } });
+    const server = await startTemporalServer({ binary: bins.server, dir: path.join(this.tmpDir, 'temporal-server'), config: serverConfig({ dbs, shards: CLUSTER_SHARDS, ports }), log: serverLog });
+    this.onCleanup('temporal server', server.stop);
+    log.info({ pid: server.pid, address: server.address, ports }, 'Temporal server listening');
+    this.temporalPid = server.pid;
+    this.temporalServer = { target: 'cluster', server: `temporal-server ${cfg.TEMPORAL_SERVER_VERSION}, PostgreSQL persistence`, shards: CLUSTER_SHARDS };
+    await this.connect(server.address);
+    log.info({ namespace: NAMESPACE }, 'Temporal: registering the namespace and the item search attributes');
+    await ensureNamespace(this.connection as Connection, NAMESPACE, 1, log);
+    await registerSearchAttributes(this.client, log);
+  }
+
+  private async connect(address: string): Promise<void> {
+    this.temporalAddress = address;
+    this.connection = await Connection.connect({ address });
     this.client = new Client({ connection: this.connection, namespace: NAMESPACE });
     this.onCleanup('temporal client', async () => this.connection?.close());
+  }
 
-    log.info('[setup 2/4] PostgreSQL');
+  private async startPostgres(cfg: ReturnType<typeof loadConfig>): Promise<void> {
+    const log = this.log;
     if (cfg.DATABASE_URL) {
       this.adminUrl = cfg.DATABASE_URL;
       log.info({ server: redactUrl(cfg.DATABASE_URL) }, 'using DATABASE_URL: each figure makes a database of its own there and drops it at the end');
@@ -350,16 +458,13 @@ export class Harness {
       this.adminUrl = pg.url;
       this.onCleanup('embedded postgres', pg.stop);
     }
+    // Every database named after the run: the figures', the template, and the cluster's two.
     this.onCleanup('bench databases', () => this.dropDatabases());
+  }
 
-    log.info('[setup 3/4] bundling the workflows (product and bench baselines) once for every worker');
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: path.join(__dirname, 'workflows'),
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-    });
-    this.bundlePath = path.join(this.tmpDir, 'workflow-bundle.js');
-    fs.writeFileSync(this.bundlePath, bundle.code);
-    log.info({ temporal: this.temporalAddress, bundleKb: Math.round(bundle.code.length / 1024) }, '[setup 4/4] ready');
+  /** `coord_bench_<run>_<label>`: every database of the run is named so, and dropped by that prefix. */
+  private databaseName(label: string): string {
+    return `coord_bench_${this.runId}_${label}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
   }
 
   private admin() {
@@ -377,7 +482,7 @@ export class Harness {
   /** Built once per run: the schema, the default plan, the official calendar and the bench table, copied for each figure. */
   private templateDatabase(): Promise<string> {
     this.template ??= (async () => {
-      const name = `coord_bench_${this.runId}_template`.toLowerCase().slice(0, 63);
+      const name = this.databaseName('template');
       const a = this.admin();
       try {
         await a.raw('create database ?? template template0', [name]);
@@ -402,7 +507,7 @@ export class Harness {
   /** A fresh database for one figure: a copy of the template (schema, default plan, official calendar, bench table). */
   async database(label: string, opts: { poolMax?: number } = {}): Promise<BenchDb> {
     const template = await this.templateDatabase();
-    const name = `coord_bench_${this.runId}_${label}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+    const name = this.databaseName(label);
     const a = this.admin();
     try {
       await a.raw('create database ?? template ??', [name, template]);
@@ -567,6 +672,8 @@ export class Harness {
   /** Stops every worker, server and connection and drops the databases; safe to call more than once. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      // A setup under way gives up at its next step; what it started by then is registered for the cleanup.
+      await this.starting?.catch(() => undefined);
       for (const w of [...this.workers]) {
         try {
           await w.stop();

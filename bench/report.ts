@@ -1,13 +1,18 @@
 /**
  * The run's results: the JSON file (every figure, its ratio to the baseline,
  * and the targets, reported, not asserted) and the summary table printed at
- * the end.
+ * the end; for `--target cluster`, (b) and (d) on the dev server and on the
+ * production-like server side by side, with their ratios.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../platform/config';
+import type { Logger } from '../platform/logger';
 import type { AssignmentResult } from './assignment';
 import type { BaselineResult } from './baselines';
 import { ROUTE_TARGET_P95_MS, type BoardResult } from './board';
 import type { DeadlineResult } from './deadlines';
-import type { Sizes } from './harness';
+import type { Harness, Sizes, Target } from './harness';
 import type { HistoryResult } from './history';
 import type { MemoryResult } from './memory';
 import type { ScaleOutResult } from './scale-out';
@@ -58,14 +63,16 @@ export function targets(r: Results): TargetCheck[] {
   return out;
 }
 
+/** Every number rounded, the raw samples dropped (the chart has them). */
+function strip(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : round(v, 3);
+  if (Array.isArray(v)) return v.map(strip);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'samples').map(([k, x]) => [k, strip(x)]));
+  return v;
+}
+
 /** Rounds every number, drops the raw samples (the chart has them), adds the ratios and the target checks. */
 export function toJson(r: Results): unknown {
-  const strip = (v: unknown): unknown => {
-    if (typeof v === 'number') return Number.isInteger(v) ? v : round(v, 3);
-    if (Array.isArray(v)) return v.map(strip);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'samples').map(([k, x]) => [k, strip(x)]));
-    return v;
-  };
   const noop = r.a?.noop.ratePerSecond ?? Number.NaN;
   const healthz = r.e?.routes.find((x) => x.path === '/healthz')?.latencyMs.p95 ?? Number.NaN;
   return strip({
@@ -90,11 +97,12 @@ export function toJson(r: Results): unknown {
   });
 }
 
-/** CPU ms of the bench's own processes (not the rest of the machine) per item, over a phase. */
-function cpuPerItem(cpu: { cpuSeconds: Record<string, number> } | undefined, items: number | undefined): number {
+const BENCH_PROCESSES = ['workers', 'temporal', 'postgres', 'driverAndApi'];
+
+/** CPU ms of the bench's own processes (not the rest of the machine), or of some of their groups, per item, over a phase. */
+function cpuPerItem(cpu: { cpuSeconds: Record<string, number> } | undefined, items: number | undefined, groups = BENCH_PROCESSES): number {
   if (!cpu || !items) return Number.NaN;
-  const c = cpu.cpuSeconds;
-  return (((c.workers ?? 0) + (c.temporal ?? 0) + (c.postgres ?? 0) + (c.driverAndApi ?? 0)) * 1000) / items;
+  return (groups.reduce((sum, g) => sum + (cpu.cpuSeconds[g] ?? 0), 0) * 1000) / items;
 }
 
 const f = (v: number | null | undefined, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
@@ -161,8 +169,126 @@ export function summaryTable(r: Results): string {
     add('g', `2 workers / 1: reminders committed per second${valid}`, `${f(r.g.two.deadlineCommitsPerSecond)}/s`, `${f(r.g.one.deadlineCommitsPerSecond)}/s`, `${f(r.g.speedup.deadlineCommits, 2)}×`, '', '');
   }
   for (const [fig, err] of Object.entries(r.errors ?? {})) add(fig, 'FAILED', err.slice(0, 80));
+  return renderTable(`bench ${r.quick ? '--quick (reduced sizes)' : '(full sizes)'} ${r.startedAt}`, rows);
+}
+
+/** A title, then `rows` in columns (the first is the header), cells cut at 60 characters. */
+function renderTable(title: string, rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.min(60, Math.max(...rows.map((row) => (row[i] ?? '').length))));
   const line = (row: string[]) => row.map((c, i) => (c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c.padEnd(widths[i]!))).join(' │ ');
-  const header = `bench ${r.quick ? '--quick (reduced sizes)' : '(full sizes)'} ${r.startedAt}`;
-  return [header, line(rows[0]!), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...rows.slice(1).map(line)].join('\n');
+  return [title, line(rows[0]!), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...rows.slice(1).map(line)].join('\n');
+}
+
+// ---------- --target cluster: the dev server beside the production-like server ----------
+
+/** (b) and (d) measured on one Temporal server with some bench workers. */
+export interface TargetColumn {
+  /** dev1, cluster1, cluster2: the key of its errors and of its values in the JSON. */
+  key: string;
+  title: string;
+  target: Target;
+  workers: number;
+  server?: Harness['temporalServer'];
+  b?: AssignmentResult;
+  d?: DeadlineResult;
+}
+
+export interface ClusterResults {
+  target: 'cluster';
+  startedAt: string;
+  finishedAt?: string;
+  quick: boolean;
+  sizes: Sizes;
+  /** The dev server's column first: the others' ratios are to it. */
+  columns: TargetColumn[];
+  /** By `<column>.<figure>`, e.g. cluster2.d. */
+  errors?: Record<string, string>;
+}
+
+interface ComparedFigure {
+  figure: 'b' | 'd';
+  what: (s: Sizes) => string;
+  unit: '/s' | 'ms' | 'count';
+  value: (c: TargetColumn) => number | undefined;
+  /** Whether a ratio means something (not for counts that should be 0). */
+  ratio: boolean;
+}
+
+const COMPARED: ComparedFigure[] = [
+  { figure: 'b', what: (s) => `assignments via API, 1 item/request, ${s.clients} clients`, unit: '/s', value: (c) => c.b?.single.ratePerSecond, ratio: true },
+  { figure: 'b', what: (s) => `assignments via API, bulk ${s.bulkBatch}/request`, unit: '/s', value: (c) => c.b?.bulk.ratePerSecond, ratio: true },
+  { figure: 'b', what: () => '1 item/request: request p50', unit: 'ms', value: (c) => c.b?.single.latencyMs.p50, ratio: true },
+  { figure: 'b', what: () => '1 item/request: request p95', unit: 'ms', value: (c) => c.b?.single.latencyMs.p95, ratio: true },
+  { figure: 'b', what: () => 'CPU per assignment (1 item/request): Temporal server', unit: 'ms', value: (c) => cpuPerItem(c.b?.single.cpu, c.b?.single.ok, ['temporal']), ratio: true },
+  { figure: 'b', what: () => 'CPU per assignment (1 item/request): all bench processes', unit: 'ms', value: (c) => cpuPerItem(c.b?.single.cpu, c.b?.single.ok), ratio: true },
+  { figure: 'd', what: (s) => `${s.deadlines} reminders due in 1 s: due→row committed p50`, unit: 'ms', value: (c) => c.d?.latenessCommittedMs.p50, ratio: true },
+  { figure: 'd', what: (s) => `${s.deadlines} reminders due in 1 s: due→row committed p95`, unit: 'ms', value: (c) => c.d?.latenessCommittedMs.p95, ratio: true },
+  { figure: 'd', what: (s) => `${s.deadlines} reminders due in 1 s: due→row committed max`, unit: 'ms', value: (c) => c.d?.latenessCommittedMs.max, ratio: true },
+  { figure: 'd', what: () => 'reminders committed per second', unit: '/s', value: (c) => c.d?.commitsPerSecond, ratio: true },
+  { figure: 'd', what: () => 'CPU per reminder: Temporal server', unit: 'ms', value: (c) => cpuPerItem(c.d?.cpu, c.d?.n, ['temporal']), ratio: true },
+  { figure: 'd', what: () => 'CPU per reminder: all bench processes', unit: 'ms', value: (c) => cpuPerItem(c.d?.cpu, c.d?.n), ratio: true },
+  { figure: 'd', what: () => 'missing reminders', unit: 'count', value: (c) => c.d?.missing, ratio: false },
+  { figure: 'd', what: () => 'duplicate reminders', unit: 'count', value: (c) => c.d?.duplicates, ratio: false },
+  { figure: 'd', what: (s) => `items planned before the due instant (valid: all ${s.deadlines})`, unit: 'count', value: (c) => c.d?.plannedBeforeDue, ratio: false },
+];
+
+/** Each compared figure's value per column, and each later column's ratio to the first (the dev server's). */
+function comparison(r: ClusterResults) {
+  const [base, ...others] = r.columns;
+  return COMPARED.map((c) => {
+    const values = r.columns.map((col) => c.value(col) ?? Number.NaN);
+    const baseValue = base ? (c.value(base) ?? Number.NaN) : Number.NaN;
+    return { c, what: c.what(r.sizes), values, ratios: others.map((col) => (c.ratio ? ratio(c.value(col) ?? Number.NaN, baseValue) : Number.NaN)) };
+  });
+}
+
+export function clusterJson(r: ClusterResults): unknown {
+  const keys = r.columns.map((col) => col.key);
+  return strip({
+    ...r,
+    comparison: {
+      note: `ratios are each column's value over the first column's (${r.columns[0]?.title ?? '—'}), measured in this same run on the same machine and PostgreSQL`,
+      figures: comparison(r).map(({ c, what, values, ratios }) => ({
+        figure: c.figure,
+        what,
+        unit: c.unit,
+        values: Object.fromEntries(keys.map((k, i) => [k, values[i]])),
+        ...(c.ratio ? { ratiosToFirst: Object.fromEntries(keys.slice(1).map((k, i) => [k, ratios[i]])) } : {}),
+      })),
+    },
+  });
+}
+
+/** figure │ dev server, 1 worker │ cluster, 1 worker │ cluster, 2 workers │ cluster, 1 worker / dev │ cluster, 2 workers / dev */
+export function clusterTable(r: ClusterResults): string {
+  const [base, ...others] = r.columns;
+  const value = (unit: ComparedFigure['unit'], v: number) => (unit === '/s' ? `${f(v)}/s` : unit === 'ms' ? ms(v) : Number.isFinite(v) ? String(v) : '—');
+  const rows: string[][] = [['fig', 'figure', ...r.columns.map((col) => col.title), ...others.map((col) => `${col.title} / ${base?.target ?? ''}`)]];
+  for (const { c, what, values, ratios } of comparison(r)) rows.push([c.figure, what, ...values.map((v) => value(c.unit, v)), ...ratios.map((x) => (c.ratio ? `${f(x, 2)}×` : ''))]);
+  for (const [key, err] of Object.entries(r.errors ?? {})) rows.push([key, 'FAILED', err.slice(0, 80)]);
+  const servers = r.columns.filter((col, i) => col.server && r.columns.findIndex((x) => x.target === col.target) === i).map((col) => `${col.target}: ${col.server?.server}, ${col.server?.shards} shard(s)`);
+  return renderTable(`bench --target cluster ${r.quick ? '--quick (reduced sizes)' : '(full sizes)'} ${r.startedAt} — ${servers.join('; ')}`, rows);
+}
+
+/**
+ * Writes bench/results/<start>[-quick]<suffix> for each file (a failure is
+ * logged, the others are still written), prints the table and logs where
+ * the files went.
+ */
+export function writeResults(log: Logger, r: { startedAt: string; quick: boolean }, files: { key: string; suffix: string; render: () => string }[], table: string): void {
+  const stamp = r.startedAt.slice(0, 19).replace(/:/g, '-') + (r.quick ? '-quick' : '');
+  const dir = path.join(projectRoot, 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const written: Record<string, string> = {};
+  for (const file of files) {
+    const target = path.join(dir, `${stamp}${file.suffix}`);
+    try {
+      fs.writeFileSync(target, file.render());
+      written[file.key] = path.relative(projectRoot, target);
+    } catch (err) {
+      log.error({ err, file: target }, `writing the ${file.key} failed`);
+    }
+  }
+  process.stdout.write(`\n${table}\n`);
+  log.info({ ...written, minutes: Math.round((Date.now() - Date.parse(r.startedAt)) / 6000) / 10 }, 'bench results written');
 }

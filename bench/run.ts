@@ -7,45 +7,58 @@
  * latency distributions, bench/results/<date>.svg, and prints a summary
  * table. Every process and database it made is taken down at the end, also
  * on Ctrl-C.
+ *
+ * `npm run bench -- --target cluster [--quick]`: (b) and (d) on the dev
+ * server, then on the production-like Temporal server with one and two
+ * workers, side by side (cluster.ts): bench/results/<date>-cluster.json.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { projectRoot } from '../platform/config';
+import os from 'node:os';
 import { createLogger } from '../platform/logger';
 import { runAssignment, type AssignmentResult } from './assignment';
 import { runBaselines, type BaselineResult } from './baselines';
 import { runBoard, type BoardResult } from './board';
 import { renderChart } from './chart';
+import { runClusterComparison } from './cluster';
 import { runDeadlines, type DeadlineResult } from './deadlines';
-import { Harness, Interruption, sizesFor, type Sizes } from './harness';
+import { Harness, Interruption, sizesFor, type Sizes, type Target } from './harness';
 import { runHistory, type HistoryResult } from './history';
 import { runMemory, type MemoryResult } from './memory';
 import { runScaleOut, type ScaleOutResult } from './scale-out';
-import { summaryTable, type Results, toJson } from './report';
+import { summaryTable, type Results, toJson, writeResults } from './report';
 
 const FIGURES = ['a', 'b', 'c', 'd', 'e', 'f', 'g'] as const;
 type Figure = (typeof FIGURES)[number];
 
-function parseArgs(argv: string[]): { quick: boolean; items?: number; only: Set<Figure> } {
+const TARGETS: readonly Target[] = ['dev', 'cluster'];
+
+function parseArgs(argv: string[]): { quick: boolean; items?: number; only: Set<Figure>; target: Target } {
   let quick = false;
   let items: number | undefined;
   let only = new Set<Figure>(FIGURES);
+  let onlyGiven = false;
+  let target: Target = 'dev';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') quick = true;
-    else if (arg === '--items') {
+    else if (arg === '--target') {
+      const wanted = String(argv[++i] ?? '');
+      if (!(TARGETS as readonly string[]).includes(wanted)) throw new Error(`--target takes ${TARGETS.join(' or ')}, not ${wanted || 'nothing'}`);
+      target = wanted as Target;
+    } else if (arg === '--items') {
       items = Number(argv[++i]);
       if (!Number.isInteger(items) || items < 10 || items > 100_000) throw new Error('--items takes a whole number from 10 to 100000');
     } else if (arg === '--only') {
       const wanted = String(argv[++i] ?? '').split(',').filter(Boolean);
       for (const f of wanted) if (!(FIGURES as readonly string[]).includes(f)) throw new Error(`--only takes figures among ${FIGURES.join(',')}, not ${f}`);
       only = new Set(wanted as Figure[]);
+      onlyGiven = true;
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('npm run bench [-- --quick] [-- --items N] [-- --only a,b,c,d,e,f,g]\n');
+      process.stdout.write('npm run bench [-- --quick] [-- --items N] [-- --only a,b,c,d,e,f,g]\nnpm run bench -- --target cluster [--quick]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
   }
-  return { quick, items, only };
+  if (target === 'cluster' && (onlyGiven || items !== undefined)) throw new Error('--target cluster measures (b) and (d) only: it takes no --only or --items');
+  return { quick, items, only, target };
 }
 
 /** Set once Ctrl-C (or SIGTERM) started the teardown: it exits the process itself when done. */
@@ -56,28 +69,16 @@ async function main(): Promise<void> {
   const sizes: Sizes = sizesFor(args);
   const log = createLogger({ name: 'bench', level: process.env.LOG_LEVEL ?? 'info' });
   const started = new Date();
+  const figures = args.target === 'cluster' ? 'b,d' : [...args.only].join(',');
+  log.info({ quick: sizes.quick, sizes, target: args.target, figures, cores: os.cpus().length }, sizes.quick ? 'bench --quick: reduced sizes (see sizes)' : 'bench: full sizes');
+  if (args.target === 'cluster') return runClusterComparison(log, sizes, interruption, started.toISOString());
+
   const h = new Harness(log);
   interruption.watch(h, 'every worker, server and database');
-
-  log.info({ quick: sizes.quick, sizes, figures: [...args.only].join(','), cores: (await import('node:os')).cpus().length }, sizes.quick ? 'bench --quick: reduced sizes (see sizes)' : 'bench: full sizes');
   const results: Results = { startedAt: started.toISOString(), quick: sizes.quick, sizes };
   try {
     await h.start();
-    const figure = async <T>(f: Figure, name: string, run: () => Promise<T>): Promise<T | undefined> => {
-      if (!args.only.has(f)) return undefined;
-      const t0 = Date.now();
-      log.info({ figure: f }, `=== (${f}) ${name}`);
-      try {
-        const r = await run();
-        log.info({ figure: f, seconds: Math.round((Date.now() - t0) / 1000) }, `=== (${f}) done`);
-        return r;
-      } catch (err) {
-        if (interruption.promise) throw err;
-        log.error({ err, figure: f }, `=== (${f}) failed; going on with the next figure`);
-        results.errors = { ...results.errors, [f]: err instanceof Error ? err.message : String(err) };
-        return undefined;
-      }
-    };
+    const figure = async <T>(f: Figure, name: string, run: () => Promise<T>): Promise<T | undefined> => (args.only.has(f) ? interruption.figure(log, results, f, name, run) : undefined);
     results.a = await figure<BaselineResult>('a', 'baselines: bare Temporal', () => runBaselines(h, sizes));
     results.b = await figure<AssignmentResult>('b', 'assignment rate through the API', () => runAssignment(h, sizes, { workers: 1, label: 'b' }));
     results.c = await figure<MemoryResult>('c', 'open item workflows: worker memory', () => runMemory(h, sizes));
@@ -88,19 +89,15 @@ async function main(): Promise<void> {
   } finally {
     results.finishedAt = new Date().toISOString();
     if (!interruption.promise) {
-      const stamp = started.toISOString().slice(0, 19).replace(/:/g, '-') + (sizes.quick ? '-quick' : '');
-      const dir = path.join(projectRoot, 'bench', 'results');
-      fs.mkdirSync(dir, { recursive: true });
-      const jsonFile = path.join(dir, `${stamp}.json`);
-      const svgFile = path.join(dir, `${stamp}.svg`);
-      fs.writeFileSync(jsonFile, `${JSON.stringify(toJson(results), null, 1)}\n`);
-      try {
-        fs.writeFileSync(svgFile, renderChart(results));
-      } catch (err) {
-        log.error({ err }, 'chart failed');
-      }
-      process.stdout.write(`\n${summaryTable(results)}\n`);
-      log.info({ json: path.relative(projectRoot, jsonFile), svg: path.relative(projectRoot, svgFile), minutes: Math.round((Date.now() - started.getTime()) / 6000) / 10 }, 'bench results written');
+      writeResults(
+        log,
+        results,
+        [
+          { key: 'json', suffix: '.json', render: () => `${JSON.stringify(toJson(results), null, 1)}\n` },
+          { key: 'svg', suffix: '.svg', render: () => renderChart(results) },
+        ],
+        summaryTable(results),
+      );
       await h.stop();
       log.info('bench: everything stopped and dropped');
       log.flush();

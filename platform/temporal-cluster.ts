@@ -16,7 +16,7 @@ import { msNumberToTs } from '@temporalio/common/lib/time';
 import type { Logger } from './logger';
 import { goAvailable } from './temporal-cli';
 import { goInstall, isExecutable } from './go-build';
-import { portAccepts, processAlive } from './processes';
+import { freePort, freePortBetween, portAccepts, processAlive } from './processes';
 
 const SERVER_MODULE = 'go.temporal.io/server';
 
@@ -149,6 +149,19 @@ export function defaultServerPorts(frontend = 7233): ServerPorts {
     worker: 7239 + shift,
     membership: [6933 + shift, 6934 + shift, 6935 + shift, 6939 + shift],
   };
+}
+
+/**
+ * Free ports for a server of a test or a benchmark: gRPC and HTTP ones from
+ * the OS, the four membership ones at random between 20000 and 32000 (Temporal
+ * stores them in a smallint column, so they must stay below 32768, where the
+ * OS's own choices never fall).
+ */
+export async function freeServerPorts(): Promise<ServerPorts> {
+  const [frontend, frontendHttp, history, matching, worker] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const membership: number[] = [];
+  while (membership.length < 4) membership.push(await freePortBetween(20_000, 32_000, membership));
+  return { frontend, frontendHttp, history, matching, worker, membership: membership as ServerPorts['membership'] };
 }
 
 export interface ServerConfigOptions {

@@ -15,11 +15,11 @@ import knex from 'knex';
 import { embeddedClusterDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-postgres';
 import { loadConfig } from '../../platform/config';
 import type { Logger } from '../../platform/logger';
-import { processAlive } from '../../platform/processes';
-import { dropTemporalDatabases, temporalDatabases, type ServerPorts } from '../../platform/temporal-cluster';
+import { freePort, processAlive } from '../../platform/processes';
+import { dropTemporalDatabases, freeServerPorts, temporalDatabases } from '../../platform/temporal-cluster';
 import { Topology, type MemberKind } from '../../platform/topology';
 import { ensureWebBuild } from '../../platform/web-build';
-import { freePort, freePortBetween, ErrorLines, type DrillFault, type DrillSystem, type Outage } from '../drills/system';
+import { ErrorLines, type DrillFault, type DrillSystem, type Outage } from '../drills/system';
 
 export interface ClusterSystemOptions {
   log: Logger;
@@ -106,13 +106,8 @@ export class ClusterSystem implements DrillSystem {
     const o = this.opts;
     // Before the API processes start, so none of them builds it.
     await ensureWebBuild(this.log);
-    const p = await Promise.all(Array.from({ length: 5 + o.apis }, () => freePort()));
-    const m: number[] = [];
-    while (m.length < 4) {
-      const port = await freePortBetween(20_000, 32_000);
-      if (!m.includes(port)) m.push(port);
-    }
-    const ports: ServerPorts = { frontend: p[0]!, frontendHttp: p[1]!, history: p[2]!, matching: p[3]!, worker: p[4]!, membership: [m[0]!, m[1]!, m[2]!, m[3]!] };
+    const ports = await freeServerPorts();
+    const apiPorts = await Promise.all(Array.from({ length: o.apis }, () => freePort()));
     this.topology = new Topology({
       dataDir: path.join(this.root, 'data'),
       cacheDir: cfg.cacheDir,
@@ -121,7 +116,7 @@ export class ClusterSystem implements DrillSystem {
       temporalDbs: temporalDatabases(this.adminUrl as string, `${this.prefix}_temporal`),
       shards: o.shards,
       ports,
-      apiPorts: p.slice(5),
+      apiPorts,
       workers: o.workers,
       namespace: o.namespace,
       taskQueue: o.taskQueue,

@@ -13,10 +13,10 @@ import readline from 'node:readline';
 import { embeddedClusterDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-postgres';
 import { loadConfig, projectRoot } from '../../platform/config';
 import type { Logger } from '../../platform/logger';
-import { portAccepts, processAlive } from '../../platform/processes';
+import { freePort, portAccepts, processAlive } from '../../platform/processes';
 import { ensureTemporalCli, type TemporalCli } from '../../platform/temporal-cli';
 import { startDevServer, type DevServer } from '../../platform/temporal-server';
-import { freePort, ErrorLines, type DrillFault, type DrillSystem, type Outage } from './system';
+import { ErrorLines, type DrillFault, type DrillSystem, type Outage } from './system';
 
 export interface DevSystemOptions {
   log: Logger;

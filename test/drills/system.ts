@@ -5,7 +5,6 @@
  * the production topology (test/cluster/cluster-system.ts: the Temporal
  * server on PostgreSQL, two workers, two API processes) both implement it.
  */
-import net from 'node:net';
 
 /** A stretch of time in which one part of the system was down: from the fault to the moment it was back. */
 export interface Outage {
@@ -50,36 +49,6 @@ export interface DrillSystem {
   close(): Promise<void>;
   /** Synchronous last resort (process 'exit'): kills whatever this run started. */
   killLeftovers(): void;
-}
-
-/** A port nobody listens on now (the kernel's choice). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * A free port in [min, max]: Temporal keeps its membership ports in a
- * smallint column, so they must be below 32768, where the kernel's own
- * choices (32768 and up) never fall.
- */
-export async function freePortBetween(min: number, max: number): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const port = min + Math.floor(Math.random() * (max - min + 1));
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error(`no free port between ${min} and ${max}`);
 }
 
 /**
