@@ -291,7 +291,9 @@ export function createItemActivities({
             cancelled_at: state.status === 'cancelled' ? trx.raw('coalesce(cancelled_at, ?)', [terminalAt]) : null,
             updated_at: trx.fn.now(),
           });
-        const coops = await Promise.all(state.cooperating.map((c) => departmentId(trx, c)));
+        // One after the other: a transaction is one connection, and pg warns of (and will refuse) queries sent on it at once.
+        const coops: number[] = [];
+        for (const c of state.cooperating) coops.push(await departmentId(trx, c));
         await trx('assignment_cooperators').where({ assignment_id: id }).whereNotIn('department_id', coops.length ? coops : [-1]).delete();
         if (coops.length) {
           await trx('assignment_cooperators').insert(coops.map((d) => ({ assignment_id: id, department_id: d }))).onConflict(['assignment_id', 'department_id']).ignore();
