@@ -139,12 +139,14 @@ describe('the supervision loop: 批示 feedback and co-operating deadlines', () 
     const chased = await eventually(() => notices('A01-4', 'sti', 'escalation'), (n) => n.length > 0, 20_000, "sti's 催办");
     expect(chased).toHaveLength(1);
     expect(chased[0]?.body).toBe('第1期配合材料应于2016年5月3日前报送牵头单位省经济和信息化委,至今未报送,请抓紧报送。');
-    const commerce = await notices('A01-4', 'commerce', 'escalation');
+    // Each department's 催办 is its own notice, written one after the other.
+    const commerce = await eventually(() => notices('A01-4', 'commerce', 'escalation'), (n) => n.length > 0, 10_000, "commerce's 催办");
     expect(commerce.map((n) => n.title)).toEqual([expect.stringContaining('【催办】')]);
     const lead = await eventually(() => notices('A01-4', 'eic', 'escalation'), (n) => n.some((x) => x.title.startsWith('【配合材料逾期】')), 10_000, 'the lead told');
     expect(lead.find((x) => x.title.startsWith('【配合材料逾期】'))?.body).toBe('配合单位省科技厅、省商务厅第1期配合材料逾期未报送,已催办。');
     expect((await notices('A01-4', 'sti', 'reminder')).map((n) => n.body)).toEqual(expect.arrayContaining([expect.stringContaining('第1期配合材料')]));
-    expect(await db('audit_events').where({ subject: d.itemWorkflowId(PLAN, 'A01-4'), action: 'item.input.chase' }).count({ n: '*' }).first()).toEqual({ n: '1' });
+    const chaseAudits = () => db('audit_events').where({ subject: d.itemWorkflowId(PLAN, 'A01-4'), action: 'item.input.chase' }).count({ n: '*' }).first() as Promise<{ n: string }>;
+    expect(await eventually(chaseAudits, (c) => Number(c.n) > 0, 10_000, 'the chase audited')).toEqual({ n: '1' });
 
     // sti files late; the lead files its report: sti's input is listed with when it arrived, commerce's as missing.
     const input = await as('coop-dept', 'post', `${ITEMS}/A01-4/reports`).send({ periodSeq: 1, progress: '配合材料', percentDone: 30 });
