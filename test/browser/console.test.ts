@@ -342,11 +342,23 @@ describe('the web console in a real browser', () => {
   });
 });
 
-/** Confirms the dialog whose text has `title` with its `ok` button, and waits for it to close. */
+/**
+ * Confirms the dialog whose text has `title` with its `ok` button, and waits for it to close. On a loaded
+ * machine a click that lands while the dialog is still zooming in can be lost (seen once in CI): as a user
+ * would, it clicks again while the dialog stays open and its button is not already working.
+ */
 async function confirmIn(page: Page, title: string, ok: string): Promise<void> {
   const dialog = page.getByRole('dialog').filter({ hasText: title });
-  await button(dialog, ok).click();
-  await dialog.waitFor({ state: 'hidden' });
+  for (let attempt = 1; ; attempt++) {
+    const okButton = button(dialog, ok);
+    if (!(await okButton.getAttribute('class').catch(() => ''))?.includes('ant-btn-loading')) await okButton.click({ timeout: 5_000 }).catch(() => undefined);
+    try {
+      await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+      return;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
 }
 
 /** The error a form shows under the field labelled `field` (exactly), with `text`. */
