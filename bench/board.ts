@@ -12,7 +12,7 @@ import { shanghaiDate } from '../domain/clock';
 import type { Db } from '../db/connection';
 import { onTimeCountsBy } from '../db/on-time';
 import { colourColumn, itemFacts } from '../api/services/plan-items';
-import { leadDepartments, progress, type Harness, type Sizes, timedRequest } from './harness';
+import { leadDepartments, progress, type Harness, type Sizes, timedRequest, timeRoute } from './harness';
 import { seedBoard, seedPlan, type BoardSeedCounts } from './seed';
 import { summarize, type Summary } from './stats';
 
@@ -147,18 +147,8 @@ export async function runBoard(h: Harness, sizes: Sizes): Promise<BoardResult> {
     for (const r of routes) {
       const url = `${api.url}${r.path}`;
       const auth = r.auth ? token : undefined;
-      let status = 0;
-      let bytes = 0;
-      for (let i = 0; i < 3; i++) ({ status, bytes } = await timedRequest(url, { token: auth }));
+      const { status, bytes, errors, latencies } = await timeRoute(url, auth, r.requests, () => p.tick());
       if (status !== 200) log.warn({ route: r.name, status }, 'e. route does not answer 200');
-      const latencies: number[] = [];
-      let errors = 0;
-      for (let i = 0; i < r.requests; i++) {
-        const res = await timedRequest(url, { token: auth });
-        latencies.push(res.ms);
-        if (res.status !== 200) errors += 1;
-        p.tick();
-      }
       const result: RouteResult = { name: r.name, path: r.path, bare: r.bare ?? false, n: latencies.length, errors, status, bytes, latencyMs: summarize(latencies), samples: latencies };
       if (!r.bare) result.profile = await profile(bdb.db, url, auth);
       log.info({ step: 'e.route', route: r.name, p50: Math.round(result.latencyMs.p50), p95: Math.round(result.latencyMs.p95), p99: Math.round(result.latencyMs.p99), kb: Math.round(bytes / 1024) }, `e. ${r.name}`);

@@ -21,7 +21,7 @@ import { projectRoot } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { ITEM_WORKFLOW_TYPE } from '../workflows/definitions';
 import { QUIET_WORKING_DAY_MS } from './assignment';
-import { Harness, Interruption, pool, progress, sleep, timedRequest, until, type CpuReport, type WorkerHandle } from './harness';
+import { Harness, Interruption, pool, progress, sleep, timeRoute, until, type CpuReport, type WorkerHandle } from './harness';
 import { rate, round, roundSummary, summarize, type Summary } from './stats';
 import type { WorkerStats } from './worker-process';
 
@@ -351,18 +351,8 @@ async function main(): Promise<void> {
     for (const r of routes) {
       const url = `${api.url}${r.path}`;
       const auth = r.auth ? token : undefined;
-      let status = 0;
-      let bytes = 0;
-      for (let i = 0; i < 3; i++) ({ status, bytes } = await timedRequest(url, { token: auth }));
+      const { status, bytes, errors, latencies } = await timeRoute(url, auth, REQUESTS_PER_ROUTE, () => pl.tick());
       if (status !== 200) fail(`${r.name} answers ${status}`);
-      const latencies: number[] = [];
-      let errors = 0;
-      for (let i = 0; i < REQUESTS_PER_ROUTE; i++) {
-        const res = await timedRequest(url, { token: auth });
-        latencies.push(res.ms);
-        if (res.status !== 200) errors += 1;
-        pl.tick();
-      }
       const fig: RouteFigure = { name: r.name, path: r.path, bare: !r.auth, errors, status, bytes, latencyMs: summarize(latencies) };
       log.info({ route: r.name, p50: round(fig.latencyMs.p50, 1), p95: round(fig.latencyMs.p95, 1), p99: round(fig.latencyMs.p99, 1), kb: Math.round(bytes / 1024) }, `route ${r.name}`);
       result.routes.push(fig);

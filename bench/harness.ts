@@ -27,7 +27,7 @@ import { createDb, migrateLatest, type Db } from '../db/connection';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { loadConfig, projectRoot } from '../platform/config';
 import { createSecretBox } from '../platform/secrets';
-import { redactUrl } from '../platform/database';
+import { redactUrl, withDatabaseName } from '../platform/database';
 import type { Logger } from '../platform/logger';
 import { registerSearchAttributes } from '../platform/search-attributes';
 import { ensureTemporalCli } from '../platform/temporal-cli';
@@ -472,9 +472,7 @@ export class Harness {
   }
 
   private dbUrl(name: string): string {
-    const u = new URL(this.adminUrl);
-    u.pathname = `/${name}`;
-    return u.toString();
+    return withDatabaseName(this.adminUrl, name);
   }
 
   private template: Promise<string> | undefined;
@@ -714,6 +712,26 @@ export async function timedRequest(url: string, init: RequestInit & { token?: st
   const ms = performance.now() - started;
   const type = res.headers.get('content-type') ?? '';
   return { status: res.status, ms, body: type.includes('json') ? (JSON.parse(buf.toString('utf8')) as unknown) : undefined, bytes: buf.length };
+}
+
+/**
+ * One read route timed as the benchmarks time them: three warm-up requests
+ * (the last one's status and size kept), then `requests` one after another,
+ * each latency kept and each non-200 counted; `tick` after each.
+ */
+export async function timeRoute(url: string, token: string | undefined, requests: number, tick: () => void): Promise<{ status: number; bytes: number; errors: number; latencies: number[] }> {
+  let status = 0;
+  let bytes = 0;
+  for (let i = 0; i < 3; i++) ({ status, bytes } = await timedRequest(url, { token }));
+  const latencies: number[] = [];
+  let errors = 0;
+  for (let i = 0; i < requests; i++) {
+    const res = await timedRequest(url, { token });
+    latencies.push(res.ms);
+    if (res.status !== 200) errors += 1;
+    tick();
+  }
+  return { status, bytes, errors, latencies };
 }
 
 /** The departments of the default plan that lead items (every department but the secretariat), in code order. */

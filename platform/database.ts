@@ -32,6 +32,13 @@ export async function resolveDatabase(cfg: Config, log: Logger): Promise<Databas
   return { url: embedded.url, source: 'embedded', stop: embedded.stop };
 }
 
+/** The same server and credentials, another database. */
+export function withDatabaseName(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
 /** The URL with its password masked, for logs and the start banner. */
 export function redactUrl(url: string): string {
   try {

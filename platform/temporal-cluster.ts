@@ -14,6 +14,7 @@ import knex from 'knex';
 import type { Connection } from '@temporalio/client';
 import { msNumberToTs } from '@temporalio/common/lib/time';
 import type { Logger } from './logger';
+import { withDatabaseName } from './database';
 import { goAvailable } from './temporal-cli';
 import { goInstall, isExecutable } from './go-build';
 import { freePort, freePortBetween, portAccepts, processAlive } from './processes';
@@ -74,12 +75,6 @@ function pgParts(url: string) {
   return { host: u.hostname || '127.0.0.1', port: Number(u.port || 5432), user: decodeURIComponent(u.username || 'postgres'), password: decodeURIComponent(u.password) };
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
 /**
  * Creates the two databases where missing and brings their schemas to the
  * version this server needs, all with Temporal's SQL tool: setup-schema makes
@@ -120,7 +115,7 @@ export async function prepareTemporalDatabases(sqlTool: string, dbs: TemporalDat
 
 /** Drops both databases (tests' own, at their end). */
 export async function dropTemporalDatabases(dbs: TemporalDatabases): Promise<void> {
-  const admin = knex({ client: 'pg', connection: withDatabase(dbs.url, 'postgres'), pool: { min: 0, max: 1 } });
+  const admin = knex({ client: 'pg', connection: withDatabaseName(dbs.url, 'postgres'), pool: { min: 0, max: 1 } });
   try {
     for (const name of [dbs.history, dbs.visibility]) await admin.raw('drop database if exists ?? with (force)', [name]);
   } finally {
@@ -225,7 +220,7 @@ export function serverConfig(o: ServerConfigOptions): Record<string, unknown> {
  * database, so a second start keeps the first one's.
  */
 export async function recordedShardCount(dbs: TemporalDatabases): Promise<number | undefined> {
-  const db = knex({ client: 'pg', connection: withDatabase(dbs.url, dbs.history), pool: { min: 0, max: 1 } });
+  const db = knex({ client: 'pg', connection: withDatabaseName(dbs.url, dbs.history), pool: { min: 0, max: 1 } });
   try {
     const row = (await db.raw('select count(*)::int as n from shards').catch(() => undefined)) as { rows: { n: number }[] } | undefined;
     const n = row?.rows[0]?.n;

@@ -27,6 +27,7 @@ import {
   stopLeftover,
   type ServerPorts,
   type TemporalDatabases,
+  type TemporalServerBinaries,
   type TemporalServerProcess,
 } from './temporal-cluster';
 
@@ -77,6 +78,7 @@ const OWN = /^(TEMPORAL_|DATABASE_URL$|EMBEDDED_PG_PORT$|DATA_DIR$|PORT$|HOST$)/
 
 export class Topology {
   private server?: TemporalServerProcess;
+  private binaries?: TemporalServerBinaries;
   private readonly members = new Map<string, Member>();
   private closed = false;
   /** Product processes that ended without being stopped or killed by us. */
@@ -115,6 +117,7 @@ export class Topology {
     }
     progress(`Temporal server ${this.o.serverVersion}: found or built`);
     const bins = await ensureTemporalServer({ cacheDir: this.o.cacheDir, version: this.o.serverVersion, log });
+    this.binaries = bins;
     this.serverBuildSeconds = bins.builtInSeconds;
     progress(`Temporal databases ${this.o.temporalDbs.history} and ${this.o.temporalDbs.visibility}: schemas by temporal-sql-tool`);
     await prepareTemporalDatabases(bins.sqlTool, this.o.temporalDbs, log);
@@ -132,9 +135,8 @@ export class Topology {
   }
 
   private async startServer(): Promise<void> {
-    const bins = await ensureTemporalServer({ cacheDir: this.o.cacheDir, version: this.o.serverVersion, log: this.o.log });
     this.server = await startTemporalServer({
-      binary: bins.server,
+      binary: (this.binaries as TemporalServerBinaries).server,
       dir: this.serverDir,
       config: serverConfig({ dbs: this.o.temporalDbs, shards: this.shardCount, ports: this.o.ports }),
       log: this.o.log,

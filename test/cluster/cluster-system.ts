@@ -14,6 +14,7 @@ import path from 'node:path';
 import knex from 'knex';
 import { embeddedClusterDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-postgres';
 import { loadConfig } from '../../platform/config';
+import { withDatabaseName } from '../../platform/database';
 import type { Logger } from '../../platform/logger';
 import { freePort, processAlive } from '../../platform/processes';
 import { dropTemporalDatabases, freeServerPorts, temporalDatabases } from '../../platform/temporal-cluster';
@@ -33,12 +34,6 @@ export interface ClusterSystemOptions {
   env?: Record<string, string>;
   /** Pause between one worker's restart and the next in the rolling restart. */
   rollingGapMs?: number;
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
 }
 
 export class ClusterSystem implements DrillSystem {
@@ -92,7 +87,7 @@ export class ClusterSystem implements DrillSystem {
       } finally {
         await admin.destroy();
       }
-      this.productUrl = withDatabase(given, this.productDb);
+      this.productUrl = withDatabaseName(given, this.productDb);
     } else {
       this.pg = await startEmbeddedPostgres({ dataDir: path.join(this.root, 'pg'), port: await freePort(), log: this.opts.log });
       this.adminUrl = this.pg.url;

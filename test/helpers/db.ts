@@ -3,15 +3,10 @@ import { seedOfficialCalendar } from '../../db/calendar/store';
 import { importPlan } from '../../db/catalog/import';
 import { readPlanFile } from '../../db/catalog/plan-file';
 import { createDb, migrateLatest, type Db } from '../../db/connection';
+import { withDatabaseName } from '../../platform/database';
 import { defaultPlanFile } from './plans';
 import type { TestRun } from '../setup/run';
 import { testRun } from '../setup/run';
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 function admin(run: TestRun) {
   return knex({ client: 'pg', connection: run.adminUrl, pool: { min: 0, max: 1 } });
@@ -27,7 +22,7 @@ export async function createTestDatabase(label: string): Promise<{ url: string; 
   } finally {
     await a.destroy();
   }
-  const url = withDatabase(run.adminUrl, name);
+  const url = withDatabaseName(run.adminUrl, name);
   return { url, db: createDb(url, { poolMax: 5 }), name };
 }
 
