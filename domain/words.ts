@@ -5,7 +5,11 @@
  */
 export const CADENCE_WORDS: Record<string, string> = { monthly: '每月', quarterly: '每季度', 'half-yearly': '每半年', yearly: '每年' };
 
-export const GRADE_WORDS: Record<string, string> = { excellent: '优秀', good: '良好', pass: '合格', fail: '不合格' };
+/** The grades (评定等次) a completed item is given, best first: the one list the workflow, the API, the assessment and the console use. */
+export const GRADES = ['excellent', 'good', 'pass', 'fail'] as const;
+export type Grade = (typeof GRADES)[number];
+
+export const GRADE_WORDS: Record<Grade, string> = { excellent: '优秀', good: '良好', pass: '合格', fail: '不合格' };
 
 /** The item's states (and 未交办 for an item not assigned), as the ledger and the console name them. */
 export const STATUS_WORDS: Record<string, string> = {

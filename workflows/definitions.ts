@@ -12,7 +12,8 @@ export type Cadence = 'monthly' | 'quarterly' | 'half-yearly' | 'yearly';
 export type ItemStatus = 'assigned' | 'acknowledged' | 'in_progress' | 'completion_requested' | 'completed' | 'cancelled';
 export type PeriodStatus = 'open' | 'submitted' | 'returned' | 'accepted' | 'closed';
 export type RungKey = 'cuiban' | 'duban' | 'leading-group';
-export type Grade = 'excellent' | 'good' | 'pass' | 'fail';
+import type { Grade } from '../domain/words';
+export type { Grade };
 
 export const OPEN_STATUSES: readonly ItemStatus[] = ['assigned', 'acknowledged', 'in_progress', 'completion_requested'];
 
