@@ -1,6 +1,6 @@
 /**
  * Pure statistics for the benchmark: percentiles, summaries, rates and
- * ratios. No I/O, so test/bench-stats.test.ts checks it without any server.
+ * ratios. No I/O, so test/bench-stats.unit.test.ts checks it without any server.
  */
 
 export interface Summary {
