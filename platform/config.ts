@@ -9,7 +9,7 @@ export const MAX_TOKEN_TTL_SECONDS = 30 * 86_400;
 /**
  * Every setting comes from the environment, validated once, so a typo in a
  * variable fails at start with the variable's name rather than half-way
- * through a run. The README lists the same variables.
+ * through a run. docs/configuration.md lists the same variables.
  */
 const envSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -3,7 +3,7 @@
  * working-day calendar, the compressed clock, each item's policy as assigned,
  * and what the drill's departments and secretariat did and when (each action
  * as the span from its first attempt to its answer). Only the plain rules of
- * the README are modelled: reports are due `dueOffsetWorkingDays` after the
+ * docs/item-workflow.md are modelled: reports are due `dueOffsetWorkingDays` after the
  * period ends; reminders at each offset before and on the due date; the rungs
  * at their working days overdue, once per period; a consolidated report stops
  * the period's ladder; acknowledging stops the acknowledgement ladder; the next
