@@ -1,10 +1,12 @@
-import { Alert, Button, Card, Form, Input, Modal, Space, Table, Tag, Typography, message, Checkbox } from 'antd';
+import { Alert, Button, Card, Form, Input, Modal, Space, Tag, Typography, message, Checkbox } from 'antd';
+import { ListTable } from '../../components/ListTable';
 import { PageTitle } from '../../components/PageTitle';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError, formFields } from '../../api/errors';
 import { useDepartments, type Department } from '../../departments';
 import { DEPARTMENT_KIND, label } from '../../labels';
+import { LINK_LIMITS, atMost } from '../../limits';
 
 interface ChannelValues {
   webhookUrl?: string;
@@ -66,7 +68,7 @@ function ChannelsDialog({ dept, onClose, onSaved }: { dept: Department; onClose:
           label="Webhook 地址"
           rules={[
             { pattern: /^https?:\/\/\S+$/, message: '应为 http(s) 链接' },
-            { max: 2000, message: '不能超过2000个字符' },
+            atMost(LINK_LIMITS.webhook),
           ]}
         >
           <Input placeholder={dept.webhook ? '已设置,留空不变' : 'https://'} disabled={clearWebhook} inputMode="url" />
@@ -118,12 +120,12 @@ export function DepartmentsPage() {
           <label htmlFor="dept-filter">查找部门</label>
           <Input id="dept-filter" allowClear value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="部门名称" />
         </Space>
-        <Table<Department>
+        <ListTable<Department>
           rowKey="code"
           size="small"
-          dataSource={rows}
+          rows={rows}
           scroll={{ x: 720 }}
-          pagination={{ pageSize: 15, showSizeChanger: false, showTotal: (t) => `共 ${t} 个部门` }}
+          paging={{ pageSize: 15, unit: '个部门' }}
           columns={[
             { title: '部门', key: 'short', render: (_v, d) => d.shortName || d.name },
             { title: '全称', dataIndex: 'name' },

@@ -1,8 +1,9 @@
 import { ItemTitle } from '../../components/ItemTitle';
-import { Alert, Button, Card, Col, Row, Segmented, Select, Space, Statistic, Table, Tag, Empty } from 'antd';
+import { Alert, Button, Card, Col, Row, Segmented, Select, Space, Statistic, Tag } from 'antd';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { useAuth } from '../../auth';
+import { ListTable } from '../../components/ListTable';
 import { ColourLight, RungTag, StatusTag } from '../../components/StatusTag';
 import { DepartmentName } from '../../departments';
 import { chineseDate } from '../../format';
@@ -10,7 +11,8 @@ import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import { STATUS } from '../../labels';
 import { AcknowledgeButton, ReportLink } from '../item/actions';
-import { OPEN_WORK, type Answer } from '../item/types';
+import type { Answer } from '../../api/types';
+import { OPEN_WORK } from '../item/types';
 
 type ListedItem = Answer<'/api/v1/plans/{plan}/items', 'get'>['items'][number];
 
@@ -95,14 +97,14 @@ export function MyItemsPage() {
             options={[{ label: '办理中', value: 'open' }, { label: '全部状态', value: 'all' }, ...Object.entries(STATUS).filter(([k]) => k !== 'unassigned').map(([value, label]) => ({ value, label }))]}
           />
         </Space>
-        <Table<Row>
+        <ListTable<Row>
           rowKey={(r) => `${r.plan}:${r.code}`}
           size="middle"
           loading={list.loading}
-          dataSource={rows}
+          rows={rows}
           scroll={{ x: 980 }}
-          pagination={{ pageSize: 10, showSizeChanger: false, showTotal: (t) => `共 ${t} 项` }}
-          locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={'没有符合条件的事项'} /> }}
+          paging={{ pageSize: 10, unit: '项' }}
+          empty="没有符合条件的事项"
           columns={[
             {
               title: '事项',

@@ -1,15 +1,5 @@
 import { api, unwrap } from '../../api/client';
-import type { paths } from '../../api/schema';
-
-/** The JSON a route answers on success (200 or 201), from the generated OpenAPI types. */
-type Ok<Op> = Op extends { responses: infer R }
-  ? R extends { 200: { content: { 'application/json': infer J } } }
-    ? J
-    : R extends { 201: { content: { 'application/json': infer J } } }
-      ? J
-      : never
-  : never;
-export type Answer<P extends keyof paths, M extends keyof paths[P]> = Ok<paths[P][M]>;
+import type { Answer } from '../../api/types';
 
 /** The item as GET /api/v1/plans/:plan/items/:item answers it: the catalog entry, its assignment, its periods and its reports (oldest first). */
 export type ItemDetail = Answer<'/api/v1/plans/{plan}/items/{item}', 'get'>;

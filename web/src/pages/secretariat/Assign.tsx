@@ -1,15 +1,16 @@
-import { Alert, Button, Card, DatePicker, Empty, Form, InputNumber, Select, Space, Table, Typography, message } from 'antd';
+import { Alert, Button, Card, DatePicker, Form, InputNumber, Select, Space, Typography, message } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import { ApiError, apiError, formFields } from '../../api/errors';
+import { ListTable } from '../../components/ListTable';
 import { departmentOptions, useDepartments } from '../../departments';
 import { chineseDate } from '../../format';
 import { useLoad } from '../../hooks';
 import { CADENCE } from '../../labels';
 import { fetchItem, itemPath } from '../item/types';
-import { fetchGroups, fetchItems, groupLabel, LoadError, showTotal, usePlan, useRequestKey, type ListedItem } from './shared';
+import { fetchGroups, fetchItems, groupLabel, LoadError, usePlan, useRequestKey, type ListedItem } from './shared';
 
 interface Row {
   itemCode: string;
@@ -163,12 +164,12 @@ export function AssignPage() {
       <Typography.Title level={2}>交办</Typography.Title>
       <LoadError error={planError ?? error} />
       <Card title="未交办事项" style={{ marginBottom: 16 }} extra={selected.length ? <span>已选 {selected.length} 项</span> : null}>
-        <Table<ListedItem>
+        <ListTable<ListedItem>
           size="small"
           rowKey="code"
           loading={loading}
-          dataSource={data?.items ?? []}
-          locale={{ emptyText: <Empty description="所有事项均已交办" /> }}
+          rows={data?.items}
+          empty="所有事项均已交办"
           rowHoverable={false}
           rowSelection={{
             selectedRowKeys: selected.map((s) => s.code),
@@ -180,7 +181,7 @@ export function AssignPage() {
             }),
             getCheckboxProps: (r) => ({ 'aria-label': `选择 ${r.code} ${r.title}` }) as object,
           }}
-          pagination={{ current: page, pageSize, total: data?.total ?? 0, showTotal, showSizeChanger: true, onChange: (p, s) => (setPage(p), setPageSize(s)) }}
+          paging={{ server: { page, pageSize, total: data?.total ?? 0, onChange: (p, s) => (setPage(p), setPageSize(s)) } }}
           columns={[
             { title: '编号', dataIndex: 'code', width: 80 },
             { title: '事项', dataIndex: 'title', render: (v: string, r) => (plan ? <Link to={itemPath(plan.code, r.code)}>{v}</Link> : v) },
@@ -216,11 +217,11 @@ export function AssignPage() {
         <Form<Values> form={form} name="assign" layout="vertical" onFinish={submit} initialValues={{ items: [] }} hidden={!selected.length}>
           <Form.List name="items">
             {(fields) => (
-              <Table
+              <ListTable
                 size="small"
                 rowKey="key"
-                pagination={fields.length > 10 ? { pageSize: 10, showSizeChanger: false } : false}
-                dataSource={fields}
+                paging={{ pageSize: 10 }}
+                rows={fields}
                 style={{ marginBottom: 16 }}
                 columns={[
                   {
