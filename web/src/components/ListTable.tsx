@@ -27,6 +27,11 @@ export interface ListTableProps<T> extends Omit<TableProps<T>, 'dataSource' | 'p
   paging: Paging;
 }
 
+/** What an empty list shows: its words, under the small picture (the same for tables and plain lists). */
+export function ListEmpty({ children }: { children: ReactNode }) {
+  return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={children} />;
+}
+
 const total = (unit: string) => (n: number) => `å…± ${n} ${unit}`;
 
 function pagination(paging: Paging): TablePaginationConfig | false {
@@ -50,7 +55,7 @@ export function ListTable<T extends object>({ rows, loading = false, empty = 'æš
       {...table}
       dataSource={rows as T[] | undefined}
       loading={loading}
-      locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={empty} /> }}
+      locale={{ emptyText: <ListEmpty>{empty}</ListEmpty> }}
       pagination={pagination(paging)}
     />
   );

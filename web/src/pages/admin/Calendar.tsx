@@ -8,13 +8,8 @@ import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import type { Answer } from '../../api/types';
 
-interface Day {
-  date: string;
-  working: boolean;
-  name: string;
-}
-
 type Year = Answer<'/api/v1/calendar/{year}', 'get'>;
+type Day = Year['days'][number];
 
 const WEEKDAY = ['星期日', '星期一', '星期二', '星期三', '星期四', '星期五', '星期六'];
 

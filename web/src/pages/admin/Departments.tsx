@@ -4,17 +4,14 @@ import { PageTitle } from '../../components/PageTitle';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError, formFields } from '../../api/errors';
+import type { Body } from '../../api/types';
 import { useDepartments, type Department } from '../../departments';
 import { DEPARTMENT_KIND, label } from '../../labels';
 import { LINK_LIMITS, atMost } from '../../limits';
 
-interface ChannelValues {
-  webhookUrl?: string;
-  webhookSecret?: string;
-  email?: string;
-  clearWebhook?: boolean;
-  clearEmail?: boolean;
-}
+type Channels = Body<'/api/v1/departments/{code}/channels', 'put'>;
+/** The dialog's fields: each channel as typed (empty keeps what is set), and whether to clear the webhook or the e-mail. */
+type ChannelValues = { [K in keyof Channels]?: string } & { clearWebhook?: boolean; clearEmail?: boolean };
 
 function SetTag({ on }: { on: boolean }) {
   return on ? <Tag color="#237804">已设置</Tag> : <Tag>未设置</Tag>;
@@ -28,7 +25,7 @@ function ChannelsDialog({ dept, onClose, onSaved }: { dept: Department; onClose:
   const clearWebhook = Form.useWatch('clearWebhook', form);
   const clearEmail = Form.useWatch('clearEmail', form);
   const save = async (v: ChannelValues) => {
-    const body: { webhookUrl?: string | null; webhookSecret?: string | null; email?: string | null } = {};
+    const body: Channels = {};
     if (v.clearWebhook) Object.assign(body, { webhookUrl: null, webhookSecret: null });
     else {
       if (v.webhookUrl?.trim()) body.webhookUrl = v.webhookUrl.trim();
@@ -43,7 +40,7 @@ function ChannelsDialog({ dept, onClose, onSaved }: { dept: Department; onClose:
     setBusy(true);
     setError(undefined);
     try {
-      await unwrap(api.PUT('/api/v1/departments/{code}/channels', { params: { path: { code: dept.code } }, body: body as never }));
+      await unwrap(api.PUT('/api/v1/departments/{code}/channels', { params: { path: { code: dept.code } }, body }));
       void message.success(`已保存${dept.shortName || dept.name}的通知渠道`);
       onSaved();
     } catch (err) {

@@ -2,6 +2,7 @@ import { Alert, Button, Card, Col, Form, Input, Modal, Row, Select, Space, Tag, 
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError, formFields } from '../../api/errors';
+import type { Answer, Body } from '../../api/types';
 import { useAuth } from '../../auth';
 import { DepartmentName, departmentOptions, useDepartments } from '../../departments';
 import { ListTable } from '../../components/ListTable';
@@ -10,22 +11,8 @@ import { useLoad } from '../../hooks';
 import { label, ROLE } from '../../labels';
 import { ResetPasswordDialog, ResetResultDialog, type ResetOutcome, type ResetTarget } from './ResetPassword';
 
-interface UserRow {
-  id?: number;
-  username: string;
-  role: string;
-  department: string | null;
-  displayName?: string | null;
-  disabled?: boolean;
-}
-
-interface NewUser {
-  username: string;
-  displayName?: string;
-  password: string;
-  role: 'admin' | 'secretariat' | 'leadership' | 'department';
-  department?: string;
-}
+type UserRow = Answer<'/api/v1/users', 'get'>['users'][number];
+type NewUser = Body<'/api/v1/users', 'post'>;
 
 /** The user list (GET /api/v1/users). */
 async function loadUsers(): Promise<UserRow[]> {

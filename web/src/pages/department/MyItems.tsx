@@ -12,7 +12,7 @@ import { useLoad } from '../../hooks';
 import { STATUS } from '../../labels';
 import { AcknowledgeButton, ReportLink } from '../item/actions';
 import type { Answer } from '../../api/types';
-import { OPEN_WORK } from '../item/types';
+import { isOpen, OPEN_WORK } from '../item/types';
 
 type ListedItem = Answer<'/api/v1/plans/{plan}/items', 'get'>['items'][number];
 
@@ -21,7 +21,6 @@ interface Row extends ListedItem {
   role: 'lead' | 'cooperating';
 }
 
-const OPEN = ['assigned', 'acknowledged', 'in_progress', 'completion_requested'];
 
 /** Every item of the plan the department leads or co-operates on (all pages), upcoming deadlines first. */
 async function loadMyItems(department: string): Promise<Row[]> {
@@ -34,7 +33,7 @@ async function loadMyItems(department: string): Promise<Row[]> {
       if (page * 200 >= answer.total) break;
     }
   }
-  const rank = (r: Row) => (OPEN.includes(r.status) ? 0 : 1);
+  const rank = (r: Row) => (isOpen(r.status) ? 0 : 1);
   return rows.sort((a, b) => rank(a) - rank(b) || (a.nextDue ?? '9999').localeCompare(b.nextDue ?? '9999') || b.escalationLevel - a.escalationLevel || a.code.localeCompare(b.code));
 }
 
@@ -45,11 +44,11 @@ export function MyItemsPage() {
   const list = useLoad(() => loadMyItems(department), [department]);
   const [role, setRole] = useState<'all' | 'lead' | 'cooperating'>('all');
   const [status, setStatus] = useState<string>('open');
-  const rows = (list.data ?? []).filter((r) => (role === 'all' || r.role === role) && (status === 'all' || (status === 'open' ? OPEN.includes(r.status) : r.status === status)));
+  const rows = (list.data ?? []).filter((r) => (role === 'all' || r.role === role) && (status === 'all' || (status === 'open' ? isOpen(r.status) : r.status === status)));
   const all = list.data ?? [];
   const toAck = all.filter((r) => r.role === 'lead' && r.status === 'assigned').length;
-  const escalated = all.filter((r) => r.escalationLevel > 0 && OPEN.includes(r.status)).length;
-  const red = all.filter((r) => r.colour === 'red' && OPEN.includes(r.status)).length;
+  const escalated = all.filter((r) => r.escalationLevel > 0 && isOpen(r.status)).length;
+  const red = all.filter((r) => r.colour === 'red' && isOpen(r.status)).length;
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
       <PageTitle>我的事项</PageTitle>

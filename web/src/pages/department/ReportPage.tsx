@@ -3,6 +3,7 @@ import { useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import { ApiError, formFields } from '../../api/errors';
+import type { Body } from '../../api/types';
 import { useAuth } from '../../auth';
 import { DepartmentName } from '../../departments';
 import { chineseDate, chineseDateTime } from '../../format';
@@ -13,13 +14,8 @@ import { ReportView } from '../item/ReportView';
 import { currentPeriod, fetchItem, itemPath, newRequestKey, OPEN_WORK, type ItemDetail, type ItemReport } from '../item/types';
 import { atMost, LINK_LIMITS, TEXT_LIMITS } from '../../limits';
 
-interface ReportValues {
-  progress: string;
-  percentDone: number;
-  problems?: string;
-  nextSteps?: string;
-  attachments?: string[];
-}
+/** The form's fields: the report's own, as the API takes them (the period is the page's). */
+type ReportValues = Pick<Body<'/api/v1/plans/{plan}/items/{item}/reports', 'post'>, 'progress' | 'percentDone' | 'problems' | 'nextSteps' | 'attachments'>;
 
 
 const LINK = new RegExp(`^https?://\\S{1,${LINK_LIMITS.attachment}}$`);

@@ -10,8 +10,6 @@ import { COLOUR, label, STATUS } from '../../labels';
 import { itemPath } from '../item/types';
 import { ColourMark, ScheduleMark, fetchGroups, fetchItems, groupLabel, LoadError, rungOfLevel, usePlan, type ItemFilter, type ItemPage, type ListedItem } from './shared';
 
-const STATUSES = ['unassigned', 'assigned', 'acknowledged', 'in_progress', 'completion_requested', 'completed', 'cancelled'] as const;
-
 interface Filters {
   action?: string;
   department?: string;
@@ -122,7 +120,7 @@ export function ItemListPage() {
             <Checkbox>仅牵头</Checkbox>
           </Form.Item>
           <Form.Item name="status" label="状态">
-            <Select allowClear style={{ width: 120 }} options={STATUSES.map((s) => ({ value: s, label: STATUS[s] }))} />
+            <Select allowClear style={{ width: 120 }} options={Object.entries(STATUS).map(([value, word]) => ({ value, label: word }))} />
           </Form.Item>
           <Form.Item name="colour" label="红黄绿灯">
             <Select allowClear style={{ width: 110 }} options={Object.entries(COLOUR).map(([value, c]) => ({ value, label: c.text }))} />

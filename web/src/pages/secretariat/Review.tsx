@@ -11,7 +11,7 @@ import { DepartmentName, departmentOptions, useDepartments } from '../../departm
 import { chineseDate, chineseDateTime } from '../../format';
 import { useLoad } from '../../hooks';
 import { GRADE_OPTIONS, label, STATUS, type Grade } from '../../labels';
-import { itemPath } from '../item/types';
+import { itemPath, OPEN_STATUSES } from '../item/types';
 import { fetchItems, LoadError, rungOfLevel, usePlan, useRequestKey, type ItemFilter, type ListedItem } from './shared';
 import { atMost, TEXT_LIMITS } from '../../limits';
 
@@ -377,8 +377,6 @@ function CancelButton({ plan, r, onDone }: { plan: string; r: ListedItem; onDone
   );
 }
 
-const OPEN: ItemFilter['status'][] = ['assigned', 'acknowledged', 'in_progress', 'completion_requested'];
-
 /** 改派 and 撤销: open items, by status. */
 function OpenItemsTab({ plan, onDone }: { plan: string; onDone: () => void }) {
   const [status, setStatus] = useState<ItemFilter['status']>('in_progress');
@@ -400,7 +398,7 @@ function OpenItemsTab({ plan, onDone }: { plan: string; onDone: () => void }) {
           style={{ width: 140 }}
           value={status}
           onChange={(v) => (setStatus(v), setPage(1))}
-          options={OPEN.map((s) => ({ value: s, label: label(STATUS, s) }))}
+          options={OPEN_STATUSES.map((s) => ({ value: s, label: label(STATUS, s) }))}
         />
       </Space>
       <ListTable<ListedItem>
