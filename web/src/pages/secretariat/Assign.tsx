@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import { ApiError, apiError, formFields } from '../../api/errors';
+import type { Body } from '../../api/types';
 import { ListTable } from '../../components/ListTable';
 import { departmentOptions, useDepartments } from '../../departments';
 import { chineseDate } from '../../format';
@@ -12,18 +13,18 @@ import { CADENCE } from '../../labels';
 import { fetchItem, itemPath } from '../item/types';
 import { fetchGroups, fetchItems, groupLabel, LoadError, usePlan, useRequestKey, type ListedItem } from './shared';
 
-interface Row {
+type Assignment = Body<'/api/v1/plans/{plan}/items/{item}/assign', 'post'>;
+
+/** One item's row of the form: its departments, as the API takes them, still open while being chosen. */
+interface Row extends Partial<Pick<Assignment, 'lead' | 'cooperating'>> {
   itemCode: string;
-  lead?: string;
-  cooperating?: string[];
 }
 
-interface Values {
+/** The form: the rows, and the settings shared by every item (dates as the picker holds them). */
+interface Values extends Pick<Assignment, 'cadence' | 'acknowledgeWithinWorkingDays'> {
   items: Row[];
-  cadence?: string;
   startDate?: Dayjs;
   finalDeadline?: Dayjs;
-  acknowledgeWithinWorkingDays?: number;
 }
 
 interface Result {
@@ -99,7 +100,7 @@ export function AssignPage() {
   const body = (v: Values, row: Row) => ({
     lead: row.lead ?? '',
     cooperating: row.cooperating ?? [],
-    ...(v.cadence ? { cadence: v.cadence as 'quarterly' } : {}),
+    ...(v.cadence ? { cadence: v.cadence } : {}),
     ...(v.startDate ? { startDate: v.startDate.format('YYYY-MM-DD') } : {}),
     ...(v.finalDeadline ? { finalDeadline: v.finalDeadline.format('YYYY-MM-DD') } : {}),
     ...(v.acknowledgeWithinWorkingDays !== undefined && v.acknowledgeWithinWorkingDays !== null ? { acknowledgeWithinWorkingDays: v.acknowledgeWithinWorkingDays } : {}),
