@@ -15,6 +15,9 @@ export const TEXT_LIMITS = {
 
 export type TextLimit = keyof typeof TEXT_LIMITS;
 
+/** The longest http(s) link taken: a department's webhook address, and each link a report attaches. */
+export const LINK_LIMITS = { webhook: 2000, attachment: 1000 } as const;
+
 // C0 controls other than tab (\t) and newline (\n), DEL, and the C1 controls; also the
 // Unicode noncharacters U+FFFE/U+FFFF and lone surrogates, which no text encoding keeps.
 // eslint-disable-next-line no-control-regex

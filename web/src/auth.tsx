@@ -1,11 +1,9 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { api, session, unwrap } from './api/client';
+import type { Answer } from './api/types';
 
-export interface Me {
-  username: string;
-  role: 'admin' | 'secretariat' | 'leadership' | 'department';
-  department: string | null;
-}
+/** The signed-in user, as GET /auth/me answers. */
+export type Me = Answer<'/api/v1/auth/me', 'get'>;
 
 interface AuthState {
   me?: Me;

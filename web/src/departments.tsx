@@ -1,15 +1,10 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { api, unwrap } from './api/client';
+import type { Answer } from './api/types';
 import { useLoad } from './hooks';
 
-export interface Department {
-  code: string;
-  name: string;
-  shortName: string | null;
-  kind: string;
-  webhook: boolean;
-  email: boolean;
-}
+/** A directory entry, as GET /departments lists it. */
+export type Department = Answer<'/api/v1/departments', 'get'>['departments'][number];
 
 const DepartmentsContext = createContext<{ list: Department[]; byCode: Map<string, Department>; reload: () => void }>({ list: [], byCode: new Map(), reload: () => undefined });
 

@@ -1,4 +1,4 @@
-import { CADENCE_WORDS, GRADE_WORDS, STATUS_WORDS, SUBJECT_WORDS, wordFor } from '../../domain/words';
+import { CADENCE_WORDS, GRADE_WORDS, GRADES, STATUS_WORDS, SUBJECT_WORDS, wordFor, type Grade } from '../../domain/words';
 
 /** The users' own words for every state, rung and role: the console never shows a code or an English word. */
 export const STATUS: Record<string, string> = STATUS_WORDS;
@@ -30,6 +30,10 @@ export const ROLE: Record<string, string> = { admin: '系统管理员', secretar
 export const CADENCE: Record<string, string> = CADENCE_WORDS;
 
 export const GRADE: Record<string, string> = GRADE_WORDS;
+
+/** The grades, best first, and a picker's options for them: the one list of domain/words.ts. */
+export { GRADES, type Grade };
+export const GRADE_OPTIONS = GRADES.map((value) => ({ value, label: GRADE_WORDS[value] }));
 
 export const COLOUR: Record<string, { text: string; color: string }> = {
   red: { text: '红灯', color: '#cf1322' },

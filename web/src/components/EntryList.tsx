@@ -1,5 +1,6 @@
-import { Empty, Pagination } from 'antd';
+import { Pagination } from 'antd';
 import { useState, type ReactNode } from 'react';
+import { ListEmpty } from './ListTable';
 
 /**
  * A plain list of entries that reflows on a phone (no table columns), paged
@@ -9,7 +10,7 @@ export function EntryList<T>({ items, render, rowKey, pageSize = 10, empty = 'æš
   const [page, setPage] = useState(1);
   const pages = Math.max(1, Math.ceil(items.length / pageSize));
   const current = Math.min(page, pages);
-  if (!items.length) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={empty} />;
+  if (!items.length) return <ListEmpty>{empty}</ListEmpty>;
   return (
     <div>
       <ul aria-label={label} style={{ listStyle: 'none', margin: 0, padding: 0 }}>

@@ -1,19 +1,15 @@
-import { Alert, Button, Card, Col, Descriptions, Modal, Result, Row, Select, Space, Table, Tag, Typography, Upload, message } from 'antd';
+import { Alert, Button, Card, Col, Descriptions, Modal, Result, Row, Select, Space, Tag, Typography, Upload, message } from 'antd';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError } from '../../api/errors';
 import { chineseDate, chineseDateTime } from '../../format';
+import { ListTable } from '../../components/ListTable';
 import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
-import type { Answer } from '../item/types';
-
-interface Day {
-  date: string;
-  working: boolean;
-  name: string;
-}
+import type { Answer } from '../../api/types';
 
 type Year = Answer<'/api/v1/calendar/{year}', 'get'>;
+type Day = Year['days'][number];
 
 const WEEKDAY = ['星期日', '星期一', '星期二', '星期三', '星期四', '星期五', '星期六'];
 
@@ -146,12 +142,12 @@ export function CalendarPage() {
           </Col>
           <Col xs={24} xl={16}>
             <Card title="节假日与调休安排" size="small">
-              <Table<Day>
+              <ListTable<Day>
                 rowKey="date"
                 size="small"
-                dataSource={days}
+                rows={days}
                 loading={cal.loading}
-                pagination={{ pageSize: 15, showSizeChanger: false, showTotal: (t) => `共 ${t} 天` }}
+                paging={{ pageSize: 15, unit: '天' }}
                 columns={[
                   { title: '日期', dataIndex: 'date', render: (d: string) => chineseDate(d) },
                   { title: '星期', dataIndex: 'date', key: 'weekday', render: weekday },

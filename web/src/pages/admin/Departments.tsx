@@ -1,18 +1,17 @@
-import { Alert, Button, Card, Form, Input, Modal, Space, Table, Tag, Typography, message, Checkbox } from 'antd';
+import { Alert, Button, Card, Form, Input, Modal, Space, Tag, Typography, message, Checkbox } from 'antd';
+import { ListTable } from '../../components/ListTable';
 import { PageTitle } from '../../components/PageTitle';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError, formFields } from '../../api/errors';
+import type { Body } from '../../api/types';
 import { useDepartments, type Department } from '../../departments';
 import { DEPARTMENT_KIND, label } from '../../labels';
+import { LINK_LIMITS, atMost } from '../../limits';
 
-interface ChannelValues {
-  webhookUrl?: string;
-  webhookSecret?: string;
-  email?: string;
-  clearWebhook?: boolean;
-  clearEmail?: boolean;
-}
+type Channels = Body<'/api/v1/departments/{code}/channels', 'put'>;
+/** The dialog's fields: each channel as typed (empty keeps what is set), and whether to clear the webhook or the e-mail. */
+type ChannelValues = { [K in keyof Channels]?: string } & { clearWebhook?: boolean; clearEmail?: boolean };
 
 function SetTag({ on }: { on: boolean }) {
   return on ? <Tag color="#237804">已设置</Tag> : <Tag>未设置</Tag>;
@@ -26,7 +25,7 @@ function ChannelsDialog({ dept, onClose, onSaved }: { dept: Department; onClose:
   const clearWebhook = Form.useWatch('clearWebhook', form);
   const clearEmail = Form.useWatch('clearEmail', form);
   const save = async (v: ChannelValues) => {
-    const body: { webhookUrl?: string | null; webhookSecret?: string | null; email?: string | null } = {};
+    const body: Channels = {};
     if (v.clearWebhook) Object.assign(body, { webhookUrl: null, webhookSecret: null });
     else {
       if (v.webhookUrl?.trim()) body.webhookUrl = v.webhookUrl.trim();
@@ -41,7 +40,7 @@ function ChannelsDialog({ dept, onClose, onSaved }: { dept: Department; onClose:
     setBusy(true);
     setError(undefined);
     try {
-      await unwrap(api.PUT('/api/v1/departments/{code}/channels', { params: { path: { code: dept.code } }, body: body as never }));
+      await unwrap(api.PUT('/api/v1/departments/{code}/channels', { params: { path: { code: dept.code } }, body }));
       void message.success(`已保存${dept.shortName || dept.name}的通知渠道`);
       onSaved();
     } catch (err) {
@@ -66,7 +65,7 @@ function ChannelsDialog({ dept, onClose, onSaved }: { dept: Department; onClose:
           label="Webhook 地址"
           rules={[
             { pattern: /^https?:\/\/\S+$/, message: '应为 http(s) 链接' },
-            { max: 2000, message: '不能超过2000个字符' },
+            atMost(LINK_LIMITS.webhook),
           ]}
         >
           <Input placeholder={dept.webhook ? '已设置,留空不变' : 'https://'} disabled={clearWebhook} inputMode="url" />
@@ -118,12 +117,12 @@ export function DepartmentsPage() {
           <label htmlFor="dept-filter">查找部门</label>
           <Input id="dept-filter" allowClear value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="部门名称" />
         </Space>
-        <Table<Department>
+        <ListTable<Department>
           rowKey="code"
           size="small"
-          dataSource={rows}
+          rows={rows}
           scroll={{ x: 720 }}
-          pagination={{ pageSize: 15, showSizeChanger: false, showTotal: (t) => `共 ${t} 个部门` }}
+          paging={{ pageSize: 15, unit: '个部门' }}
           columns={[
             { title: '部门', key: 'short', render: (_v, d) => d.shortName || d.name },
             { title: '全称', dataIndex: 'name' },

@@ -2,16 +2,14 @@ import { Alert, Button, Form, Input, Modal, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError } from '../../api/errors';
+import type { Answer } from '../../api/types';
 import { generatePassword, MIN_PASSWORD, newPasswordRules, sameAs, setPasswordErrors } from '../account/password';
 
-export interface ResetTarget {
-  id: number;
-  username: string;
-}
+/** The user whose password is reset, as the user list names them. */
+export type ResetTarget = Pick<Answer<'/api/v1/users', 'get'>['users'][number], 'id' | 'username'>;
 
-export interface ResetOutcome {
+export interface ResetOutcome extends Pick<Answer<'/api/v1/users/{id}/password', 'post'>, 'sessionsEnded'> {
   username: string;
-  sessionsEnded: number;
   /** The password, when the console generated it: shown once, in the result dialog, then forgotten. */
   generated?: string;
   self: boolean;

@@ -1,30 +1,18 @@
-import { Alert, Button, Card, Col, Form, Input, Modal, Row, Select, Space, Table, Tag, message, Empty } from 'antd';
+import { Alert, Button, Card, Col, Form, Input, Modal, Row, Select, Space, Tag, message } from 'antd';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError, formFields } from '../../api/errors';
+import type { Answer, Body } from '../../api/types';
 import { useAuth } from '../../auth';
 import { DepartmentName, departmentOptions, useDepartments } from '../../departments';
+import { ListTable } from '../../components/ListTable';
 import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import { label, ROLE } from '../../labels';
 import { ResetPasswordDialog, ResetResultDialog, type ResetOutcome, type ResetTarget } from './ResetPassword';
 
-interface UserRow {
-  id?: number;
-  username: string;
-  role: string;
-  department: string | null;
-  displayName?: string | null;
-  disabled?: boolean;
-}
-
-interface NewUser {
-  username: string;
-  displayName?: string;
-  password: string;
-  role: 'admin' | 'secretariat' | 'leadership' | 'department';
-  department?: string;
-}
+type UserRow = Answer<'/api/v1/users', 'get'>['users'][number];
+type NewUser = Body<'/api/v1/users', 'post'>;
 
 /** The user list (GET /api/v1/users). */
 async function loadUsers(): Promise<UserRow[]> {
@@ -192,14 +180,14 @@ export function UsersPage() {
           <Card title={listed ? `全部用户(${listed.length})` : '本次添加的用户'} size="small">
             {users.error ? <Alert type="error" showIcon title={users.error.text} style={{ marginBottom: 12 }} /> : null}
             {!listed && !users.loading ? <Alert type="info" showIcon style={{ marginBottom: 12 }} title="用户列表暂不可用,下面列出本次添加的用户。" /> : null}
-            <Table<UserRow>
+            <ListTable<UserRow>
               rowKey={(u) => u.username}
               size="small"
               loading={users.loading}
-              dataSource={rows}
+              rows={rows}
               scroll={{ x: 880 }}
-              pagination={{ pageSize: 15, showSizeChanger: false, showTotal: (t) => `共 ${t} 人` }}
-              locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={'暂无用户'} /> }}
+              paging={{ pageSize: 15, unit: '人' }}
+              empty="暂无用户"
               columns={[
                 {
                   title: '用户名',

@@ -9,7 +9,8 @@ import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import { label, NOTICE_KIND, PERIOD_STATUS } from '../../labels';
 import { AcknowledgeButton, ReportLink } from '../item/actions';
-import { itemPath, parseItemKey, type Answer } from '../item/types';
+import type { Answer } from '../../api/types';
+import { itemPath, parseItemKey } from '../item/types';
 
 type InboxData = Answer<'/api/v1/inbox', 'get'>;
 

@@ -1,8 +1,9 @@
 import { ItemTitle } from '../../components/ItemTitle';
-import { Alert, Button, Card, Col, Row, Segmented, Select, Space, Statistic, Table, Tag, Empty } from 'antd';
+import { Alert, Button, Card, Col, Row, Segmented, Select, Space, Statistic, Tag } from 'antd';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { useAuth } from '../../auth';
+import { ListTable } from '../../components/ListTable';
 import { ColourLight, RungTag, StatusTag } from '../../components/StatusTag';
 import { DepartmentName } from '../../departments';
 import { chineseDate } from '../../format';
@@ -10,7 +11,8 @@ import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import { STATUS } from '../../labels';
 import { AcknowledgeButton, ReportLink } from '../item/actions';
-import { OPEN_WORK, type Answer } from '../item/types';
+import type { Answer } from '../../api/types';
+import { isOpen, OPEN_WORK } from '../item/types';
 
 type ListedItem = Answer<'/api/v1/plans/{plan}/items', 'get'>['items'][number];
 
@@ -19,7 +21,6 @@ interface Row extends ListedItem {
   role: 'lead' | 'cooperating';
 }
 
-const OPEN = ['assigned', 'acknowledged', 'in_progress', 'completion_requested'];
 
 /** Every item of the plan the department leads or co-operates on (all pages), upcoming deadlines first. */
 async function loadMyItems(department: string): Promise<Row[]> {
@@ -32,7 +33,7 @@ async function loadMyItems(department: string): Promise<Row[]> {
       if (page * 200 >= answer.total) break;
     }
   }
-  const rank = (r: Row) => (OPEN.includes(r.status) ? 0 : 1);
+  const rank = (r: Row) => (isOpen(r.status) ? 0 : 1);
   return rows.sort((a, b) => rank(a) - rank(b) || (a.nextDue ?? '9999').localeCompare(b.nextDue ?? '9999') || b.escalationLevel - a.escalationLevel || a.code.localeCompare(b.code));
 }
 
@@ -43,11 +44,11 @@ export function MyItemsPage() {
   const list = useLoad(() => loadMyItems(department), [department]);
   const [role, setRole] = useState<'all' | 'lead' | 'cooperating'>('all');
   const [status, setStatus] = useState<string>('open');
-  const rows = (list.data ?? []).filter((r) => (role === 'all' || r.role === role) && (status === 'all' || (status === 'open' ? OPEN.includes(r.status) : r.status === status)));
+  const rows = (list.data ?? []).filter((r) => (role === 'all' || r.role === role) && (status === 'all' || (status === 'open' ? isOpen(r.status) : r.status === status)));
   const all = list.data ?? [];
   const toAck = all.filter((r) => r.role === 'lead' && r.status === 'assigned').length;
-  const escalated = all.filter((r) => r.escalationLevel > 0 && OPEN.includes(r.status)).length;
-  const red = all.filter((r) => r.colour === 'red' && OPEN.includes(r.status)).length;
+  const escalated = all.filter((r) => r.escalationLevel > 0 && isOpen(r.status)).length;
+  const red = all.filter((r) => r.colour === 'red' && isOpen(r.status)).length;
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
       <PageTitle>我的事项</PageTitle>
@@ -95,14 +96,14 @@ export function MyItemsPage() {
             options={[{ label: '办理中', value: 'open' }, { label: '全部状态', value: 'all' }, ...Object.entries(STATUS).filter(([k]) => k !== 'unassigned').map(([value, label]) => ({ value, label }))]}
           />
         </Space>
-        <Table<Row>
+        <ListTable<Row>
           rowKey={(r) => `${r.plan}:${r.code}`}
           size="middle"
           loading={list.loading}
-          dataSource={rows}
+          rows={rows}
           scroll={{ x: 980 }}
-          pagination={{ pageSize: 10, showSizeChanger: false, showTotal: (t) => `共 ${t} 项` }}
-          locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={'没有符合条件的事项'} /> }}
+          paging={{ pageSize: 10, unit: '项' }}
+          empty="没有符合条件的事项"
           columns={[
             {
               title: '事项',

@@ -3,6 +3,7 @@ import { useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import { ApiError, formFields } from '../../api/errors';
+import type { Body } from '../../api/types';
 import { useAuth } from '../../auth';
 import { DepartmentName } from '../../departments';
 import { chineseDate, chineseDateTime } from '../../format';
@@ -11,17 +12,13 @@ import { useLoad } from '../../hooks';
 import { label, PERIOD_STATUS } from '../../labels';
 import { ReportView } from '../item/ReportView';
 import { currentPeriod, fetchItem, itemPath, newRequestKey, OPEN_WORK, type ItemDetail, type ItemReport } from '../item/types';
+import { atMost, LINK_LIMITS, TEXT_LIMITS } from '../../limits';
 
-interface ReportValues {
-  progress: string;
-  percentDone: number;
-  problems?: string;
-  nextSteps?: string;
-  attachments?: string[];
-}
+/** The form's fields: the report's own, as the API takes them (the period is the page's). */
+type ReportValues = Pick<Body<'/api/v1/plans/{plan}/items/{item}/reports', 'post'>, 'progress' | 'percentDone' | 'problems' | 'nextSteps' | 'attachments'>;
 
 
-const LINK = /^https?:\/\/\S{1,1000}$/;
+const LINK = new RegExp(`^https?://\\S{1,${LINK_LIMITS.attachment}}$`);
 
 /** This department's last report on the item (any period), to start from: 减负, nobody types the same twice. */
 function lastOwn(d: ItemDetail, dept: string | null | undefined): ItemReport | undefined {
@@ -115,17 +112,17 @@ function ReportForm({ d, plan, item, dept }: { d: ItemDetail; plan: string; item
           {returned ? <Alert type="warning" showIcon style={{ marginBottom: 12 }} title="上次报送被退回" description={returned.reviewComment || '请修改后重新报送。'} /> : null}
           {error ? <Alert type="error" showIcon role="alert" style={{ marginBottom: 12 }} title={error} /> : null}
           <Form<ReportValues> form={form} name="report" layout="vertical" initialValues={initial} onFinish={submit} scrollToFirstError>
-            <Form.Item name="progress" label="进展情况" rules={[{ required: true, whitespace: true, message: '请填写进展情况' }, { max: 5000, message: '不能超过5000个字符' }]}>
-              <Input.TextArea autoSize={{ minRows: 4, maxRows: 16 }} showCount maxLength={5000} />
+            <Form.Item name="progress" label="进展情况" rules={[{ required: true, whitespace: true, message: '请填写进展情况' }, atMost('long')]}>
+              <Input.TextArea autoSize={{ minRows: 4, maxRows: 16 }} showCount maxLength={TEXT_LIMITS.long} />
             </Form.Item>
             <Form.Item name="percentDone" label="完成比例(%)" rules={[{ required: true, message: '请填写完成比例' }]}>
               <InputNumber min={0} max={100} precision={0} style={{ width: '100%', maxWidth: 200 }} suffix="%" />
             </Form.Item>
-            <Form.Item name="problems" label="存在问题" rules={[{ max: 5000, message: '不能超过5000个字符' }]}>
-              <Input.TextArea autoSize={{ minRows: 2, maxRows: 10 }} showCount maxLength={5000} />
+            <Form.Item name="problems" label="存在问题" rules={[atMost('long')]}>
+              <Input.TextArea autoSize={{ minRows: 2, maxRows: 10 }} showCount maxLength={TEXT_LIMITS.long} />
             </Form.Item>
-            <Form.Item name="nextSteps" label="下步打算" rules={[{ max: 5000, message: '不能超过5000个字符' }]}>
-              <Input.TextArea autoSize={{ minRows: 2, maxRows: 10 }} showCount maxLength={5000} />
+            <Form.Item name="nextSteps" label="下步打算" rules={[atMost('long')]}>
+              <Input.TextArea autoSize={{ minRows: 2, maxRows: 10 }} showCount maxLength={TEXT_LIMITS.long} />
             </Form.Item>
             <Form.List name="attachments">
               {(fields, { add, remove }, { errors }) => (

@@ -1,11 +1,12 @@
-import { Alert, Button, Card, Collapse, Descriptions, Empty, Result, Skeleton, Space, Table, Tag, Timeline, Typography } from 'antd';
+import { Alert, Button, Card, Collapse, Descriptions, Empty, Result, Skeleton, Space, Tag, Timeline, Typography } from 'antd';
 import { useParams } from 'react-router-dom';
 import { useAuth } from '../../auth';
 import { DepartmentName, useDepartments } from '../../departments';
 import { chineseDate, chineseDateTime } from '../../format';
+import { ListTable } from '../../components/ListTable';
 import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
-import { CADENCE, GRADE, label, PERIOD_STATUS, STATUS } from '../../labels';
+import { CADENCE, GRADE, GRADES, label, PERIOD_STATUS, STATUS } from '../../labels';
 import { AcknowledgeButton, CascadeButton, CompletionButton, ExtensionButton, FeedbackButton, InstructionButton, ReportLink } from './actions';
 import { ScheduleMark } from '../secretariat/shared';
 import { ReportView } from './ReportView';
@@ -30,12 +31,14 @@ const ACTION_WORDS: Record<string, string> = {
   'notification.read': '已读通知',
 };
 
+const GRADED = new RegExp(`评定(${GRADES.join('|')})`, 'g');
+
 /** The timeline's lines, with dates and grades in the users' words (the API writes dates as YYYY-MM-DD). */
 export function readableEvent(text: string): string {
   if (ACTION_WORDS[text]) return ACTION_WORDS[text]!;
   return text
     .replace(/(\d{4})-(\d{2})-(\d{2})/g, (_m, y: string, mo: string, d: string) => `${Number(y)}年${Number(mo)}月${Number(d)}日`)
-    .replace(/评定(excellent|good|pass|fail)/g, (_m, g: string) => `评定为${GRADE[g] ?? ''}`);
+    .replace(GRADED, (_m, g: string) => `评定为${GRADE[g] ?? ''}`);
 }
 
 function actorName(actor: string): string {
@@ -175,11 +178,11 @@ export function ItemPage() {
         <Card title="序时进度与指标" size="small">
           <Space orientation="vertical" style={{ width: '100%' }}>
             {d.milestones.length ? (
-              <Table
+              <ListTable
                 rowKey="date"
                 size="small"
-                pagination={false}
-                dataSource={d.milestones}
+                paging={false}
+                rows={d.milestones}
                 columns={[
                   { title: '节点日期', dataIndex: 'date', render: chineseDate },
                   { title: '计划完成', dataIndex: 'percent', render: (p: number) => `${p}%` },
@@ -188,11 +191,11 @@ export function ItemPage() {
               />
             ) : null}
             {d.indicators.length ? (
-              <Table
+              <ListTable
                 rowKey="name"
                 size="small"
-                pagination={false}
-                dataSource={d.indicators}
+                paging={false}
+                rows={d.indicators}
                 columns={[
                   { title: '指标', dataIndex: 'name' },
                   { title: '基数', dataIndex: 'baseline', render: (v: number | null, i) => (v === null ? '—' : `${v}${i.unit}`) },
@@ -237,13 +240,13 @@ export function ItemPage() {
         </Card>
       ) : null}
       <Card title="报送期次" size="small">
-        <Table<ItemPeriod>
+        <ListTable<ItemPeriod>
           rowKey="seq"
           size="small"
-          dataSource={d.periods}
-          pagination={d.periods.length > 10 ? { pageSize: 10, showSizeChanger: false } : false}
+          rows={d.periods}
+          paging={{ pageSize: 10 }}
           scroll={{ x: 720 }}
-          locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={a ? '尚无报送期次' : '该事项尚未交办'} /> }}
+          empty={a ? '尚无报送期次' : '该事项尚未交办'}
           columns={[
             { title: '期次', dataIndex: 'seq', render: (s: number) => `第${s}期` },
             { title: '周期', key: 'range', render: (_v, p) => `${chineseDate(p.startsOn)} 至 ${chineseDate(p.endsOn)}` },

@@ -8,6 +8,7 @@ import { ApiError } from '../../api/errors';
 import { ActionModal } from '../../components/ActionModal';
 import { chineseDate } from '../../format';
 import { newRequestKey, reportPath } from './types';
+import { atMost, TEXT_LIMITS } from '../../limits';
 
 /**
  * The actions on one item, the same wherever they are offered (my items, the
@@ -80,8 +81,8 @@ export function InstructionButton({ plan, item, title, onDone, size }: ItemRef &
       }}
       explain={(err) => (err.code === 'conflict' ? '该事项当前不能批示(已办结或已撤销)' : undefined)}
     >
-      <Form.Item name="text" label="批示内容" rules={[{ required: true, whitespace: true, message: '请填写批示内容' }, { max: 2000, message: '不能超过2000个字符' }]}>
-        <Input.TextArea rows={5} showCount maxLength={2000} />
+      <Form.Item name="text" label="批示内容" rules={[{ required: true, whitespace: true, message: '请填写批示内容' }, atMost('comment')]}>
+        <Input.TextArea rows={5} showCount maxLength={TEXT_LIMITS.comment} />
       </Form.Item>
       <Form.Item name="respondWithinWorkingDays" label="落实反馈时限(工作日)" rules={[{ required: true, message: '请填写反馈时限' }]}>
         <InputNumber min={1} max={60} precision={0} />
@@ -142,8 +143,8 @@ export function FeedbackButton({ plan, item, instruction, dueOn, onDone }: ItemR
       explain={(err) => (err.code === 'conflict' ? '该批示已反馈,或事项已办结、已撤销' : undefined)}
     >
       {dueOn ? <Alert type="info" showIcon style={{ marginBottom: 12 }} title={`反馈时限:${chineseDate(dueOn)}`} /> : null}
-      <Form.Item name="text" label="落实情况" rules={[{ required: true, whitespace: true, message: '请填写落实情况' }, { max: 5000, message: '不能超过5000个字符' }]}>
-        <Input.TextArea rows={6} showCount maxLength={5000} />
+      <Form.Item name="text" label="落实情况" rules={[{ required: true, whitespace: true, message: '请填写落实情况' }, atMost('long')]}>
+        <Input.TextArea rows={6} showCount maxLength={TEXT_LIMITS.long} />
       </Form.Item>
     </ActionModal>
   );
@@ -185,8 +186,8 @@ export function ExtensionButton({ plan, item, currentDueOn, onDone }: ItemRef & 
       >
         <DatePicker style={{ width: '100%' }} disabledDate={(d) => (after ? !d.isAfter(after, 'day') : false)} />
       </Form.Item>
-      <Form.Item name="reason" label="延期理由" rules={[{ required: true, whitespace: true, message: '请填写延期理由' }, { max: 2000, message: '不能超过2000个字符' }]}>
-        <Input.TextArea rows={4} showCount maxLength={2000} />
+      <Form.Item name="reason" label="延期理由" rules={[{ required: true, whitespace: true, message: '请填写延期理由' }, atMost('comment')]}>
+        <Input.TextArea rows={4} showCount maxLength={TEXT_LIMITS.comment} />
       </Form.Item>
     </ActionModal>
   );
@@ -211,8 +212,8 @@ export function CompletionButton({ plan, item, onDone }: ItemRef) {
       }}
       explain={(err) => (err.code === 'conflict' ? '当前不能申请办结(事项须已签收且在推进中)' : undefined)}
     >
-      <Form.Item name="summary" label="完成情况总结" rules={[{ required: true, whitespace: true, message: '请填写完成情况总结' }, { max: 5000, message: '不能超过5000个字符' }]}>
-        <Input.TextArea rows={6} showCount maxLength={5000} />
+      <Form.Item name="summary" label="完成情况总结" rules={[{ required: true, whitespace: true, message: '请填写完成情况总结' }, atMost('long')]}>
+        <Input.TextArea rows={6} showCount maxLength={TEXT_LIMITS.long} />
       </Form.Item>
     </ActionModal>
   );

@@ -1,15 +1,5 @@
 import { api, unwrap } from '../../api/client';
-import type { paths } from '../../api/schema';
-
-/** The JSON a route answers on success (200 or 201), from the generated OpenAPI types. */
-type Ok<Op> = Op extends { responses: infer R }
-  ? R extends { 200: { content: { 'application/json': infer J } } }
-    ? J
-    : R extends { 201: { content: { 'application/json': infer J } } }
-      ? J
-      : never
-  : never;
-export type Answer<P extends keyof paths, M extends keyof paths[P]> = Ok<paths[P][M]>;
+import type { Answer } from '../../api/types';
 
 /** The item as GET /api/v1/plans/:plan/items/:item answers it: the catalog entry, its assignment, its periods and its reports (oldest first). */
 export type ItemDetail = Answer<'/api/v1/plans/{plan}/items/{item}', 'get'>;
@@ -52,3 +42,11 @@ export function newRequestKey(): string {
 
 /** Item states in which the lead may still report, ask for an extension or for completion. */
 export const OPEN_WORK = ['acknowledged', 'in_progress'];
+
+/** The item's open states, as the API counts them (its workflow runs, the ladder chases it): the console's one list of them. */
+export const OPEN_STATUSES = ['assigned', 'acknowledged', 'in_progress', 'completion_requested'] as const;
+
+/** Whether an item in this state is open. */
+export function isOpen(status: string): boolean {
+  return (OPEN_STATUSES as readonly string[]).includes(status);
+}

@@ -1,7 +1,8 @@
 import { ItemTitle } from '../../components/ItemTitle';
-import { Alert, Button, Card, Col, Row, Segmented, Space, Statistic, Table, Empty } from 'antd';
+import { Alert, Button, Card, Col, Row, Segmented, Space, Statistic } from 'antd';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
+import { ListTable } from '../../components/ListTable';
 import { RungTag } from '../../components/StatusTag';
 import { DepartmentName } from '../../departments';
 import { chineseDate, chineseDateTime } from '../../format';
@@ -9,7 +10,7 @@ import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
 import { RUNG } from '../../labels';
 import { InstructionButton } from '../item/actions';
-import type { Answer } from '../item/types';
+import type { Answer } from '../../api/types';
 
 type Escalation = Answer<'/api/v1/board/escalations', 'get'>['escalations'][number];
 
@@ -78,13 +79,13 @@ export function EscalationsPage() {
           />
           <Button onClick={list.reload}>刷新</Button>
         </Space>
-        <Table<Case>
+        <ListTable<Case>
           rowKey={(e) => `${e.itemKey}:${e.subject}:${e.periodSeq}`}
           loading={list.loading}
-          dataSource={rows}
+          rows={rows}
           scroll={{ x: 960 }}
-          pagination={{ pageSize: 10, showSizeChanger: false, showTotal: (t) => `共 ${t} 件` }}
-          locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={'没有待督办的事项'} /> }}
+          paging={{ pageSize: 10, unit: '件' }}
+          empty="没有待督办的事项"
           columns={[
             {
               title: '事项',

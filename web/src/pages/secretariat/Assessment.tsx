@@ -1,26 +1,22 @@
-import { Alert, Button, Card, Form, Input, InputNumber, Popconfirm, Select, Space, Table, Tag, Typography, message } from 'antd';
+import { Alert, Button, Card, Form, Input, InputNumber, Popconfirm, Select, Space, Tag, Typography, message } from 'antd';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError } from '../../api/errors';
 import { useAuth } from '../../auth';
 import { ActionModal } from '../../components/ActionModal';
+import { ListTable } from '../../components/ListTable';
 import { PageTitle } from '../../components/PageTitle';
 import { chineseDate, chineseDateTime, percent } from '../../format';
 import { useLoad } from '../../hooks';
 import { downloadWithToken } from '../../layout/download';
-import type { Answer } from '../item/types';
-import { LoadError, showTotal } from './shared';
+import type { Answer, Body } from '../../api/types';
+import { LoadError } from './shared';
+import { TEXT_LIMITS } from '../../limits';
+import { GRADE_WORDS, GRADES } from '../../../../domain/words';
 
 type Assessment = Answer<'/api/v1/assessments/{year}', 'get'>;
 type Row = Assessment['departments'][number];
 type Line = Row['lines'][number];
-
-const GRADES: [keyof Row['figures']['completed'], string][] = [
-  ['excellent', '优秀'],
-  ['good', '良好'],
-  ['pass', '合格'],
-  ['fail', '不合格'],
-];
 
 const points = (p: number) => (p > 0 ? `+${p.toFixed(2)}` : p.toFixed(2));
 
@@ -28,11 +24,11 @@ const points = (p: number) => (p > 0 ? `+${p.toFixed(2)}` : p.toFixed(2));
 function Breakdown({ row }: { row: Row }) {
   const lines = row.lines.filter((l) => l.component === 'base' || l.count > 0 || l.points !== 0);
   return (
-    <Table<Line>
+    <ListTable<Line>
       size="small"
       rowKey={(l, n) => `${l.component}-${n}`}
-      pagination={false}
-      dataSource={lines}
+      paging={false}
+      rows={lines}
       aria-label={`${row.name}得分明细`}
       columns={[
         { title: '考核项', dataIndex: 'label', width: 160 },
@@ -60,11 +56,7 @@ function Breakdown({ row }: { row: Row }) {
   );
 }
 
-interface AdjustValues {
-  department: string;
-  points: number;
-  reason: string;
-}
+type AdjustValues = Body<'/api/v1/assessments/{year}/adjustments', 'post'>;
 
 /**
  * 年度考核: each department's and city's score for a year from the recorded
@@ -134,7 +126,7 @@ export function AssessmentPage() {
                 <InputNumber min={-100} max={100} step={0.5} precision={2} style={{ width: '100%' }} />
               </Form.Item>
               <Form.Item name="reason" label="调整理由" rules={[{ required: true, whitespace: true, message: '请填写调整理由' }]}>
-                <Input.TextArea rows={3} maxLength={2000} showCount />
+                <Input.TextArea rows={3} maxLength={TEXT_LIMITS.comment} showCount />
               </Form.Item>
             </ActionModal>
             <Popconfirm title={`发布${year}年度考核?`} description="发布后得分不再随后续记录和调整变化。" okText="发布" cancelText="取消" onConfirm={() => void publish()}>
@@ -151,12 +143,12 @@ export function AssessmentPage() {
         <Typography.Paragraph>
           基础分100分,按当年记录计分:按时报送率按审核通过时的认定计算,催办、督办、上报领导小组、退回、序时进度滞后按次扣分,办结按评定等次计分。展开各单位可查看每一分的计分依据和相关记录。
         </Typography.Paragraph>
-        <Table<Row>
+        <ListTable<Row>
           size="small"
           rowKey="department"
           loading={loading}
-          dataSource={data?.departments ?? []}
-          pagination={{ pageSize: 20, showTotal, showSizeChanger: false, hideOnSinglePage: true }}
+          rows={data?.departments}
+          paging={{ pageSize: 20 }}
           scroll={{ x: 'max-content' }}
           expandable={{ expandedRowRender: (row) => <Breakdown row={row} /> }}
           columns={[
@@ -174,8 +166,8 @@ export function AssessmentPage() {
               title: '办结评定',
               key: 'grades',
               render: (_: unknown, r: Row) =>
-                GRADES.filter(([g]) => r.figures.completed[g] > 0)
-                  .map(([g, word]) => `${word}${r.figures.completed[g]}项`)
+                GRADES.filter((g) => r.figures.completed[g] > 0)
+                  .map((g) => `${GRADE_WORDS[g]}${r.figures.completed[g]}项`)
                   .join('、') || '—',
             },
             { title: '调整分', key: 'adjustment', align: 'right', render: (_: unknown, r: Row) => (r.figures.adjustment ? points(r.figures.adjustment) : '—') },

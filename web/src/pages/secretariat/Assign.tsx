@@ -1,28 +1,30 @@
-import { Alert, Button, Card, DatePicker, Empty, Form, InputNumber, Select, Space, Table, Typography, message } from 'antd';
+import { Alert, Button, Card, DatePicker, Form, InputNumber, Select, Space, Typography, message } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import { ApiError, apiError, formFields } from '../../api/errors';
+import type { Body } from '../../api/types';
+import { ListTable } from '../../components/ListTable';
 import { departmentOptions, useDepartments } from '../../departments';
 import { chineseDate } from '../../format';
 import { useLoad } from '../../hooks';
 import { CADENCE } from '../../labels';
 import { fetchItem, itemPath } from '../item/types';
-import { fetchGroups, fetchItems, groupLabel, LoadError, showTotal, usePlan, useRequestKey, type ListedItem } from './shared';
+import { fetchGroups, fetchItems, groupLabel, LoadError, usePlan, useRequestKey, type ListedItem } from './shared';
 
-interface Row {
+type Assignment = Body<'/api/v1/plans/{plan}/items/{item}/assign', 'post'>;
+
+/** One item's row of the form: its departments, as the API takes them, still open while being chosen. */
+interface Row extends Partial<Pick<Assignment, 'lead' | 'cooperating'>> {
   itemCode: string;
-  lead?: string;
-  cooperating?: string[];
 }
 
-interface Values {
+/** The form: the rows, and the settings shared by every item (dates as the picker holds them). */
+interface Values extends Pick<Assignment, 'cadence' | 'acknowledgeWithinWorkingDays'> {
   items: Row[];
-  cadence?: string;
   startDate?: Dayjs;
   finalDeadline?: Dayjs;
-  acknowledgeWithinWorkingDays?: number;
 }
 
 interface Result {
@@ -98,7 +100,7 @@ export function AssignPage() {
   const body = (v: Values, row: Row) => ({
     lead: row.lead ?? '',
     cooperating: row.cooperating ?? [],
-    ...(v.cadence ? { cadence: v.cadence as 'quarterly' } : {}),
+    ...(v.cadence ? { cadence: v.cadence } : {}),
     ...(v.startDate ? { startDate: v.startDate.format('YYYY-MM-DD') } : {}),
     ...(v.finalDeadline ? { finalDeadline: v.finalDeadline.format('YYYY-MM-DD') } : {}),
     ...(v.acknowledgeWithinWorkingDays !== undefined && v.acknowledgeWithinWorkingDays !== null ? { acknowledgeWithinWorkingDays: v.acknowledgeWithinWorkingDays } : {}),
@@ -163,12 +165,12 @@ export function AssignPage() {
       <Typography.Title level={2}>交办</Typography.Title>
       <LoadError error={planError ?? error} />
       <Card title="未交办事项" style={{ marginBottom: 16 }} extra={selected.length ? <span>已选 {selected.length} 项</span> : null}>
-        <Table<ListedItem>
+        <ListTable<ListedItem>
           size="small"
           rowKey="code"
           loading={loading}
-          dataSource={data?.items ?? []}
-          locale={{ emptyText: <Empty description="所有事项均已交办" /> }}
+          rows={data?.items}
+          empty="所有事项均已交办"
           rowHoverable={false}
           rowSelection={{
             selectedRowKeys: selected.map((s) => s.code),
@@ -180,7 +182,7 @@ export function AssignPage() {
             }),
             getCheckboxProps: (r) => ({ 'aria-label': `选择 ${r.code} ${r.title}` }) as object,
           }}
-          pagination={{ current: page, pageSize, total: data?.total ?? 0, showTotal, showSizeChanger: true, onChange: (p, s) => (setPage(p), setPageSize(s)) }}
+          paging={{ server: { page, pageSize, total: data?.total ?? 0, onChange: (p, s) => (setPage(p), setPageSize(s)) } }}
           columns={[
             { title: '编号', dataIndex: 'code', width: 80 },
             { title: '事项', dataIndex: 'title', render: (v: string, r) => (plan ? <Link to={itemPath(plan.code, r.code)}>{v}</Link> : v) },
@@ -216,11 +218,11 @@ export function AssignPage() {
         <Form<Values> form={form} name="assign" layout="vertical" onFinish={submit} initialValues={{ items: [] }} hidden={!selected.length}>
           <Form.List name="items">
             {(fields) => (
-              <Table
+              <ListTable
                 size="small"
                 rowKey="key"
-                pagination={fields.length > 10 ? { pageSize: 10, showSizeChanger: false } : false}
-                dataSource={fields}
+                paging={{ pageSize: 10 }}
+                rows={fields}
                 style={{ marginBottom: 16 }}
                 columns={[
                   {

@@ -1,43 +1,22 @@
-import { Card, Col, Empty, Row, Space, Statistic, Table, Typography } from 'antd';
+import { Card, Col, Row, Space, Statistic, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
+import type { Answer } from '../../api/types';
+import { ListTable } from '../../components/ListTable';
 import { DepartmentName, useDepartmentName } from '../../departments';
 import { chineseDate } from '../../format';
 import { useLoad } from '../../hooks';
 import { label, RUNG, STATUS, SUBJECT } from '../../labels';
 import { itemPath } from '../item/types';
 import { OnTimeChart } from './OnTimeChart';
-import { ColourMark, groupLabel, LoadError, rungOfLevel, showTotal, usePlan, fetchItems, type Group, type ListedItem } from './shared';
+import { ColourMark, groupLabel, LoadError, rungOfLevel, usePlan, fetchItems, type ListedItem } from './shared';
 
-interface Cell {
-  group: string;
-  lead: string | null;
-  items: number;
-  red: number;
-  yellow: number;
-  green: number;
-  closed: number;
-}
-
-interface Matrix {
-  groups: Group[];
-  departments: string[];
-  cells: Cell[];
-}
-
-interface Escalation {
-  plan: string;
-  item: string;
-  title: string;
-  lead: string;
-  subject: string;
-  periodSeq: number;
-  rung: string;
-  level: number;
-  businessDate: string;
-}
+type Matrix = Answer<'/api/v1/board/matrix', 'get'>;
+type Cell = Matrix['cells'][number];
+type MatrixGroup = Matrix['groups'][number];
+type Escalation = Answer<'/api/v1/board/escalations', 'get'>['escalations'][number];
 
 /** The link from a matrix cell to the item list, filtered the same way. */
 export function itemsLink(f: { action?: string; department?: string; colour?: string; status?: string; leadOnly?: boolean }): string {
@@ -64,7 +43,7 @@ function MatrixCell({ cell, groupTitle, department }: { cell?: Cell; groupTitle:
 /** 红黄绿灯 as a matrix: key actions and safeguard measures down, lead departments across. */
 function ColourMatrix({ plan }: { plan: string }) {
   const name = useDepartmentName();
-  const { data, error, loading } = useLoad(async () => (await unwrap(api.GET('/api/v1/board/matrix', { params: { query: { plan } } }))) satisfies Matrix, [plan]);
+  const { data, error, loading } = useLoad(() => unwrap(api.GET('/api/v1/board/matrix', { params: { query: { plan } } })), [plan]);
   const cells = useMemo(() => new Map((data?.cells ?? []).map((c) => [`${c.group}:${c.lead ?? ''}`, c])), [data]);
   const totals = useMemo(() => {
     const t = { red: 0, yellow: 0, green: 0, closed: 0, unassigned: 0 };
@@ -77,7 +56,7 @@ function ColourMatrix({ plan }: { plan: string }) {
     }
     return t;
   }, [data]);
-  const columns: ColumnsType<Group> = [
+  const columns: ColumnsType<MatrixGroup> = [
     {
       title: '重点行动 / 保障措施',
       key: 'group',
@@ -89,7 +68,7 @@ function ColourMatrix({ plan }: { plan: string }) {
       title: name(d),
       key: d,
       width: 96,
-      render: (_: unknown, g: Group) => <MatrixCell cell={cells.get(`${g.code}:${d}`)} groupTitle={groupLabel(g)} department={name(d)} />,
+      render: (_: unknown, g: MatrixGroup) => <MatrixCell cell={cells.get(`${g.code}:${d}`)} groupTitle={groupLabel(g)} department={name(d)} />,
     })),
     {
       title: '未交办',
@@ -129,7 +108,7 @@ function ColourMatrix({ plan }: { plan: string }) {
       <Card title="红黄绿灯:重点行动 × 牵头单位" loading={loading && !data} style={{ marginBottom: 16 }}>
         <LoadError error={error} />
         <Typography.Paragraph type="secondary">单元格为该牵头单位在该重点行动下未办结事项的红黄绿灯数量,点击可查看事项清单。</Typography.Paragraph>
-        <Table<Group> size="small" bordered rowKey="code" columns={columns} dataSource={data?.groups ?? []} pagination={false} scroll={{ x: 'max-content' }} />
+        <ListTable<MatrixGroup> size="small" bordered rowKey="code" columns={columns} rows={data?.groups} paging={false} scroll={{ x: 'max-content' }} />
       </Card>
     </>
   );
@@ -143,13 +122,13 @@ function OverdueList({ plan }: { plan: string }) {
   return (
     <Card title="逾期及催督办事项(红灯)" style={{ marginBottom: 16 }}>
       <LoadError error={error} />
-      <Table<ListedItem>
+      <ListTable<ListedItem>
         size="small"
         rowKey="code"
         loading={loading}
-        dataSource={data?.items ?? []}
-        locale={{ emptyText: <Empty description="暂无逾期事项" /> }}
-        pagination={{ current: page, pageSize, total: data?.total ?? 0, showTotal, showSizeChanger: true, onChange: (p, s) => (setPage(p), setPageSize(s)) }}
+        rows={data?.items}
+        empty="暂无逾期事项"
+        paging={{ server: { page, pageSize, total: data?.total ?? 0, onChange: (p, s) => (setPage(p), setPageSize(s)) } }}
         scroll={{ x: 'max-content' }}
         columns={[
           { title: '事项', key: 'title', render: (_, r) => <Link to={itemPath(plan, r.code)}>{r.code} {r.title}</Link> },
@@ -165,17 +144,17 @@ function OverdueList({ plan }: { plan: string }) {
 
 /** Every open escalation: which rung, on what, since when. */
 function EscalationList() {
-  const { data, error, loading } = useLoad(async () => ((await unwrap(api.GET('/api/v1/board/escalations'))) satisfies { escalations: Escalation[] }).escalations);
+  const { data, error, loading } = useLoad(async () => (await unwrap(api.GET('/api/v1/board/escalations'))).escalations);
   return (
     <Card title="未解除的催办、督办和上报领导小组" style={{ marginBottom: 16 }}>
       <LoadError error={error} />
-      <Table<Escalation>
+      <ListTable<Escalation>
         size="small"
         rowKey={(e) => `${e.plan}:${e.item}:${e.subject}:${e.periodSeq}:${e.rung}`}
         loading={loading}
-        dataSource={data ?? []}
-        locale={{ emptyText: <Empty description="暂无未解除的催督办" /> }}
-        pagination={{ pageSize: 10, showTotal, showSizeChanger: false, hideOnSinglePage: true }}
+        rows={data}
+        empty="暂无未解除的催督办"
+        paging={{ pageSize: 10 }}
         scroll={{ x: 'max-content' }}
         columns={[
           { title: '事项', key: 'title', render: (_, e) => <Link to={itemPath(e.plan, e.item)}>{e.item} {e.title}</Link> },

@@ -1,30 +1,22 @@
-import { Button, Card, Col, Descriptions, Empty, Row, Table, Typography } from 'antd';
+import { Button, Card, Col, Descriptions, Empty, Row, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { changeWords, comparedWith, type DepartmentChange } from '../../../../domain/digest-change';
+import { changeWords, comparedWith } from '../../../../domain/digest-change';
 import { api, unwrap } from '../../api/client';
+import type { Answer } from '../../api/types';
+import { ListTable } from '../../components/ListTable';
 import { DepartmentName } from '../../departments';
 import { chineseDate, chineseDateTime, percent } from '../../format';
 import { useLoad } from '../../hooks';
 import { label, RUNG, STATUS, SUBJECT } from '../../labels';
 import { itemPath, parseItemKey } from '../item/types';
-import { ColourMark, LoadError, showTotal } from './shared';
+import { ColourMark, LoadError } from './shared';
 
-interface DigestBody {
-  totals: { items: number; byStatus: Record<string, number>; red: number; yellow: number; green: number };
-  byAction: { code: string; title: string; items: number; red: number; yellow: number; green: number; byStatus: Record<string, number> }[];
-  byDepartment: { code: string; name: string; items: number; red: number; yellow: number; green: number; acceptedPeriods: number; onTimeRate: number | null; onTimeRateOriginal: number | null; openEscalations?: number; change?: DepartmentChange }[];
-  openEscalations: { itemKey: string; title: string; lead: string; subject: string; periodSeq: number; rung: string; level: number; businessDate: string }[];
-  /** The digest each department is compared with; absent for the first, and in digests stored before it. */
-  previousWeekOf?: string;
-}
-
-interface Digest {
-  key: string;
-  weekOf: string;
-  generatedAt: string;
-  body: DigestBody;
-}
+type Stored = Answer<'/api/v1/digests', 'get'>['digests'][number];
+/** Today's body; the API also admits any object, the body of a digest stored by an older release. */
+type Body = Extract<Stored['body'], { totals: unknown }>;
+/** A digest as stored: an older one may lack parts of today's body, so every part is read as optional. */
+type Digest = Omit<Stored, 'body'> & { body: Partial<Body> };
 
 const colourColumns = [
   { title: <ColourMark colour="red" />, dataIndex: 'red', align: 'right' as const, width: 70 },
@@ -49,11 +41,11 @@ function DigestView({ d }: { d: Digest }) {
       <Typography.Title level={3} style={{ fontSize: 16 }}>
         分重点行动
       </Typography.Title>
-      <Table
+      <ListTable
         size="small"
         rowKey="code"
-        dataSource={b.byAction ?? []}
-        pagination={false}
+        rows={b.byAction}
+        paging={false}
         style={{ marginBottom: 16 }}
         scroll={{ x: 'max-content' }}
         columns={[{ title: '重点行动 / 保障措施', dataIndex: 'title' }, { title: '事项数', dataIndex: 'items', align: 'right', width: 80 }, ...colourColumns]}
@@ -61,11 +53,11 @@ function DigestView({ d }: { d: Digest }) {
       <Typography.Title level={3} style={{ fontSize: 16 }}>
         分牵头单位
       </Typography.Title>
-      <Table
+      <ListTable
         size="small"
         rowKey="code"
-        dataSource={b.byDepartment ?? []}
-        pagination={{ pageSize: 10, showSizeChanger: false, hideOnSinglePage: true, showTotal }}
+        rows={b.byDepartment}
+        paging={{ pageSize: 10 }}
         style={{ marginBottom: 16 }}
         scroll={{ x: 'max-content' }}
         columns={[
@@ -87,12 +79,12 @@ function DigestView({ d }: { d: Digest }) {
       <Typography.Title level={3} style={{ fontSize: 16 }}>
         未解除的催督办
       </Typography.Title>
-      <Table
+      <ListTable
         size="small"
         rowKey={(e) => `${e.itemKey}:${e.subject}:${e.periodSeq}:${e.rung}`}
-        dataSource={b.openEscalations ?? []}
-        locale={{ emptyText: <Empty description="无" /> }}
-        pagination={{ pageSize: 10, showSizeChanger: false, hideOnSinglePage: true, showTotal }}
+        rows={b.openEscalations}
+        empty="无"
+        paging={{ pageSize: 10 }}
         scroll={{ x: 'max-content' }}
         columns={[
           {
@@ -115,8 +107,7 @@ function DigestView({ d }: { d: Digest }) {
 
 /** 周报: the weekly digests for the leading group, newest first. */
 export function DigestsPage() {
-  // The stored body of an older digest may lack parts (the document types it as any object): read it as the current shape, every part optional in use.
-  const { data, error, loading } = useLoad(async () => ((await unwrap(api.GET('/api/v1/digests', { params: { query: { limit: 520 } } }))) as unknown as { digests: Digest[] }).digests);
+  const { data, error, loading } = useLoad(async (): Promise<Digest[]> => (await unwrap(api.GET('/api/v1/digests', { params: { query: { limit: 520 } } }))).digests);
   const [selected, setSelected] = useState<string>();
   useEffect(() => {
     if (!selected && data?.length) setSelected(data[0]!.key);
@@ -129,14 +120,14 @@ export function DigestsPage() {
       <Row gutter={16}>
         <Col xs={24} lg={6} xl={5}>
           <Card title="历次周报" style={{ marginBottom: 16 }}>
-            <Table<Digest>
+            <ListTable<Digest>
               size="small"
               rowKey="key"
               loading={loading}
-              dataSource={data ?? []}
+              rows={data}
               showHeader={false}
-              locale={{ emptyText: <Empty description="尚未生成周报" /> }}
-              pagination={{ pageSize: 10, showSizeChanger: false, hideOnSinglePage: true, simple: true }}
+              empty="尚未生成周报"
+              paging={{ pageSize: 10, simple: true }}
               rowClassName={(d) => (d.key === selected ? 'ant-table-row-selected' : '')}
               columns={[
                 {

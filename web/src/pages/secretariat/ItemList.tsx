@@ -1,15 +1,14 @@
-import { Button, Card, Checkbox, DatePicker, Form, Select, Space, Table, Typography } from 'antd';
+import { Button, Card, Checkbox, DatePicker, Form, Select, Space, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
+import { ListTable } from '../../components/ListTable';
 import { DepartmentName, departmentOptions, useDepartments } from '../../departments';
 import { chineseDate } from '../../format';
 import { useLoad } from '../../hooks';
 import { COLOUR, label, STATUS } from '../../labels';
 import { itemPath } from '../item/types';
-import { ColourMark, ScheduleMark, fetchGroups, fetchItems, groupLabel, LoadError, rungOfLevel, showTotal, usePlan, type ItemFilter, type ItemPage, type ListedItem } from './shared';
-
-const STATUSES = ['unassigned', 'assigned', 'acknowledged', 'in_progress', 'completion_requested', 'completed', 'cancelled'] as const;
+import { ColourMark, ScheduleMark, fetchGroups, fetchItems, groupLabel, LoadError, rungOfLevel, usePlan, type ItemFilter, type ItemPage, type ListedItem } from './shared';
 
 interface Filters {
   action?: string;
@@ -121,7 +120,7 @@ export function ItemListPage() {
             <Checkbox>仅牵头</Checkbox>
           </Form.Item>
           <Form.Item name="status" label="状态">
-            <Select allowClear style={{ width: 120 }} options={STATUSES.map((s) => ({ value: s, label: STATUS[s] }))} />
+            <Select allowClear style={{ width: 120 }} options={Object.entries(STATUS).map(([value, word]) => ({ value, label: word }))} />
           </Form.Item>
           <Form.Item name="colour" label="红黄绿灯">
             <Select allowClear style={{ width: 110 }} options={Object.entries(COLOUR).map(([value, c]) => ({ value, label: c.text }))} />
@@ -143,17 +142,13 @@ export function ItemListPage() {
         </Form>
       </Card>
       <Card>
-        <Table<ListedItem>
+        <ListTable<ListedItem>
           size="small"
           rowKey="code"
           loading={loading}
-          dataSource={data?.items ?? []}
+          rows={data?.items}
           scroll={{ x: 'max-content' }}
-          pagination={
-            leadOnly
-              ? { pageSize: 20, showTotal, showSizeChanger: false }
-              : { current: filters.page, pageSize: filters.pageSize, total: data?.total ?? 0, showTotal, showSizeChanger: true, onChange: (p, s) => setFilters(filters, p, s) }
-          }
+          paging={leadOnly ? { pageSize: 20 } : { server: { page: filters.page, pageSize: filters.pageSize, total: data?.total ?? 0, onChange: (p, s) => setFilters(filters, p, s) } }}
           columns={[
             { title: '编号', dataIndex: 'code', width: 80 },
             { title: '事项', dataIndex: 'title', render: (v: string, r) => (plan ? <Link to={itemPath(plan.code, r.code)}>{v}</Link> : v) },

@@ -1,20 +1,14 @@
-import { Card, Empty, Segmented, Table } from 'antd';
+import { Card, Empty, Segmented } from 'antd';
 import { useMemo, useState } from 'react';
 import { api, unwrap } from '../../api/client';
+import type { Answer } from '../../api/types';
 import { EChart } from '../../components/EChart';
+import { ListTable } from '../../components/ListTable';
 import { percent } from '../../format';
 import { useLoad } from '../../hooks';
 import { LoadError } from './shared';
 
-interface PeriodFigures {
-  period: string;
-  label: string;
-  acceptedPeriods: number;
-  onTime: number;
-  onTimeRate: number | null;
-  onTimeOriginal: number;
-  onTimeRateOriginal: number | null;
-}
+type PeriodFigures = Answer<'/api/v1/board/on-time-by-period', 'get'>['periods'][number];
 
 const ORIGINAL = '按期报送率(原定时限)';
 const EXTENDED = '按期报送率(含延期)';
@@ -23,7 +17,7 @@ const EXTENDED = '按期报送率(含延期)';
 export function OnTimeChart({ plan }: { plan: string }) {
   const [by, setBy] = useState<'quarter' | 'month'>('quarter');
   const { data, error, loading } = useLoad(
-    async () => (await unwrap(api.GET('/api/v1/board/on-time-by-period', { params: { query: { plan, by } } }))) satisfies { periods: PeriodFigures[] },
+    () => unwrap(api.GET('/api/v1/board/on-time-by-period', { params: { query: { plan, by } } })),
     [plan, by],
   );
   const periods = useMemo(() => data?.periods ?? [], [data]);
@@ -63,11 +57,11 @@ export function OnTimeChart({ plan }: { plan: string }) {
       {periods.length ? (
         <>
           <EChart option={option} label={`各报送期按期报送率图表,共${periods.length}个报送期,数据见下表`} height={280} />
-          <Table<PeriodFigures>
+          <ListTable<PeriodFigures>
             size="small"
             rowKey="period"
-            dataSource={periods}
-            pagination={periods.length > 8 ? { pageSize: 8, showSizeChanger: false } : false}
+            rows={periods}
+            paging={{ pageSize: 8 }}
             columns={[
               { title: '报送期', dataIndex: 'label' },
               { title: '审核通过期数', dataIndex: 'acceptedPeriods', align: 'right' },

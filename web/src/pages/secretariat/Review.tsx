@@ -1,64 +1,26 @@
-import { Badge, Card, DatePicker, Descriptions, Empty, Form, Input, Select, Space, Table, Tabs, Typography, message } from 'antd';
+import { Badge, Card, DatePicker, Descriptions, Form, Input, Select, Space, Tabs, Typography, message } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import type { ApiError } from '../../api/errors';
+import type { Answer } from '../../api/types';
 import { ActionModal } from '../../components/ActionModal';
+import { ListTable } from '../../components/ListTable';
 import { DepartmentName, departmentOptions, useDepartments } from '../../departments';
 import { chineseDate, chineseDateTime } from '../../format';
 import { useLoad } from '../../hooks';
-import { GRADE, label, STATUS } from '../../labels';
-import { itemPath } from '../item/types';
-import { fetchItems, LoadError, rungOfLevel, showTotal, usePlan, useRequestKey, type ItemFilter, type ListedItem } from './shared';
+import { GRADE_OPTIONS, label, STATUS, type Grade } from '../../labels';
+import { itemPath, OPEN_STATUSES } from '../item/types';
+import { fetchItems, LoadError, rungOfLevel, usePlan, useRequestKey, type ItemFilter, type ListedItem } from './shared';
+import { atMost, TEXT_LIMITS } from '../../limits';
 
-interface Queued {
-  plan: string;
-  item: string;
-  title: string;
-  status: string;
-  lead: string;
-}
-
-interface ReportToReview extends Queued {
-  periodSeq: number;
-  startsOn: string;
-  endsOn: string;
-  originalDueOn: string;
-  dueOn: string;
-  report: {
-    version: number;
-    department: string;
-    progress: string;
-    percentDone: number;
-    problems: string | null;
-    nextSteps: string | null;
-    attachments: string[];
-    submittedBy: string;
-    submittedAt: string;
-  } | null;
-}
-
-interface ExtensionToDecide extends Queued {
-  extensionId: string;
-  periodSeq: number;
-  dueOn: string | null;
-  requestedDueOn: string;
-  reason: string;
-  requestedBy: string;
-  requestedAt: string;
-}
-
-interface CompletionToDecide extends Queued {
-  summary: string | null;
-  finalDeadline: string;
-}
-
-interface Queue {
-  reports: ReportToReview[];
-  extensions: ExtensionToDecide[];
-  completions: CompletionToDecide[];
-}
+type Queue = Answer<'/api/v1/review/queue', 'get'>;
+type ReportToReview = Queue['reports'][number];
+type ExtensionToDecide = Queue['extensions'][number];
+type CompletionToDecide = Queue['completions'][number];
+/** What every entry of the queue names: its item. */
+type Queued = Pick<ReportToReview | ExtensionToDecide | CompletionToDecide, 'plan' | 'item' | 'title'>;
 
 const path = (r: Queued) => ({ params: { path: { plan: r.plan, item: r.item } } });
 const comment = (v?: string) => (v && v.trim() ? { comment: v.trim() } : {});
@@ -73,8 +35,8 @@ function ItemLink({ r }: { r: Queued }) {
 }
 
 const commentField = (name: string, labelText: string, required = false) => (
-  <Form.Item name={name} label={labelText} rules={[{ required, whitespace: true, message: `请填写${labelText}` }, { max: 2000, message: '不能超过2000个字符' }]}>
-    <Input.TextArea rows={3} showCount maxLength={2000} />
+  <Form.Item name={name} label={labelText} rules={[{ required, whitespace: true, message: `请填写${labelText}` }, atMost('comment')]}>
+    <Input.TextArea rows={3} showCount maxLength={TEXT_LIMITS.comment} />
   </Form.Item>
 );
 
@@ -172,12 +134,12 @@ function ReportDetail({ r }: { r: ReportToReview }) {
 
 function ReportsTab({ rows, onDone }: { rows: ReportToReview[]; onDone: () => void }) {
   return (
-    <Table<ReportToReview>
+    <ListTable<ReportToReview>
       size="small"
       rowKey={(r) => `${r.plan}:${r.item}:${r.periodSeq}`}
-      dataSource={rows}
-      locale={{ emptyText: <Empty description="暂无待审核的进展报告" /> }}
-      pagination={{ pageSize: 10, showTotal, showSizeChanger: false, hideOnSinglePage: true }}
+      rows={rows}
+      empty="暂无待审核的进展报告"
+      paging={{ pageSize: 10 }}
       expandable={{ expandedRowRender: (r) => <ReportDetail r={r} /> }}
       scroll={{ x: 'max-content' }}
       columns={[
@@ -274,12 +236,12 @@ function ExtensionActions({ r, onDone }: { r: ExtensionToDecide; onDone: () => v
 
 function ExtensionsTab({ rows, onDone }: { rows: ExtensionToDecide[]; onDone: () => void }) {
   return (
-    <Table<ExtensionToDecide>
+    <ListTable<ExtensionToDecide>
       size="small"
       rowKey="extensionId"
-      dataSource={rows}
-      locale={{ emptyText: <Empty description="暂无待审批的延期申请" /> }}
-      pagination={{ pageSize: 10, showTotal, showSizeChanger: false, hideOnSinglePage: true }}
+      rows={rows}
+      empty="暂无待审批的延期申请"
+      paging={{ pageSize: 10 }}
       scroll={{ x: 'max-content' }}
       columns={[
         { title: '事项', key: 'item', render: (_, r) => <ItemLink r={r} /> },
@@ -300,7 +262,7 @@ function CompletionActions({ r, onDone }: { r: CompletionToDecide; onDone: () =>
   const no = useRequestKey();
   return (
     <Space wrap>
-      <ActionModal<{ grade: 'excellent' | 'good' | 'pass' | 'fail'; comment?: string }>
+      <ActionModal<{ grade: Grade; comment?: string }>
         label="同意办结"
         title={`同意办结:${r.title}`}
         name={`approve-done-${r.item}`}
@@ -315,7 +277,7 @@ function CompletionActions({ r, onDone }: { r: CompletionToDecide; onDone: () =>
         explain={conflict('不能办结')}
       >
         <Form.Item name="grade" label="评定等次" rules={[{ required: true, message: '请选择评定等次' }]}>
-          <Select options={Object.entries(GRADE).map(([value, l]) => ({ value, label: l }))} />
+          <Select options={GRADE_OPTIONS} />
         </Form.Item>
         {commentField('comment', '审定意见')}
       </ActionModal>
@@ -341,12 +303,12 @@ function CompletionActions({ r, onDone }: { r: CompletionToDecide; onDone: () =>
 
 function CompletionsTab({ rows, onDone }: { rows: CompletionToDecide[]; onDone: () => void }) {
   return (
-    <Table<CompletionToDecide>
+    <ListTable<CompletionToDecide>
       size="small"
       rowKey={(r) => `${r.plan}:${r.item}`}
-      dataSource={rows}
-      locale={{ emptyText: <Empty description="暂无待审定的办结申请" /> }}
-      pagination={{ pageSize: 10, showTotal, showSizeChanger: false, hideOnSinglePage: true }}
+      rows={rows}
+      empty="暂无待审定的办结申请"
+      paging={{ pageSize: 10 }}
       scroll={{ x: 'max-content' }}
       columns={[
         { title: '事项', key: 'item', render: (_, r) => <ItemLink r={r} /> },
@@ -383,8 +345,8 @@ function ReassignButton({ plan, r, onDone }: { plan: string; r: ListedItem; onDo
       <Form.Item name="newLead" label="新牵头单位" rules={[{ required: true, message: '请选择新牵头单位' }]}>
         <Select showSearch={{ optionFilterProp: 'label' }} options={departmentOptions(list, (d) => d.code !== r.lead && d.kind !== 'leading-group')} />
       </Form.Item>
-      <Form.Item name="reason" label="改派理由" rules={[{ required: true, whitespace: true, message: '请填写改派理由' }, { max: 2000, message: '不能超过2000个字符' }]}>
-        <Input.TextArea rows={3} showCount maxLength={2000} />
+      <Form.Item name="reason" label="改派理由" rules={[{ required: true, whitespace: true, message: '请填写改派理由' }, atMost('comment')]}>
+        <Input.TextArea rows={3} showCount maxLength={TEXT_LIMITS.comment} />
       </Form.Item>
     </ActionModal>
   );
@@ -408,14 +370,12 @@ function CancelButton({ plan, r, onDone }: { plan: string; r: ListedItem; onDone
       explain={conflict('不能撤销')}
     >
       <Typography.Paragraph>撤销后该事项停止催办、督办,所有未解除的催督办一并解除。</Typography.Paragraph>
-      <Form.Item name="reason" label="撤销理由" rules={[{ required: true, whitespace: true, message: '请填写撤销理由' }, { max: 2000, message: '不能超过2000个字符' }]}>
-        <Input.TextArea rows={3} showCount maxLength={2000} />
+      <Form.Item name="reason" label="撤销理由" rules={[{ required: true, whitespace: true, message: '请填写撤销理由' }, atMost('comment')]}>
+        <Input.TextArea rows={3} showCount maxLength={TEXT_LIMITS.comment} />
       </Form.Item>
     </ActionModal>
   );
 }
-
-const OPEN: ItemFilter['status'][] = ['assigned', 'acknowledged', 'in_progress', 'completion_requested'];
 
 /** 改派 and 撤销: open items, by status. */
 function OpenItemsTab({ plan, onDone }: { plan: string; onDone: () => void }) {
@@ -438,16 +398,16 @@ function OpenItemsTab({ plan, onDone }: { plan: string; onDone: () => void }) {
           style={{ width: 140 }}
           value={status}
           onChange={(v) => (setStatus(v), setPage(1))}
-          options={OPEN.map((s) => ({ value: s, label: label(STATUS, s) }))}
+          options={OPEN_STATUSES.map((s) => ({ value: s, label: label(STATUS, s) }))}
         />
       </Space>
-      <Table<ListedItem>
+      <ListTable<ListedItem>
         size="small"
         rowKey="code"
         loading={loading}
-        dataSource={data?.items ?? []}
-        locale={{ emptyText: <Empty description="暂无此状态的事项" /> }}
-        pagination={{ current: page, pageSize, total: data?.total ?? 0, showTotal, showSizeChanger: true, onChange: (p, s) => (setPage(p), setPageSize(s)) }}
+        rows={data?.items}
+        empty="暂无此状态的事项"
+        paging={{ server: { page, pageSize, total: data?.total ?? 0, onChange: (p, s) => (setPage(p), setPageSize(s)) } }}
         scroll={{ x: 'max-content' }}
         columns={[
           { title: '事项', key: 'item', render: (_, r) => <Link to={itemPath(plan, r.code)}>{r.code} {r.title}</Link> },
@@ -483,7 +443,7 @@ const tabLabel = (text: string, n?: number) => (
 /** 审核办理: reports to review, extension and completion requests to decide, reassignment and cancellation. */
 export function ReviewPage() {
   const { plan, error: planError } = usePlan();
-  const { data, error, loading, reload } = useLoad(async () => (plan ? ((await unwrap(api.GET('/api/v1/review/queue', { params: { query: { plan: plan.code } } }))) satisfies Queue) : undefined), [plan?.code]);
+  const { data, error, loading, reload } = useLoad(async (): Promise<Queue | undefined> => (plan ? unwrap(api.GET('/api/v1/review/queue', { params: { query: { plan: plan.code } } })) : undefined), [plan?.code]);
   return (
     <>
       <Typography.Title level={2}>审核办理</Typography.Title>

@@ -1,24 +1,15 @@
-import { Card, Segmented, Table, Typography } from 'antd';
+import { Card, Segmented, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { api, unwrap } from '../../api/client';
+import type { Answer } from '../../api/types';
 import { EChart } from '../../components/EChart';
+import { ListTable } from '../../components/ListTable';
 import { useDepartmentName } from '../../departments';
 import { percent } from '../../format';
 import { useLoad } from '../../hooks';
-import { LoadError, showTotal } from './shared';
+import { LoadError } from './shared';
 
-interface ScoreRow {
-  department: string;
-  name: string;
-  acceptedPeriods: number;
-  onTimeOriginal: number;
-  onTimeRateOriginal: number | null;
-  onTimeExtended: number;
-  onTimeRateExtended: number | null;
-  returnedReports: number;
-  escalations: number;
-  extensions: number;
-}
+type ScoreRow = Answer<'/api/v1/scorecard', 'get'>['departments'][number];
 
 const byRate = (a: number | null, b: number | null) => (a ?? -1) - (b ?? -1);
 
@@ -26,7 +17,7 @@ const byRate = (a: number | null, b: number | null) => (a ?? -1) - (b ?? -1);
 export function ScorecardPage() {
   const name = useDepartmentName();
   const [scope, setScope] = useState<'reported' | 'all'>('reported');
-  const { data, error, loading } = useLoad(async () => ((await unwrap(api.GET('/api/v1/scorecard'))) satisfies { departments: ScoreRow[] }).departments);
+  const { data, error, loading } = useLoad(async () => (await unwrap(api.GET('/api/v1/scorecard'))).departments);
   const rows = useMemo(() => (data ?? []).filter((r) => scope === 'all' || r.acceptedPeriods > 0 || r.escalations > 0 || r.extensions > 0 || r.returnedReports > 0), [data, scope]);
   const charted = useMemo(() => rows.filter((r) => r.acceptedPeriods > 0), [rows]);
   const option = useMemo(
@@ -71,12 +62,12 @@ export function ScorecardPage() {
         <Typography.Paragraph>
           按期报送以审核通过时的认定为准:原定时限指按最初确定的报送期限,含延期指按批准延期或退回重报后的现行期限。
         </Typography.Paragraph>
-        <Table<ScoreRow>
+        <ListTable<ScoreRow>
           size="small"
           rowKey="department"
           loading={loading}
-          dataSource={rows}
-          pagination={{ pageSize: 20, showTotal, showSizeChanger: false, hideOnSinglePage: true }}
+          rows={rows}
+          paging={{ pageSize: 20 }}
           scroll={{ x: 'max-content' }}
           columns={[
             { title: '牵头单位', dataIndex: 'department', fixed: 'left', render: (v: string) => name(v) },

@@ -2,36 +2,28 @@ import { Alert, Space, Tag, Tooltip } from 'antd';
 import { useRef } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { ApiError } from '../../api/errors';
+import type { Answer, Query } from '../../api/types';
 import { useLoad } from '../../hooks';
 import { chineseDate } from '../../format';
 import { COLOUR, RUNG } from '../../labels';
 import { newRequestKey } from '../item/types';
 
-/** The plan the console works on: the first loaded (the Shandong plan by default). */
-export interface Plan {
-  code: string;
-  title: string;
-  periodEnd: string;
-}
+/** A plan as GET /plans lists it. */
+export type Plan = Answer<'/api/v1/plans', 'get'>['plans'][number];
 
+/** The plan the console works on: the first loaded (the Shandong plan by default). */
 export function usePlan(): { plan?: Plan; error?: ApiError } {
-  const { data, error } = useLoad(async () => ((await unwrap(api.GET('/api/v1/plans'))) satisfies { plans: Plan[] }).plans[0]);
+  const { data, error } = useLoad(async () => (await unwrap(api.GET('/api/v1/plans'))).plans[0]);
   return { plan: data, error };
 }
 
-export interface Group {
-  code: string;
-  seq: number;
-  title: string;
-  kind: 'action' | 'safeguard';
-}
+type Groups = Answer<'/api/v1/plans/{plan}/actions', 'get'>;
+/** A key action or a safeguard measure, and which of the two it is. */
+export type Group = (Groups['actions'][number] | Groups['safeguards'][number]) & { kind: 'action' | 'safeguard' };
 
 /** The plan's key actions (重点行动) and safeguard measures (保障措施), in the plan's order. */
 export async function fetchGroups(plan: string): Promise<Group[]> {
-  const r = (await unwrap(api.GET('/api/v1/plans/{plan}/actions', { params: { path: { plan } } }))) satisfies {
-    actions: { code: string; seq: number; title: string }[];
-    safeguards: { code: string; seq: number; title: string }[];
-  };
+  const r = await unwrap(api.GET('/api/v1/plans/{plan}/actions', { params: { path: { plan } } }));
   return [...r.actions.map((a) => ({ ...a, kind: 'action' as const })), ...r.safeguards.map((m) => ({ ...m, kind: 'safeguard' as const }))];
 }
 
@@ -48,41 +40,13 @@ export function chineseNumber(n: number): string {
   return String(n);
 }
 
-/** One item list row as GET /plans/:plan/items answers it. */
-export interface ListedItem {
-  code: string;
-  kind: 'task' | 'safeguard';
-  title: string;
-  group: string;
-  status: string;
-  lead: string | null;
-  nextDue: string | null;
-  escalationLevel: number;
-  colour: 'red' | 'yellow' | 'green' | null;
-  schedule: { planned: number | null; reported: number; asOf: string; behind: boolean } | null;
-}
-
-export interface ItemPage {
-  total: number;
-  page: number;
-  pageSize: number;
-  items: ListedItem[];
-}
-
-export interface ItemFilter {
-  action?: string;
-  department?: string;
-  status?: 'unassigned' | 'assigned' | 'acknowledged' | 'in_progress' | 'completion_requested' | 'completed' | 'cancelled';
-  colour?: 'red' | 'yellow' | 'green';
-  behindSchedule?: 'true' | 'false';
-  dueFrom?: string;
-  dueTo?: string;
-  page?: number;
-  pageSize?: number;
-}
+/** A page of the item list (GET /plans/:plan/items), one of its rows, and the filters it takes. */
+export type ItemPage = Answer<'/api/v1/plans/{plan}/items', 'get'>;
+export type ListedItem = ItemPage['items'][number];
+export type ItemFilter = Query<'/api/v1/plans/{plan}/items', 'get'>;
 
 export async function fetchItems(plan: string, query: ItemFilter): Promise<ItemPage> {
-  return (await unwrap(api.GET('/api/v1/plans/{plan}/items', { params: { path: { plan }, query } }))) satisfies ItemPage;
+  return unwrap(api.GET('/api/v1/plans/{plan}/items', { params: { path: { plan }, query } }));
 }
 
 /** The rungs in their order on the default ladder: level 1 催办, 2 督办, 3 上报领导小组. */
@@ -130,6 +94,3 @@ export function useRequestKey(): { key: () => string; next: () => void } {
   const ref = useRef(newRequestKey());
   return { key: () => ref.current, next: () => (ref.current = newRequestKey()) };
 }
-
-/** Table pagination in Chinese with the total shown. */
-export const showTotal = (total: number) => `共 ${total} 条`;
