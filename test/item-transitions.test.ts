@@ -1,5 +1,5 @@
 import { apply, newItem, type ItemChange } from '../domain/item/transitions';
-import type { FeedbackState, ItemState, PeriodState, ReportReceipt, RungEvent } from '../domain/item/state';
+import type { FeedbackState, ItemState, PeriodState, ReminderEvent, ReportReceipt, RungEvent } from '../domain/item/state';
 
 /** The item's state changes, one case per change, without a server. */
 const period = (over: Partial<PeriodState> = {}): PeriodState => ({
@@ -164,12 +164,14 @@ describe('the parties, 批示 and 落实反馈', () => {
 describe('the ladder', () => {
   test('a rung fired raises the level and is marked; a reminder is marked only', () => {
     const p = period();
+    const [reminder] = p.reminders as [ReminderEvent];
+    const [first] = p.rungs as [RungEvent];
     const s = item({ status: 'in_progress', period: p });
-    apply(s, { kind: 'fired', due: { kind: 'reminder', subject: 'report', event: { ...p.reminders[0] } } });
-    expect(p.reminders[0].fired).toBe(true);
+    apply(s, { kind: 'fired', due: { kind: 'reminder', subject: 'report', event: { ...reminder } } });
+    expect(reminder.fired).toBe(true);
     expect(s.escalationLevel).toBe(0);
-    apply(s, { kind: 'fired', due: { kind: 'rung', subject: 'report', event: p.rungs[0] } });
-    expect(p.rungs[0].fired).toBe(true);
+    apply(s, { kind: 'fired', due: { kind: 'rung', subject: 'report', event: first } });
+    expect(first.fired).toBe(true);
     expect(s.escalationLevel).toBe(1);
   });
 
@@ -260,7 +262,7 @@ describe('cascade and city reports', () => {
     expect(apply(s, { kind: 'city-reported', report: report('hz', 10) })).toBe(true);
     expect(apply(s, { kind: 'city-reported', report: report('hz', 5) })).toBe(false);
     expect(apply(s, { kind: 'city-reported', report: report('nb', 20) })).toBe(false);
-    expect(s.shares?.[0].latest?.receivedAt).toBe(10);
+    expect(s.shares?.[0]?.latest?.receivedAt).toBe(10);
   });
 });
 
