@@ -4,6 +4,24 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Value imports: @temporalio/workflow (and its deterministic @temporalio/common) and sibling workflow modules only.
+// Anything else (activities, db types) may come in as `import type`.
+const TOP_LEVEL = '^(?!@temporalio/(workflow|common)$)(?!\\./)(?!\\.\\./domain/)(?!\\.\\./workflows/definitions$).*';
+// One folder down (workflows/item/, domain/item/): also the modules of the folder above, and domain/ two levels up.
+const NESTED = '^(?!@temporalio/(workflow|common)$)(?!\\./)(?!\\.\\./[^./]+$)(?!\\.\\./\\.\\./domain/).*';
+const restrictedImports = (regex) => [
+  'error',
+  {
+    patterns: [
+      {
+        regex,
+        allowTypeImports: true,
+        message: 'Workflow code must be deterministic: workflows/ and domain/ import only @temporalio/workflow, @temporalio/common, sibling modules, the pure rules in domain/, the workflow contract, and types.',
+      },
+    ],
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'data/**', 'coverage/**', 'web/dist/**'] },
   js.configs.recommended,
@@ -22,20 +40,7 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {
-      // Value imports: @temporalio/workflow (and its deterministic @temporalio/common) and sibling workflow modules only.
-      // Anything else (activities, db types) may come in as `import type`.
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(?!@temporalio/(workflow|common)$)(?!\\./)(?!\\.\\./domain/)(?!\\.\\./workflows/definitions$).*',
-              allowTypeImports: true,
-              message: 'Workflow code must be deterministic: workflows/ and domain/ import only @temporalio/workflow, @temporalio/common, sibling modules, the pure rules in domain/, the workflow contract, and types.',
-            },
-          ],
-        },
-      ],
+      '@typescript-eslint/no-restricted-imports': restrictedImports(TOP_LEVEL),
       'no-restricted-globals': [
         'error',
         { name: 'setTimeout', message: 'Use sleep() or condition() from @temporalio/workflow.' },
@@ -50,5 +55,9 @@ export default tseslint.config(
         { object: 'crypto', property: 'getRandomValues', message: 'Use uuid4() or the workflow random.' },
       ],
     },
+  },
+  {
+    files: ['workflows/*/**/*.ts', 'domain/*/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': restrictedImports(NESTED) },
   },
 );

@@ -4,8 +4,8 @@
  * the deadline the item works to. The item workflow wires these to timers and
  * activities; the activities, the API and plain unit tests import them too.
  */
-import type { FeedbackState, ItemState, ReminderEvent, RungEvent, TimedEvent } from '../workflows/definitions';
-import { OPEN_STATUSES } from '../workflows/definitions';
+import type { FeedbackState, ItemState, ReminderEvent, RungEvent, TimedEvent } from './item/state';
+import { OPEN_STATUSES } from './item/state';
 
 /** What a rung chases: the lead's 签收, a period's report, the final deadline (办结), or the 落实反馈 on an instruction. */
 export type Subject = 'acknowledgement' | 'report' | 'final' | 'instruction';

@@ -14,7 +14,7 @@
  * db/on-time.ts and written by the review event in activities/items.ts.
  */
 
-import type { PeriodState } from '../workflows/definitions';
+import type { PeriodState } from './item/state';
 
 /** The workflow's verdicts for the period's accepted (latest consolidated) report, at acceptance. */
 export function onTimeVerdict(p: PeriodState): { onTime: boolean; onTimeOriginal?: boolean } {

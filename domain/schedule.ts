@@ -1,8 +1,8 @@
 import type { WorkingCalendar } from './calendar';
 import { shiftDays } from './calendar';
-import type { AckState, Cadence, CoopInputState, FeedbackState, FinalState, ItemPolicy, PeriodState, ReminderEvent, RungEvent, RungKey } from '../workflows/definitions';
+import type { AckState, Cadence, CoopInputState, FeedbackState, FinalState, ItemPolicy, PeriodState, ReminderEvent, RungEvent, RungKey } from './item/state';
 import type { Clock } from './clock';
-import { COOP_LEAD_WORKING_DAYS } from '../workflows/definitions';
+import { COOP_LEAD_WORKING_DAYS } from './item/state';
 
 /**
  * Deadlines on the working-day calendar, as pure rules: when a period ends and

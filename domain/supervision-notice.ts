@@ -3,7 +3,7 @@
  * how its 文号 reads, and how long the department is given to answer it. The
  * activity that records a rung, the API and the PDF use these alike.
  */
-import type { Rung, RungKey } from '../workflows/definitions';
+import type { Rung, RungKey } from './item/state';
 
 /** The rungs that issue a 督办单: 催办 is a chase notice only; 督办 and 上报领导小组 are formal, numbered notices. */
 export const NOTICE_RUNGS: readonly RungKey[] = ['duban', 'leading-group'];
