@@ -18,6 +18,7 @@ import { shanghaiDate } from '../domain/clock';
 import { DEFAULT_BEHIND_SCHEDULE_TOLERANCE, isBehindSchedule, scheduleText } from '../domain/progress-schedule';
 import { GRADE_WORDS, SUBJECT_WORDS, wordFor } from '../domain/words';
 import { LEADING_GROUP_KIND } from './leading-group';
+import { recordAudit } from './audit';
 
 /**
  * 年度考核 (domain/assessment.ts): a year's facts per department, read from
@@ -317,12 +318,12 @@ export async function addAdjustment(
       .insert({ plan_id: plan.id, year, department_id: adj.department.id, points: adj.points, reason: adj.reason, created_by: by.actor })
       .returning(['id', 'created_at'])) as { id: number; created_at: Date }[];
     const { id, created_at: at } = row as { id: number; created_at: Date };
-    await trx('audit_events').insert({
+    await recordAudit(trx, {
       actor: by.actor,
       action: 'assessment.adjust',
       subject: `assessment:${plan.code}:${year}`,
-      payload: JSON.stringify({ id, department: adj.department.code, points: adj.points, reason: adj.reason }),
-      request_id: by.requestId,
+      payload: { id, department: adj.department.code, points: adj.points, reason: adj.reason },
+      requestId: by.requestId,
     });
     return { id, department: adj.department.code, points: adj.points, reason: adj.reason, by: by.actor, at: at.toISOString() };
   });
@@ -340,12 +341,12 @@ export async function publishAssessment(db: Db, plan: AssessmentPlan, year: numb
     if (existing) return { assessment: existing, created: false };
     const snapshot = await liveAssessment(trx, plan, year, now);
     await trx('assessment_publications').insert({ plan_id: plan.id, year, published_by: by.actor, snapshot: JSON.stringify(snapshot) });
-    await trx('audit_events').insert({
+    await recordAudit(trx, {
       actor: by.actor,
       action: 'assessment.publish',
       subject: `assessment:${plan.code}:${year}`,
-      payload: JSON.stringify({ scores: Object.fromEntries(snapshot.departments.map((d) => [d.department, d.score])) }),
-      request_id: by.requestId,
+      payload: { scores: Object.fromEntries(snapshot.departments.map((d) => [d.department, d.score])) },
+      requestId: by.requestId,
     });
     return { assessment: (await publication(trx, plan, year)) as Assessment, created: true };
   });

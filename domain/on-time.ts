@@ -11,7 +11,7 @@
  * and demos a working day lasts milliseconds), so the board, the scorecard,
  * the digest and the ledger count the stored verdicts with the rules below
  * and never recompute them from dates. The verdicts are read by
- * db/on-time.ts and written by the review event in activities/items.ts.
+ * db/on-time.ts and written by the review event in activities/item-events/reports.ts.
  */
 
 import type { PeriodState } from './item/state';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { recordAudit } from '../db/audit';
 
 /**
  * Secrets the database keeps (a department's webhook secret) are stored
@@ -138,7 +139,7 @@ export async function sealStoredSecrets(db: Knex, box: SecretBox): Promise<{ sea
     if (changed) sealed.push(row.code);
   }
   if (sealed.length) {
-    await db('audit_events').insert({ actor: 'system:start', action: 'department.channels.seal', subject: 'department_channels', payload: JSON.stringify({ departments: sealed }) });
+    await recordAudit(db, { actor: 'system:start', action: 'department.channels.seal', subject: 'department_channels', payload: { departments: sealed } });
   }
   return { sealed, unreadable };
 }

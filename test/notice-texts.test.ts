@@ -54,7 +54,7 @@ function declaredLiterals(file: string): string[] {
 function engineValues(): string[] {
   const values = [
     ...declaredLiterals('workflows/definitions.ts'),
-    ...declaredLiterals('activities/items.ts'),
+    ...declaredLiterals('domain/item/events.ts'),
     ...[CADENCE_WORDS, GRADE_WORDS, STATUS_WORDS, SUBJECT_WORDS, d.RUNG_LABELS].flatMap((table) => Object.keys(table)),
     ...d.OPEN_STATUSES,
     ...NOTIFICATION_KINDS,

@@ -1,3 +1,4 @@
+import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/connection';
 import { textProblem } from '../../domain/text';
 import { HttpError, invalid } from '../errors';
@@ -32,10 +33,6 @@ function checkNewPassword(password: string, field: string): void {
   if (problem) throw invalid([{ field, message: problem }]);
 }
 
-async function audit(trx: Db, by: AccountActor, action: string, subject: UserRow, payload: object = {}): Promise<void> {
-  await trx('audit_events').insert({ actor: by.actor, action, subject: `user:${subject.username}`, payload: JSON.stringify(payload), request_id: by.requestId ?? null });
-}
-
 /** Revokes the user's live sessions but `keep`; how many it ended. */
 async function revokeSessions(trx: Db, userId: number, keep?: string): Promise<number> {
   const q = trx('sessions').where({ user_id: userId }).whereNull('revoked_at').where('expires_at', '>', new Date());
@@ -53,7 +50,7 @@ export async function changeOwnPassword(db: Db, userId: number, currentPassword:
   return db.transaction(async (trx) => {
     await trx('users').where({ id: row.id }).update({ password_hash: hash });
     const sessionsEnded = await revokeSessions(trx, row.id, by.sessionId);
-    await audit(trx, by, 'user.password.change', row, { sessionsEnded });
+    await recordAudit(trx, { actor: by.actor, action: 'user.password.change', subject: `user:${row.username}`, payload: { sessionsEnded }, requestId: by.requestId });
     return { sessionsEnded };
   });
 }
@@ -65,7 +62,7 @@ export async function resetPassword(db: Db, target: UserRow, newPassword: string
   return db.transaction(async (trx) => {
     await trx('users').where({ id: target.id }).update({ password_hash: hash });
     const sessionsEnded = await revokeSessions(trx, target.id, by.sessionId);
-    await audit(trx, by, 'user.password.reset', target, { sessionsEnded });
+    await recordAudit(trx, { actor: by.actor, action: 'user.password.reset', subject: `user:${target.username}`, payload: { sessionsEnded }, requestId: by.requestId });
     return { sessionsEnded };
   });
 }
@@ -78,7 +75,7 @@ export async function setDisabled(db: Db, target: UserRow, disabled: boolean, by
     const changed = disabled ? await q.whereNull('disabled_at').update({ disabled_at: new Date() }) : await q.whereNotNull('disabled_at').update({ disabled_at: null });
     if (!changed) return { changed: false, sessionsEnded: 0 };
     const sessionsEnded = disabled ? await revokeSessions(trx, target.id) : 0;
-    await audit(trx, by, disabled ? 'user.disable' : 'user.enable', target, disabled ? { sessionsEnded } : {});
+    await recordAudit(trx, { actor: by.actor, action: disabled ? 'user.disable' : 'user.enable', subject: `user:${target.username}`, payload: disabled ? { sessionsEnded } : {}, requestId: by.requestId });
     return { changed: true, sessionsEnded };
   });
 }
@@ -87,7 +84,7 @@ export async function setDisabled(db: Db, target: UserRow, disabled: boolean, by
 export async function endSessions(db: Db, target: UserRow, by: AccountActor): Promise<{ sessionsEnded: number }> {
   return db.transaction(async (trx) => {
     const sessionsEnded = await revokeSessions(trx, target.id, by.sessionId);
-    await audit(trx, by, 'user.sessions.end', target, { sessionsEnded });
+    await recordAudit(trx, { actor: by.actor, action: 'user.sessions.end', subject: `user:${target.username}`, payload: { sessionsEnded }, requestId: by.requestId });
     return { sessionsEnded };
   });
 }

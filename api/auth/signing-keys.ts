@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../../db/connection';
 import { MAX_TOKEN_TTL_SECONDS } from '../../platform/config';
 import type { Logger } from '../../platform/logger';
+import { recordAudit } from '../../db/audit';
 
 /**
  * Token signing keys, kept in the database (signing_keys) so every API process
@@ -145,12 +146,12 @@ export async function rotateSigningKey(db: Db, by: { actor: string; requestId?: 
     await trx('signing_keys').insert({ kid, key: newKeyMaterial() });
     const purged = await purgeExpired(trx, maxTokenTtlSeconds);
     const rotation = { kid, retired, sessionsPurged: purged.sessions, keysPurged: purged.keys };
-    await trx('audit_events').insert({
+    await recordAudit(trx, {
       actor: by.actor,
       action: 'auth.signing-key.rotate',
       subject: `signing-key:${kid}`,
-      payload: JSON.stringify({ retired, sessionsPurged: purged.sessions, keysPurged: purged.keys }),
-      request_id: by.requestId ?? null,
+      payload: { retired, sessionsPurged: purged.sessions, keysPurged: purged.keys },
+      requestId: by.requestId,
     });
     return rotation;
   });

@@ -1,3 +1,4 @@
+import { recordAudit } from '../../db/audit';
 import type { DepartmentKind } from '../../db/catalog/plan-schema';
 import type { Db } from '../../db/connection';
 import { TEXT_LIMITS, textProblem } from '../../domain/text';
@@ -39,13 +40,7 @@ export async function createUser(db: Db, user: NewUser, ctx: { actor: string; re
     const [row] = (await trx('users')
       .insert({ username: user.username, password_hash: await hashPassword(user.password), role: user.role, department_id: departmentId, display_name: user.displayName ?? null })
       .returning('id')) as { id: number }[];
-    await trx('audit_events').insert({
-      actor: ctx.actor,
-      action: 'user.create',
-      subject: `user:${user.username}`,
-      payload: JSON.stringify({ role: user.role, department: user.department }),
-      request_id: ctx.requestId ?? null,
-    });
+    await recordAudit(trx, { actor: ctx.actor, action: 'user.create', subject: `user:${user.username}`, payload: { role: user.role, department: user.department }, requestId: ctx.requestId });
     return (row as { id: number }).id;
   });
 }

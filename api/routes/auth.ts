@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordAudit } from '../../db/audit';
 import { boundedText, code } from '../../db/catalog/plan-schema';
 import { changeOwnPassword, endSessions, findUser, resetPassword, setDisabled } from '../auth/accounts';
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords';
@@ -19,10 +20,6 @@ const rotation = z.object({
 });
 
 const userId = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).strict();
-
-async function audit(db: import('../../db/connection').Db, actor: string, action: string, requestId: string, payload: object = {}) {
-  await db('audit_events').insert({ actor, action, subject: `user:${actor}`, payload: JSON.stringify(payload), request_id: requestId });
-}
 
 export const authRoutes = [
   route({
@@ -59,7 +56,7 @@ export const authRoutes = [
         await deps.db('users').where({ id: user.id, password_hash: user.password_hash }).update({ password_hash: await hashPassword(body.password) });
       }
       const { token, expiresAt } = await issueToken(deps.db, deps.keyring, user.id, deps.tokenTtlSeconds);
-      await audit(deps.db, body.username, 'auth.login', requestId);
+      await recordAudit(deps.db, { actor: body.username, action: 'auth.login', subject: `user:${body.username}`, requestId });
       return { token, expiresAt: expiresAt.toISOString() };
     },
   }),
@@ -73,7 +70,7 @@ export const authRoutes = [
     access: 'signed-in',
     handler: async ({ deps, principal, requestId }) => {
       await revokeSession(deps.db, principal.sessionId);
-      await audit(deps.db, principal.username, 'auth.logout', requestId);
+      await recordAudit(deps.db, { actor: principal.username, action: 'auth.logout', subject: `user:${principal.username}`, requestId });
       return { ok: true };
     },
   }),

@@ -6,6 +6,7 @@ import { HttpError, invalid } from '../errors';
 import { route } from '../route';
 import { department, itemStatus } from '../schemas';
 import { citiesWithShares } from '../services/city-shares';
+import { recordAudit } from '../../db/audit';
 
 /** How long saving waits for the webhook host's DNS answer. */
 const SAVE_LOOKUP_TIMEOUT_MS = 3000;
@@ -101,12 +102,12 @@ export const departmentRoutes = [
       if (body.webhookUrl) await checkWebhookTarget(body.webhookUrl, deps.allowPrivateWebhooks ?? process.env.WEBHOOK_ALLOW_PRIVATE === 'true');
       await deps.db.transaction(async (trx) => {
         await setDepartmentChannels(trx, params.code, body, deps.secrets);
-        await trx('audit_events').insert({
+        await recordAudit(trx, {
           actor: principal.username,
           action: 'department.channels',
           subject: `department:${params.code}`,
-          payload: JSON.stringify({ webhookUrl: body.webhookUrl, webhookSecretChanged: body.webhookSecret !== undefined, email: body.email }),
-          request_id: requestId,
+          payload: { webhookUrl: body.webhookUrl, webhookSecretChanged: body.webhookSecret !== undefined, email: body.email },
+          requestId,
         });
       });
       const now = (await deps.db('departments as d')

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/connection';
 import { OPEN_STATUSES } from '../../workflows/definitions';
 import type { Principal } from '../auth/tokens';
@@ -129,13 +130,7 @@ export const inboxRoutes = [
         const readAt = row.read_at ?? new Date();
         if (!row.read_at) {
           await trx('notifications').where({ id: params.id }).update({ read_at: readAt });
-          await trx('audit_events').insert({
-            actor: principal.username,
-            action: 'notification.read',
-            subject: `notification:${params.id}`,
-            payload: JSON.stringify({ department: dept.code }),
-            request_id: requestId,
-          });
+          await recordAudit(trx, { actor: principal.username, action: 'notification.read', subject: `notification:${params.id}`, payload: { department: dept.code }, requestId });
         }
         return { id: params.id, readAt };
       });

@@ -3,6 +3,7 @@ import { boundedText } from '../catalog/plan-schema';
 import type { Db } from '../connection';
 import { OFFICIAL_YEARS, officialArrangement, type CalendarDay } from './official';
 import { assertDate, WorkingCalendar, type CalendarException } from '../../domain/calendar';
+import { recordAudit } from '../audit';
 
 export const arrangementFileSchema = z
   .object({
@@ -63,13 +64,7 @@ export async function loadCalendarYear(
       .onConflict('year')
       .merge();
     if (wanted.length) await trx('calendar_days').insert(wanted.map((d) => ({ day: d.date, year, working: d.working, name: d.name })));
-    await trx('audit_events').insert({
-      actor: ctx.actor,
-      action: 'calendar.load',
-      subject: `calendar:${year}`,
-      payload: JSON.stringify({ source: ctx.source, days: wanted.length, replaced: Boolean(existingYear) }),
-      request_id: ctx.requestId ?? null,
-    });
+    await recordAudit(trx, { actor: ctx.actor, action: 'calendar.load', subject: `calendar:${year}`, payload: { source: ctx.source, days: wanted.length, replaced: Boolean(existingYear) }, requestId: ctx.requestId });
     return { year, days: wanted.length, changed: true };
   });
 }

@@ -3,6 +3,7 @@ import type { Db } from '../connection';
 import { refreshScheduleStanding } from '../schedule-standing';
 import type { PlanFile, PlanItem } from './plan-schema';
 import type { LoadedPlan } from './plan-file';
+import { recordAudit } from '../audit';
 
 export interface ImportCounts {
   departments: number;
@@ -200,13 +201,7 @@ export async function importPlan(db: Db, loaded: LoadedPlan, ctx: ImportContext)
 
     const counts = countPlan(plan);
     if (changes > 0) {
-      await trx('audit_events').insert({
-        actor: ctx.actor,
-        action: 'plan.import',
-        subject: `plan:${p.code}`,
-        payload: JSON.stringify({ source: ctx.source, sha256: loaded.contentSha256, changes, counts }),
-        request_id: ctx.requestId ?? null,
-      });
+      await recordAudit(trx, { actor: ctx.actor, action: 'plan.import', subject: `plan:${p.code}`, payload: { source: ctx.source, sha256: loaded.contentSha256, changes, counts }, requestId: ctx.requestId });
     }
     return { planCode: p.code, planId, changes, counts };
   });
