@@ -16,7 +16,8 @@ import type {
   SubmitReportInput,
 } from '../workflows/definitions';
 import type { ClockAnchor } from '../domain/clock';
-import { chineseDate, type NotificationActivities, type NotificationKind } from './notifications';
+import { chineseDate } from '../domain/words';
+import type { NotificationActivities, NotificationKind } from './notifications';
 import type { WorkingCalendar } from '../domain/calendar';
 import { issuesNotice, noticePdfLink } from '../domain/supervision-notice';
 import { noticeForRung, noticeMention } from './supervision-notices';

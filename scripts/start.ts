@@ -16,7 +16,7 @@ import { orderlyShutdown } from '../platform/shutdown';
 import { startDevServer } from '../platform/temporal-server';
 import { createWorker, workerSettings } from '../platform/worker';
 import { ensureDigestSchedule } from '../platform/digest-schedule';
-import { startDispatcherFromConfig } from '../platform/notification-dispatcher';
+import { startDispatcherFromConfig } from '../notifications';
 import { ensureSearchAttributes } from '../platform/search-attributes';
 
 async function main(): Promise<void> {
