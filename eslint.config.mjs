@@ -60,4 +60,41 @@ export default tseslint.config(
     files: ['workflows/*/**/*.ts', 'domain/*/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': restrictedImports(NESTED) },
   },
+  // Layers point one way: the API and the notifications never reach into the activities, and the pure
+  // rules in domain/ import nothing but each other. Type imports count too: a type pulled across a layer
+  // drags its module's meaning with it. (The base rule, so the determinism rule above stays as it is.)
+  {
+    files: ['api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./)+activities(/|$)', message: 'api/ does not import activities/: shared wording and dates live in domain/, notifications in notifications/.' }] },
+      ],
+    },
+  },
+  {
+    files: ['notifications/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./)+(activities|api|workflows)(/|$)', message: 'notifications/ sits below the activities and the API: it imports domain/, db/ and platform/ only.' }] },
+      ],
+    },
+  },
+  {
+    files: ['domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(activities|api|db|platform|notifications|scripts|bench|test|web|workflows)(/|$)',
+              message: 'domain/ holds the pure rules: it imports only other domain/ modules.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

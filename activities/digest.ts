@@ -2,18 +2,19 @@ import { scheduleText } from '../domain/progress-schedule';
 import { storedDigest } from '../db/digests';
 import type { Db } from '../db/connection';
 import { onTimeCountsBy } from '../db/on-time';
-import { boardFigures, NO_PERIODS, type BoardFigures } from '../domain/on-time';
+import { boardFigures, NO_PERIODS } from '../domain/on-time';
 import { CalendarNotLoadedError, isWeekday, shiftDays, type WorkingCalendar } from '../domain/calendar';
 import { currentDigestWeek, mondayOf, type IsWorkingDay } from '../domain/digest-day';
-import { changeWords, comparedWith, weekOnWeek, type DepartmentChange, type DepartmentWeek } from '../domain/digest-change';
+import { changeWords, comparedWith, weekOnWeek, type DepartmentWeek } from '../domain/digest-change';
 import type { Logger } from '../platform/logger';
 import { shanghaiDate } from '../domain/clock';
 import { colourOf, type Colour, type ColourInput } from '../domain/colour';
 import { colourColumns } from '../db/colour';
 import { leadingGroupRecipients } from '../db/leading-group';
 import { OPEN_STATUSES, RUNG_LABELS } from '../workflows/definitions';
-import { STATUS_WORDS, SUBJECT_WORDS, wordFor } from '../domain/words';
-import { chineseDate, type NotificationActivities } from './notifications';
+import { chineseDate, STATUS_WORDS, SUBJECT_WORDS, wordFor } from '../domain/words';
+import type { BehindItem, Digest, DigestDepartment } from '../domain/digest';
+import type { NotificationActivities } from './notifications';
 
 interface OpenItem extends ColourInput {
   workflow_id: string;
@@ -25,41 +26,6 @@ interface OpenItem extends ColourInput {
   status: string;
   /** A city's share of a cascaded item (分解下达): counted for its city, never again in the totals or for its action. */
   share: boolean;
-}
-
-/** An open item lagging its 序时进度, as the digest lists it. */
-export interface BehindItem {
-  itemKey: string;
-  title: string;
-  lead: string;
-  planned: number;
-  reported: number;
-  asOf: string;
-}
-
-/** One lead department's line of the digest. The optional parts are absent from digests stored by earlier versions. */
-export type DigestDepartment = { code: string; name: string; items: number; red: number; yellow: number; green: number } & BoardFigures & {
-    /** Unresolved chases on the items it leads. */
-    openEscalations?: number;
-    /** Its figures in the previous digest (`previousWeekOf`); absent when there is none, or it led nothing then. */
-    lastWeek?: DepartmentWeek;
-    /** This week minus `lastWeek` (domain/digest-change.ts). */
-    change?: DepartmentChange;
-  };
-
-export interface Digest {
-  key: string;
-  weekOf: string;
-  generatedAt: string;
-  totals: { items: number; byStatus: Record<string, number>; red: number; yellow: number; green: number };
-  byAction: { code: string; title: string; items: number; red: number; yellow: number; green: number; byStatus: Record<string, number> }[];
-  /** On time: the workflow's verdicts on both clocks, counted by domain/on-time.ts. */
-  byDepartment: DigestDepartment[];
-  openEscalations: { itemKey: string; title: string; lead: string; subject: string; periodSeq: number; rung: string; level: number; businessDate: string }[];
-  /** 滞后: open items whose reported progress lags their 序时进度; absent from digests stored before it existed. */
-  behindSchedule?: BehindItem[];
-  /** The week of the digest each department is compared with (usually the week before); absent for the first digest. */
-  previousWeekOf?: string;
 }
 
 /** The chases listed by name in the notice; the rest are counted (a notice body has a bound). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Digest } from '../activities/digest';
+import type { Digest } from '../domain/digest';
 import { boundedText, cadences, rungs } from '../db/catalog/plan-schema';
 import { TEXT_LIMITS, type TextLimit } from '../domain/text';
 import type { ExtensionRequest, ItemPolicy, ItemStatus, PeriodStatus, PeriodView, ReportReceipt } from '../workflows/definitions';
@@ -311,7 +311,7 @@ export const timelineEvent = z.object({ at: instant, actor: z.string(), kind: z.
 
 const colourCounts = { items: count, red: count, yellow: count, green: count };
 
-/** The weekly digest as stored (activities/digest.ts). */
+/** The weekly digest as stored (domain/digest.ts). */
 export const digestBody = z.object({
   key: z.string(),
   weekOf: day,

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { BENCH_TIMER_TABLE } from './activities';
 import { type BenchDb, type CpuReport, type Harness, type Sizes, pool, progress, sleep, watchCommits, type WorkerHandle } from './harness';
 import { missingAndDuplicates, rate, summarize, type Summary } from './stats';
+import { benchEcho, benchNoop, benchTimer } from './workflows';
 
 export const BASELINE_QUEUE = 'bench-baselines';
 
@@ -44,7 +45,7 @@ export interface BaselineResult {
 /** Closed loop: `clients` lanes each run the next no-op to completion, for `seconds`. */
 async function noopLoop(h: Harness, w: WorkerHandle, sizes: Sizes): Promise<BaselineResult['noop']> {
   const { client, log } = h;
-  for (let i = 0; i < 20; i++) await client.workflow.execute('benchNoop', { taskQueue: BASELINE_QUEUE, workflowId: `warm-${i}-${randomUUID()}` });
+  for (let i = 0; i < 20; i++) await client.workflow.execute(benchNoop, { taskQueue: BASELINE_QUEUE, workflowId: `warm-${i}-${randomUUID()}` });
   const latencies: number[] = [];
   let failed = 0;
   const started = Date.now();
@@ -58,7 +59,7 @@ async function noopLoop(h: Harness, w: WorkerHandle, sizes: Sizes): Promise<Base
         for (let i = 0; Date.now() < end; i++) {
           const t0 = performance.now();
           try {
-            await client.workflow.execute('benchNoop', { taskQueue: BASELINE_QUEUE, workflowId: `noop-${lane}-${i}-${randomUUID()}` });
+            await client.workflow.execute(benchNoop, { taskQueue: BASELINE_QUEUE, workflowId: `noop-${lane}-${i}-${randomUUID()}` });
             latencies.push(performance.now() - t0);
             lastDone = Date.now();
           } catch (err) {
@@ -77,7 +78,7 @@ async function noopLoop(h: Harness, w: WorkerHandle, sizes: Sizes): Promise<Base
 }
 
 async function echo(h: Harness, sizes: Sizes): Promise<{ update: BaselineResult['update']; query: BaselineResult['query'] }> {
-  const handle = await h.client.workflow.start('benchEcho', { taskQueue: BASELINE_QUEUE, workflowId: `echo-${randomUUID()}` });
+  const handle = await h.client.workflow.start(benchEcho, { taskQueue: BASELINE_QUEUE, workflowId: `echo-${randomUUID()}` });
   for (let i = 0; i < 20; i++) await handle.executeUpdate('echo', { args: [i] });
   const updates: number[] = [];
   const queries: number[] = [];
@@ -105,7 +106,7 @@ async function timersAlone(h: Harness, bdb: BenchDb): Promise<BaselineResult['ti
   const base = Date.now() + 1_500;
   const prefix = `alone-${randomUUID()}-`;
   for (let i = 0; i < n; i++) {
-    await h.client.workflow.start('benchTimer', { taskQueue: BASELINE_QUEUE, workflowId: `${prefix}${i}`, args: [{ key: `${prefix}${i}`, dueAt: base + i * 300 }] });
+    await h.client.workflow.start(benchTimer, { taskQueue: BASELINE_QUEUE, workflowId: `${prefix}${i}`, args: [{ key: `${prefix}${i}`, dueAt: base + i * 300 }] });
   }
   await sleep(base + n * 300 + 700 - Date.now());
   const res = (await bdb.db.raw(
@@ -127,7 +128,7 @@ export async function timerBurst(h: Harness, bdb: BenchDb, workers: WorkerHandle
   const keys = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
   const p = progress(log, 'a.timer-burst: starting timer workflows', n);
   const started = await pool(n, 20, async (i) => {
-    await client.workflow.start('benchTimer', { taskQueue, workflowId: keys[i] as string, args: [{ key: keys[i] as string, dueAt }] });
+    await client.workflow.start(benchTimer, { taskQueue, workflowId: keys[i] as string, args: [{ key: keys[i] as string, dueAt }] });
     p.tick();
   });
   p.finish();

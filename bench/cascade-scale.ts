@@ -24,6 +24,7 @@ import { QUIET_WORKING_DAY_MS } from './assignment';
 import { Harness, Interruption, pool, progress, sleep, timeRoute, until, type CpuReport, type WorkerHandle } from './harness';
 import { rate, round, roundSummary, summarize, type Summary } from './stats';
 import type { WorkerStats } from './worker-process';
+import { benchNoop } from './workflows';
 
 const MB = 1024 * 1024;
 /** Items cascaded at once (each cascade starts 17 child workflows). */
@@ -220,7 +221,7 @@ async function main(): Promise<void> {
     const token = await api.token('secretariat');
 
     // Warm the workflow runtime before the baseline, as (c) does.
-    for (let i = 0; i < 20; i++) await h.client.workflow.execute('benchNoop', { taskQueue: TASK_QUEUE, workflowId: `cascade-warm-${i}` });
+    for (let i = 0; i < 20; i++) await h.client.workflow.execute(benchNoop, { taskQueue: TASK_QUEUE, workflowId: `cascade-warm-${i}` });
     const baseline = await atRest(w);
     result.worker.baselineRssMb = baseline.rss / MB;
     log.info({ rssMb: Math.round(baseline.rss / MB), maxCachedWorkflows: w.maxCachedWorkflows }, 'cascade scale: worker RSS before any item');

@@ -20,7 +20,8 @@
 import { calendarCache } from '../db/calendar/store';
 import { createClock } from '../domain/clock';
 import { planPeriod } from '../domain/schedule';
-import { CATCH_UP_WORKING_DAYS, ITEM_WORKFLOW_TYPE, actionSA, escalationLevelSA, itemWorkflowId, leadSA, planSA, stateQuery, statusSA, type ItemPolicy, type ItemState, type ItemWorkflowInput } from '../workflows/definitions';
+import { CATCH_UP_WORKING_DAYS, actionSA, escalationLevelSA, itemWorkflowId, leadSA, planSA, stateQuery, statusSA, type ItemPolicy, type ItemState, type ItemWorkflowInput } from '../workflows/definitions';
+import { itemWorkflow } from '../workflows';
 import { burstResult, progressEvery, type TimerBurst } from './baselines';
 import { leadDepartments, pool, progress, sleep, type Harness, type Sizes, until, watchCommits } from './harness';
 import { partiesFor, seedPlan } from './seed';
@@ -127,7 +128,7 @@ export async function runDeadlines(h: Harness, sizes: Sizes, opts: { workers: nu
         assignedOn: START,
         carried,
       };
-      await client.workflow.start(ITEM_WORKFLOW_TYPE, {
+      await client.workflow.start(itemWorkflow, {
         taskQueue,
         workflowId: itemKey,
         args: [input],

@@ -13,6 +13,7 @@ import { leadDepartments, pool, progress, sleep, type CpuReport, type Harness, t
 import { partiesFor, seedPlan } from './seed';
 import { summarize, type Summary } from './stats';
 import type { WorkerStats } from './worker-process';
+import { benchEcho, benchNoop } from './workflows';
 
 const MB = 1024 * 1024;
 
@@ -99,7 +100,7 @@ export async function runMemory(h: Harness, sizes: Sizes): Promise<MemoryResult>
   let w = await h.worker({ name: 'memory-default-cache', taskQueue, databaseUrl: bdb.url, workingDayMs: QUIET_WORKING_DAY_MS });
   try {
     // Warm the workflow runtime (bundle loaded, context built) before the baseline.
-    for (let i = 0; i < 20; i++) await h.client.workflow.execute('benchNoop', { taskQueue, workflowId: `memory-warm-${i}` });
+    for (let i = 0; i < 20; i++) await h.client.workflow.execute(benchNoop, { taskQueue, workflowId: `memory-warm-${i}` });
     const empty = await steadyStats(w);
     log.info({ step: 'c.baseline', rssMb: Math.round(empty.rss / MB), cached: empty.numCachedWorkflows, maxCachedWorkflows: w.maxCachedWorkflows }, 'c. worker RSS before any item');
 
@@ -107,7 +108,7 @@ export async function runMemory(h: Harness, sizes: Sizes): Promise<MemoryResult>
     const bare = Math.max(0, Math.min(n, Math.floor(w.maxCachedWorkflows / 2)));
     const pe = progress(log, 'c.start idle bare workflows', bare);
     await pool(bare, 20, async (i) => {
-      await h.client.workflow.start('benchEcho', { taskQueue, workflowId: `memory-echo-${i}` });
+      await h.client.workflow.start(benchEcho, { taskQueue, workflowId: `memory-echo-${i}` });
       pe.tick();
     });
     pe.finish();

@@ -1,4 +1,4 @@
-import type { Digest } from '../activities/digest';
+import type { Digest } from '../domain/digest';
 import type { Db } from './connection';
 
 /** A stored digest's body by its key (`digest:<Monday>`), as it was built: older rows may lack later parts. */

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './connection';
-import { docNumber, noticePrefix, noticeYear, respondWithinWorkingDays } from '../domain/supervision-notice';
+import { docNumber, noticePrefix, noticeYear, respondWithinWorkingDays, type NoticeSubject } from '../domain/supervision-notice';
 import type { ItemPolicy, RungKey } from '../workflows/definitions';
 
 /**
@@ -8,10 +8,6 @@ import type { ItemPolicy, RungKey } from '../workflows/definitions';
  * transaction that records the rung, numbered from a counter row per plan and
  * year, read by the API and printed as PDF.
  */
-
-/** What is overdue: the acknowledgement, a period's report, the final deadline, or the 落实反馈 on a 批示 (numbered as `periodSeq`). */
-export const NOTICE_SUBJECTS = ['acknowledgement', 'report', 'final', 'instruction'] as const;
-export type NoticeSubject = (typeof NOTICE_SUBJECTS)[number];
 
 /** A 督办单 as issued: its number and the facts it was issued with. */
 export interface SupervisionNotice {

@@ -30,3 +30,9 @@ export function wordFor(table: Record<string, string>, code: string | null | und
   // Own keys only: 'constructor' is no word.
   return (code && Object.hasOwn(table, code) && table[code]) || '—';
 }
+
+/** '2017-03-28' -> '2017年3月28日', the way dates are written in official notices, the PDFs and the ledger. */
+export function chineseDate(isoDate: string): string {
+  const [y, m, d] = isoDate.split('-').map(Number);
+  return `${y}年${m}月${d}日`;
+}

@@ -1,4 +1,5 @@
 import { ScheduleAlreadyRunning, type Client } from '@temporalio/client';
+import { weeklyDigest } from '../workflows';
 import { WEEKLY_DIGEST_SCHEDULE_ID } from '../workflows/digest';
 import type { Logger } from './logger';
 
@@ -27,7 +28,7 @@ export async function ensureDigestSchedule(client: Client, opts: { taskQueue: st
   const daily = dailyCron(opts.cron);
   if (daily.daysIgnored) opts.log.info({ cron: opts.cron, runs: daily.cron }, "DIGEST_CRON gives the time of day; the plan's digest weekday chooses the day");
   const spec = { cronExpressions: [daily.cron], timezone: 'Asia/Shanghai' };
-  const action = { type: 'startWorkflow' as const, workflowType: 'weeklyDigest', taskQueue: opts.taskQueue, args: [] };
+  const action = { type: 'startWorkflow' as const, workflowType: weeklyDigest, taskQueue: opts.taskQueue, args: [] as const };
   try {
     await client.schedule.create({ scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '1 day' } });
     opts.log.info({ scheduleId, cron: daily.cron }, 'weekly digest schedule created');

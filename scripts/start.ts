@@ -16,8 +16,9 @@ import { orderlyShutdown } from '../platform/shutdown';
 import { startDevServer } from '../platform/temporal-server';
 import { createWorker, workerSettings } from '../platform/worker';
 import { ensureDigestSchedule } from '../platform/digest-schedule';
-import { startDispatcherFromConfig } from '../platform/notification-dispatcher';
+import { startDispatcherFromConfig } from '../notifications';
 import { ensureSearchAttributes } from '../platform/search-attributes';
+import { catalogCheck } from '../workflows';
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
 
     log.info('[6/6] self-check: a workflow round trip through the worker');
     const defaultPlan = (await db('plans').orderBy('id').first('code')) as { code: string };
-    const summary = await temporal.workflow.execute('catalogCheck', {
+    const summary = await temporal.workflow.execute(catalogCheck, {
       taskQueue: cfg.TEMPORAL_TASK_QUEUE,
       workflowId: `self-check-${Date.now()}`,
       args: [defaultPlan.code],

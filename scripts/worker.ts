@@ -9,7 +9,7 @@ import { createDb, migrateLatest } from '../db/connection';
 import { loadConfig } from '../platform/config';
 import { resolveDatabase } from '../platform/database';
 import { bridgeTemporalLogs, createLogger } from '../platform/logger';
-import { startDispatcherFromConfig } from '../platform/notification-dispatcher';
+import { startDispatcherFromConfig } from '../notifications';
 import { prepareSecrets } from '../platform/secrets';
 import { connectWorker, temporalSettings } from '../platform/temporal-connection';
 import { createWorker, workerSettings } from '../platform/worker';

@@ -1,5 +1,7 @@
-import { createDigestActivities, type Digest } from '../activities/digest';
-import { createNotificationActivities, setDepartmentChannels, type NotificationActivities } from '../activities/notifications';
+import { createDigestActivities } from '../activities/digest';
+import type { Digest } from '../domain/digest';
+import { createNotificationActivities, type NotificationActivities } from '../activities/notifications';
+import { setDepartmentChannels } from '../notifications';
 import { calendarCache } from '../db/calendar/store';
 import type { Db } from '../db/connection';
 import { leadingGroupRecipients } from '../db/leading-group';

@@ -10,9 +10,9 @@ import { temporalHarness, type TemporalHarness } from './helpers/temporal';
 import { eventually, sleep } from './helpers/wait';
 import { recordHistory } from './helpers/histories';
 import { ensureDigestSchedule } from '../platform/digest-schedule';
-import type { Digest } from '../activities/digest';
+import type { Digest } from '../domain/digest';
 import { silentLog } from './helpers/plans';
-import { chineseDate } from '../activities/notifications';
+import { chineseDate } from '../domain/words';
 
 /**
  * The real item workflow on the real server, with one working day compressed

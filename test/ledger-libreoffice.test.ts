@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import type { Express } from 'express';
 import request from 'supertest';
-import { chineseDate } from '../activities/notifications';
+import { chineseDate } from '../domain/words';
 import { API_BASE, createApp } from '../api/app';
 import { refreshScheduleStanding } from '../db/schedule-standing';
 import type { Db } from '../db/connection';

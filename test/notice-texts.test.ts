@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import type { Express } from 'express';
 import request from 'supertest';
 import * as ts from 'typescript';
-import { NOTIFICATION_KINDS } from '../activities/notifications';
+import { NOTIFICATION_KINDS } from '../notifications';
 import { API_BASE, createApp } from '../api/app';
 import { apiDeps } from './helpers/api-deps';
 import type { Db } from '../db/connection';

@@ -1,12 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { createNotificationActivities, setDepartmentChannels, type NotificationActivities, type NotifyInput } from '../activities/notifications';
+import { createNotificationActivities, type NotificationActivities, type NotifyInput } from '../activities/notifications';
 import { importPlan } from '../db/catalog/import';
 import { readPlanFile } from '../db/catalog/plan-file';
 import { migrateLatest, type Db } from '../db/connection';
-import { createMailer, type Mailer } from '../platform/mailer';
-import { createNotificationDispatcher, verifyWebhookSignature, type NotificationDispatcherOptions } from '../platform/notification-dispatcher';
+import { createMailer, createNotificationDispatcher, setDepartmentChannels, verifyWebhookSignature, type Mailer, type NotificationDispatcherOptions } from '../notifications';
 import { testSecrets } from './helpers/api-deps';
 import { createTestDatabase } from './helpers/db';
 import { defaultPlanFile, silentLog } from './helpers/plans';

@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { createNotificationActivities, setDepartmentChannels, type NotificationActivities, type NotifyInput } from '../activities/notifications';
+import { createNotificationActivities, type NotificationActivities, type NotifyInput } from '../activities/notifications';
 import { importPlan } from '../db/catalog/import';
 import { readPlanFile } from '../db/catalog/plan-file';
 import { migrateLatest, type Db } from '../db/connection';
-import { createNotificationDispatcher } from '../platform/notification-dispatcher';
+import { createNotificationDispatcher, setDepartmentChannels } from '../notifications';
 import { testSecrets } from './helpers/api-deps';
 import { createTestDatabase } from './helpers/db';
 import { defaultPlanFile, silentLog } from './helpers/plans';

@@ -1,11 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createNotificationActivities, setDepartmentChannels } from '../activities/notifications';
+import { createNotificationActivities } from '../activities/notifications';
 import { importPlan } from '../db/catalog/import';
 import { readPlanFile } from '../db/catalog/plan-file';
 import { migrateLatest, type Db } from '../db/connection';
-import { createNotificationDispatcher } from '../platform/notification-dispatcher';
-import { isRefusedAddress, MAX_REPLY_BYTES, postWebhook, vetWebhookTarget, WebhookTargetRefused, type LookupAll } from '../platform/webhook';
+import { createNotificationDispatcher, isRefusedAddress, MAX_REPLY_BYTES, postWebhook, setDepartmentChannels, vetWebhookTarget, WebhookTargetRefused, type LookupAll } from '../notifications';
 import { testSecrets } from './helpers/api-deps';
 import { createTestDatabase } from './helpers/db';
 import { defaultPlanFile, silentLog } from './helpers/plans';

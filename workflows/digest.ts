@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { Digest } from '../activities/digest';
+import type { Digest } from '../domain/digest';
 
 const { buildWeeklyDigest } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',

@@ -1,14 +1,13 @@
 import { scheduleText } from '../../domain/progress-schedule';
-import type { Digest } from '../../activities/digest';
-import { chineseDate } from '../../activities/notifications';
+import type { Digest } from '../../domain/digest';
 import { shanghaiDate } from '../../domain/clock';
 import { changeWords, comparedWith } from '../../domain/digest-change';
-import { STATUS_WORDS, SUBJECT_WORDS, wordFor } from '../../domain/words';
+import { chineseDate, STATUS_WORDS, SUBJECT_WORDS, wordFor } from '../../domain/words';
 import { RUNG_LABELS } from '../../workflows/definitions';
 import { BODY, HEADING, cjkDocument, contentWidth, pdfBytes, table, type Column } from './pdf';
 
 /**
- * The weekly digest (activities/digest.ts) as the leading group prints it:
+ * The weekly digest (domain/digest.ts) as the leading group prints it:
  * totals, by key action, by lead department (with how each moved since the
  * previous digest, where there is one), and the open chases, in words.
  * A digest is stored as it was built, so older rows may lack a part: what is

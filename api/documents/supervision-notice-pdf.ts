@@ -1,5 +1,5 @@
-import { chineseDate } from '../../activities/notifications';
-import { noticeAction, noticeFinding, noticeRequirement } from '../../activities/supervision-notices';
+import { chineseDate } from '../../domain/words';
+import { noticeAction, noticeFinding, noticeRequirement } from '../../domain/supervision-notice';
 import type { SupervisionNotice } from '../../db/supervision-notices';
 import { RUNG_LABELS } from '../../workflows/definitions';
 import { BODY, HEADING, cjkDocument, contentWidth, pdfBytes, table } from './pdf';

@@ -1,7 +1,7 @@
 import { BORDER, headerCell } from '../documents/xlsx-style';
 import ExcelJS from 'exceljs';
 import { z } from 'zod';
-import { chineseDate } from '../../activities/notifications';
+import { chineseDate } from '../../domain/words';
 import {
   addAdjustment,
   assessableDepartment,

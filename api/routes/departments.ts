@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { code } from '../../db/catalog/plan-schema';
-import { channelsSchema, setDepartmentChannels } from '../../activities/notifications';
-import { vetWebhookTarget, WebhookTargetRefused } from '../../platform/webhook';
+import { channelsSchema, setDepartmentChannels, vetWebhookTarget, WebhookTargetRefused } from '../../notifications';
 import { HttpError, invalid } from '../errors';
 import { route } from '../route';
 import { department, itemStatus } from '../schemas';

@@ -4,7 +4,7 @@ import { scheduleText } from '../../domain/progress-schedule';
 import { RUNG_LABELS } from '../../workflows/definitions';
 import ExcelJS from 'exceljs';
 import { z } from 'zod';
-import { chineseDate } from '../../activities/notifications';
+import { chineseDate } from '../../domain/words';
 import type { Db } from '../../db/connection';
 import type { Colour } from '../../domain/colour';
 import { GRADE_WORDS, STATUS_WORDS, wordFor } from '../../domain/words';

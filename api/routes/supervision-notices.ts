@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { code, MAX_DATE_YEAR, MIN_DATE_YEAR } from '../../db/catalog/plan-schema';
-import { listSupervisionNotices, NOTICE_SUBJECTS, supervisionNoticeById, type SupervisionNotice } from '../../db/supervision-notices';
-import { noticePdfLink } from '../../domain/supervision-notice';
+import { listSupervisionNotices, supervisionNoticeById, type SupervisionNotice } from '../../db/supervision-notices';
+import { NOTICE_SUBJECTS, noticePdfLink } from '../../domain/supervision-notice';
 import type { Principal } from '../auth/tokens';
 import { attachment } from '../documents/pdf';
 import { supervisionNoticePdf } from '../documents/supervision-notice-pdf';

@@ -8,7 +8,6 @@ import {
   assignmentUpdate,
   actionSA,
   escalationLevelSA,
-  ITEM_WORKFLOW_TYPE,
   itemWorkflowId,
   leadSA,
   planSA,
@@ -18,6 +17,7 @@ import {
   type ItemPolicy,
   type ItemWorkflowInput,
 } from '../../workflows/definitions';
+import { itemWorkflow } from '../../workflows';
 import { HttpError, invalid, type FieldProblem } from '../errors';
 import { text } from '../schemas';
 
@@ -197,7 +197,7 @@ export async function assignItem(ctx: AssignContext, body: unknown): Promise<{ w
  * the same id still running is 409.
  */
 async function startItem(ctx: AssignContext, input: ItemWorkflowInput, reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE'): Promise<{ workflowId: string; runId: string; input: ItemWorkflowInput }> {
-  const startWorkflowOperation = new WithStartWorkflowOperation(ITEM_WORKFLOW_TYPE, {
+  const startWorkflowOperation = new WithStartWorkflowOperation(itemWorkflow, {
     taskQueue: ctx.taskQueue,
     workflowId: input.itemKey,
     args: [input],

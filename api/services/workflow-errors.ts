@@ -60,7 +60,7 @@ export async function throughWorkflow<T>(fn: () => Promise<T>, item?: MirroredIt
       const message = why?.message ?? err.message;
       if (why?.type === 'InvalidDueDate' || why?.type === 'InvalidDate' || why?.type === 'CalendarNotLoaded') throw new HttpError(422, 'invalid_date', message);
       if (why?.type === 'UnknownDepartment') throw new HttpError(422, 'unknown_department', message);
-      // Data the database or a notice refused (activities/failures.ts, notifications.ts): the request's, not a conflict.
+      // Data the database or a notice refused (activities/failures.ts, notifications/outbox.ts): the request's, not a conflict.
       if (why?.type === 'InvalidData' || why?.type === 'InvalidNotification') throw new HttpError(422, 'invalid_data', message);
       throw new HttpError(409, 'conflict', message);
     }

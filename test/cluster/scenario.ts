@@ -14,7 +14,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { DELIVERY_HEADER } from '../../platform/webhook';
+import { DELIVERY_HEADER } from '../../notifications';
 import { WEEKLY_DIGEST_SCHEDULE_ID } from '../../workflows/digest';
 import { itemWorkflowId } from '../../workflows/definitions';
 import { checkMirror } from '../drills/check';

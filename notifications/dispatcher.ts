@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
-import type { Logger } from './logger';
-import type { Config } from './config';
+import type { Logger } from '../platform/logger';
+import type { Config } from '../platform/config';
 import { createMailer, type Mailer } from './mailer';
-import { readStoredSecret, type SecretBox } from './secrets';
+import { readStoredSecret, type SecretBox } from '../platform/secrets';
+import type { Channel } from './channels';
+import { mailText } from './texts';
 import { postWebhook, WebhookTargetRefused } from './webhook';
-
-export { verifyWebhookSignature } from './webhook';
 
 export interface NotificationDispatcherOptions {
   db: Knex;
@@ -45,8 +45,6 @@ export interface NotificationDispatcher {
   runOnce(): Promise<number>;
 }
 
-type Channel = 'webhook' | 'email';
-
 interface Claimed {
   id: number;
   messageId: number;
@@ -67,8 +65,6 @@ interface Outgoing {
   email: string | null;
   entries: { key: string; kind: string; itemKey: string | null; title: string; body: string; businessDate: string }[];
 }
-
-const MAIL_FOOTER = '\n\n——\n本邮件由领导小组办公室协调系统自动发送,请勿直接回复。';
 
 /**
  * A message stops taking merged entries once its window has passed. A message
@@ -205,7 +201,7 @@ export function createNotificationDispatcher(opts: NotificationDispatcherOptions
     }
     if (!out.email) throw new Error('the department has no e-mail address configured any more');
     if (!mailer) throw new Error('no SMTP transport');
-    await mailer.sendMail({ from: mailFrom, to: out.email, subject: out.subject, text: out.body + MAIL_FOOTER });
+    await mailer.sendMail({ from: mailFrom, to: out.email, subject: out.subject, text: mailText(out.body) });
   }
 
   async function markSent(d: Claimed): Promise<void> {
