@@ -13,9 +13,11 @@ export type ItemStatus = 'assigned' | 'acknowledged' | 'in_progress' | 'completi
 export type PeriodStatus = 'open' | 'submitted' | 'returned' | 'accepted' | 'closed';
 export type RungKey = 'cuiban' | 'duban' | 'leading-group';
 import type { Grade } from '../domain/words';
+import { OPEN_STATUSES as OPEN } from '../domain/status';
 export type { Grade };
 
-export const OPEN_STATUSES: readonly ItemStatus[] = ['assigned', 'acknowledged', 'in_progress', 'completion_requested'];
+/** domain/status.ts's list, typed as the item's states for the workflow and its clients. */
+export const OPEN_STATUSES: readonly ItemStatus[] = OPEN;
 
 /** The words for each rung in notices, the board and the ledger. */
 export const RUNG_LABELS: Record<RungKey, string> = { cuiban: '催办', duban: '督办', 'leading-group': '上报领导小组' };
