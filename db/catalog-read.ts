@@ -23,7 +23,7 @@ export async function listPlans(db: Db): Promise<PlanRow[]> {
 }
 
 /** The plan's code if there is such a plan; without one asked for, the first plan loaded (the default one). */
-export async function planCodeOf(db: Db, plan?: string): Promise<string | undefined> {
+export async function findPlanCode(db: Db, plan?: string): Promise<string | undefined> {
   const row = (await (plan ? db('plans').where({ code: plan }) : db('plans').orderBy('id')).first('code')) as { code: string } | undefined;
   return row?.code;
 }

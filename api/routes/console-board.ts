@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { colourMatrix } from '../../db/board';
 import { code } from '../../db/catalog/plan-schema';
-import { planCodeOf as findPlanCode } from '../../db/catalog-read';
+import { findPlanCode } from '../../db/catalog-read';
 import type { Db } from '../../db/connection';
 import { onTimeCountsByPeriod } from '../../db/on-time';
 import { reviewQueue } from '../../db/review-queue';
