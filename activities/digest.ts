@@ -8,7 +8,7 @@ import { currentDigestWeek, mondayOf, type IsWorkingDay } from '../domain/digest
 import { changeWords, comparedWith, weekOnWeek, type DepartmentChange, type DepartmentWeek } from '../domain/digest-change';
 import type { Logger } from '../platform/logger';
 import { shanghaiDate } from '../domain/clock';
-import { openEscalations, tallyRows, type TallyRow } from '../db/board';
+import { openEscalations as boardEscalations, tallyRows, type TallyRow } from '../db/board';
 import { leadingGroupRecipients } from '../db/leading-group';
 import { OPEN_STATUSES } from '../domain/status';
 import { RUNG_LABELS } from '../workflows/definitions';
@@ -206,7 +206,7 @@ async function readBehindSchedule(db: Db): Promise<BehindItem[]> {
 
 /** The board's list of unresolved chases, as the digest keeps them. */
 async function readOpenEscalations(db: Db): Promise<Digest['openEscalations']> {
-  return (await openEscalations(db)).map((e) => ({ itemKey: e.itemKey, title: e.title, lead: e.lead, subject: e.subject, periodSeq: e.periodSeq, rung: e.rung, level: e.level, businessDate: e.businessDate }));
+  return (await boardEscalations(db)).map((e) => ({ itemKey: e.itemKey, title: e.title, lead: e.lead, subject: e.subject, periodSeq: e.periodSeq, rung: e.rung, level: e.level, businessDate: e.businessDate }));
 }
 
 type Counts = { items: number; red: number; yellow: number; green: number };
@@ -280,7 +280,7 @@ export function createDigestActivities(deps: {
 
   /** The week's digest as of now: counts, colours, on-time rates, open chases, each department beside its previous digest. */
   async function buildDigest(key: string, weekOf: string, now: number, cal: WorkingCalendar): Promise<Digest> {
-    // Every assignment counts, an item's retired from its plan too: its workflow runs on.
+    // Every assignment counts, that of an item retired from its plan too: its workflow runs on.
     const rows = await tallyRows(db, { workingDayMs: deps.workingDayMs, clock: { now, calendar: cal }, scope: 'with-retired' });
     const { totals, byAction, byDepartment } = rollUp(rows);
     const onTime = await onTimeCountsBy(db, 'lead');
