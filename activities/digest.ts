@@ -8,25 +8,13 @@ import { currentDigestWeek, mondayOf, type IsWorkingDay } from '../domain/digest
 import { changeWords, comparedWith, weekOnWeek, type DepartmentWeek } from '../domain/digest-change';
 import type { Logger } from '../platform/logger';
 import { shanghaiDate } from '../domain/clock';
-import { colourOf, type Colour, type ColourInput } from '../domain/colour';
-import { colourColumns } from '../db/colour';
+import { openEscalations as boardEscalations, tallyRows, type TallyRow } from '../db/board';
 import { leadingGroupRecipients } from '../db/leading-group';
-import { OPEN_STATUSES, RUNG_LABELS } from '../workflows/definitions';
+import { OPEN_STATUSES } from '../domain/status';
+import { RUNG_LABELS } from '../workflows/definitions';
 import { chineseDate, STATUS_WORDS, SUBJECT_WORDS, wordFor } from '../domain/words';
 import type { BehindItem, Digest, DigestDepartment } from '../domain/digest';
 import type { NotificationActivities } from './notifications';
-
-interface OpenItem extends ColourInput {
-  workflow_id: string;
-  title: string;
-  action_code: string | null;
-  action_title: string | null;
-  lead_code: string;
-  lead_name: string;
-  status: string;
-  /** A city's share of a cascaded item (分解下达): counted for its city, never again in the totals or for its action. */
-  share: boolean;
-}
 
 /** The chases listed by name in the notice; the rest are counted (a notice body has a bound). */
 const LISTED_ESCALATIONS = 20;
@@ -163,35 +151,13 @@ function compareWith(departments: DigestDepartment[], previous: Digest | undefin
   }
 }
 
-async function readItems(db: Db): Promise<OpenItem[]> {
-  return (await db('assignments as a')
-    .join('items as i', 'i.id', 'a.item_id')
-    .leftJoin('actions as act', 'act.id', 'i.action_id')
-    .join('departments as d', 'd.id', 'a.lead_department_id')
-    .select(
-      'a.workflow_id',
-      'i.title',
-      'act.code as action_code',
-      'act.title as action_title',
-      'd.code as lead_code',
-      // Every department has a name; not every one a short name.
-      db.raw('coalesce(d.short_name, d.name) as lead_name'),
-      'a.status',
-      'a.escalation_level',
-      db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
-      'a.next_due_at',
-      db.raw('(a.parent_assignment_id is not null) as share'),
-      ...colourColumns(db),
-    )) as OpenItem[];
-}
-
 /** The open items that are 滞后 now, most behind first. */
 async function readBehindSchedule(db: Db): Promise<BehindItem[]> {
   const rows = (await db('assignments as a')
     .join('items as i', 'i.id', 'a.item_id')
     .join('departments as d', 'd.id', 'a.lead_department_id')
     .where('a.behind_schedule', true)
-    .whereIn('a.status', OPEN_STATUSES as string[])
+    .whereIn('a.status', [...OPEN_STATUSES])
     .orderByRaw('a.schedule_planned_percent - a.schedule_reported_percent desc, a.workflow_id')
     .select('a.workflow_id', 'i.title', 'd.code as lead', 'a.schedule_planned_percent as planned', 'a.schedule_reported_percent as reported', db.raw(`to_char(a.schedule_as_of, 'YYYY-MM-DD') as as_of`))) as {
     workflow_id: string;
@@ -204,53 +170,47 @@ async function readBehindSchedule(db: Db): Promise<BehindItem[]> {
   return rows.map((r) => ({ itemKey: r.workflow_id, title: r.title, lead: r.lead, planned: r.planned, reported: r.reported, asOf: r.as_of }));
 }
 
+/** The board's list of unresolved chases, as the digest keeps them. */
 async function readOpenEscalations(db: Db): Promise<Digest['openEscalations']> {
-  const rows = (await db('escalations as e')
-    .join('assignments as a', 'a.id', 'e.assignment_id')
-    .join('items as i', 'i.id', 'a.item_id')
-    .join('departments as d', 'd.id', 'a.lead_department_id')
-    .whereNull('e.resolved_at')
-    .orderBy([{ column: 'e.level', order: 'desc' }, 'e.fired_at'])
-    .select('a.workflow_id', 'i.title', 'd.code as lead', 'e.subject', 'e.period_seq', 'e.rung', 'e.level', db.raw(`to_char(e.business_date, 'YYYY-MM-DD') as business_date`))) as {
-    workflow_id: string;
-    title: string;
-    lead: string;
-    subject: string;
-    period_seq: number;
-    rung: string;
-    level: number;
-    business_date: string;
-  }[];
-  return rows.map((e) => ({ itemKey: e.workflow_id, title: e.title, lead: e.lead, subject: e.subject, periodSeq: e.period_seq, rung: e.rung, level: e.level, businessDate: e.business_date }));
+  return (await boardEscalations(db)).map((e) => ({ itemKey: e.itemKey, title: e.title, lead: e.lead, subject: e.subject, periodSeq: e.periodSeq, rung: e.rung, level: e.level, businessDate: e.businessDate }));
 }
 
-/** Items counted by status and colour, overall, per action and per lead department. */
-function tally(items: OpenItem[], colourOfItem: (item: OpenItem) => Colour | undefined) {
-  const totals: Digest['totals'] = { items: items.filter((i) => !i.share).length, byStatus: {}, red: 0, yellow: 0, green: 0 };
+type Counts = { items: number; red: number; yellow: number; green: number };
+
+/** A tally row's items and colours added to a line's. */
+function addItems(to: Counts, r: TallyRow): void {
+  to.items += r.items;
+  to.red += r.red;
+  to.yellow += r.yellow;
+  to.green += r.green;
+}
+
+/**
+ * The digest's counts, folded from the board's roll-up (db/board.ts): totals
+ * and actions over the provincial items assigned, every safeguard measure's
+ * under one line; each lead department over the items it leads, a city over
+ * its shares (分解下达) too. Unassigned items are the board's, not the digest's.
+ */
+function rollUp(rows: TallyRow[]) {
+  const totals: Digest['totals'] = { items: 0, byStatus: {}, red: 0, yellow: 0, green: 0 };
   const actions = new Map<string, Digest['byAction'][number]>();
   const departments = new Map<string, DigestDepartment>();
-  for (const item of items) {
-    const open = !['completed', 'cancelled'].includes(item.status);
-    const colour = open ? colourOfItem(item) : undefined;
-    if (item.share) {
-      const city = departments.get(item.lead_code) ?? { code: item.lead_code, name: item.lead_name, items: 0, red: 0, yellow: 0, green: 0, ...boardFigures(NO_PERIODS) };
-      city.items += 1;
-      if (colour) city[colour] += 1;
-      departments.set(item.lead_code, city);
+  for (const r of rows) {
+    // No code: a share's group (it counts for its city only) or an unassigned item's lead.
+    if (r.code === null || r.status === 'unassigned') continue;
+    if (!r.by_action) {
+      const dept = departments.get(r.code) ?? { code: r.code, name: r.title ?? r.code, items: 0, red: 0, yellow: 0, green: 0, ...boardFigures(NO_PERIODS) };
+      addItems(dept, r);
+      departments.set(r.code, dept);
       continue;
     }
-    totals.byStatus[item.status] = (totals.byStatus[item.status] ?? 0) + 1;
-    if (colour) totals[colour] += 1;
-    const actionKey = item.action_code ?? 'safeguards';
-    const action = actions.get(actionKey) ?? { code: actionKey, title: item.action_title ?? '保障措施', items: 0, red: 0, yellow: 0, green: 0, byStatus: {} };
-    action.items += 1;
-    action.byStatus[item.status] = (action.byStatus[item.status] ?? 0) + 1;
-    if (colour) action[colour] += 1;
-    actions.set(actionKey, action);
-    const dept = departments.get(item.lead_code) ?? { code: item.lead_code, name: item.lead_name, items: 0, red: 0, yellow: 0, green: 0, ...boardFigures(NO_PERIODS) };
-    dept.items += 1;
-    if (colour) dept[colour] += 1;
-    departments.set(item.lead_code, dept);
+    addItems(totals, r);
+    totals.byStatus[r.status] = (totals.byStatus[r.status] ?? 0) + r.items;
+    const [key, title] = r.group_kind === 'task' ? [r.code, r.title ?? r.code] : ['safeguards', '保障措施'];
+    const action = actions.get(key) ?? { code: key, title, items: 0, red: 0, yellow: 0, green: 0, byStatus: {} };
+    addItems(action, r);
+    action.byStatus[r.status] = (action.byStatus[r.status] ?? 0) + r.items;
+    actions.set(key, action);
   }
   return {
     totals,
@@ -286,7 +246,9 @@ export function createDigestActivities(deps: {
 
   /** The week's digest as of now: counts, colours, on-time rates, open chases, each department beside its previous digest. */
   async function buildDigest(key: string, weekOf: string, now: number, cal: WorkingCalendar): Promise<Digest> {
-    const { totals, byAction, byDepartment } = tally(await readItems(db), (item) => colourOf(item, cal, now, deps.workingDayMs));
+    // Every assignment counts, that of an item retired from its plan too: its workflow runs on.
+    const rows = await tallyRows(db, { workingDayMs: deps.workingDayMs, clock: { now, calendar: cal }, scope: 'with-retired' });
+    const { totals, byAction, byDepartment } = rollUp(rows);
     const onTime = await onTimeCountsBy(db, 'lead');
     const openEscalations = await readOpenEscalations(db);
     for (const dept of byDepartment) {

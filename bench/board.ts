@@ -11,7 +11,7 @@ import type { Knex } from 'knex';
 import { shanghaiDate } from '../domain/clock';
 import type { Db } from '../db/connection';
 import { onTimeCountsBy } from '../db/on-time';
-import { colourColumn, itemFacts } from '../api/services/plan-items';
+import { colourColumn, itemFacts } from '../db/plan-items';
 import { leadDepartments, progress, type Harness, type Sizes, timedRequest, timeRoute } from './harness';
 import { seedBoard, seedPlan, type BoardSeedCounts } from './seed';
 import { summarize, type Summary } from './stats';

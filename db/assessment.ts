@@ -2,12 +2,10 @@ import type { Knex } from 'knex';
 import { assessmentPolicySchema } from './catalog/plan-schema';
 import type { Db } from './connection';
 import {
-  ASSESSMENT_GRADES,
   ASSESSMENT_RUNGS,
   assessDepartment,
   type AdjustmentFact,
   type AssessmentEvent,
-  type AssessmentGrade,
   type AssessmentRung,
   type AssessmentWeights,
   type DepartmentFacts,
@@ -16,7 +14,7 @@ import {
 } from '../domain/assessment';
 import { shanghaiDate } from '../domain/clock';
 import { DEFAULT_BEHIND_SCHEDULE_TOLERANCE, isBehindSchedule, scheduleText } from '../domain/progress-schedule';
-import { GRADE_WORDS, SUBJECT_WORDS, wordFor } from '../domain/words';
+import { GRADE_WORDS, GRADES, SUBJECT_WORDS, wordFor, type Grade } from '../domain/words';
 import { LEADING_GROUP_KIND } from './leading-group';
 import { recordAudit } from './audit';
 
@@ -239,11 +237,11 @@ async function yearFacts(db: Knex, plan: AssessmentPlan, year: number, asOf: str
 
   const completed = (await ofPlan(db('assignments as a'), plan.id)
     .where('a.status', 'completed')
-    .whereIn('a.grade', [...ASSESSMENT_GRADES])
+    .whereIn('a.grade', [...GRADES])
     .where('a.completed_at', '>=', start)
     .where('a.completed_at', '<', end)
     .orderBy([{ column: 'a.completed_at' }, { column: 'a.id' }])
-    .select('a.lead_department_id as dept', 'a.workflow_id as itemKey', 'i.code as item', shanghaiDay('a.completed_at'), 'a.grade')) as (FactRow & { grade: AssessmentGrade })[];
+    .select('a.lead_department_id as dept', 'a.workflow_id as itemKey', 'i.code as item', shanghaiDay('a.completed_at'), 'a.grade')) as (FactRow & { grade: Grade })[];
   for (const r of completed) of(r.dept).completed.push({ ...event(r, `item:${r.itemKey}`, `办结,评定${wordFor(GRADE_WORDS, r.grade)}`), grade: r.grade });
 
   const adjustments = (await db('assessment_adjustments')

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ColourDay } from '../domain/colour';
-import { OPEN_STATUSES } from '../workflows/definitions';
+import { isOpenSql } from './status';
 
 /** The assignment columns that domain/colour.ts reads, from `assignments as a`. */
 export function colourColumns(db: Knex): (Knex.Raw | string)[] {
@@ -20,10 +20,9 @@ export function colourColumns(db: Knex): (Knex.Raw | string)[] {
  * unassigned (no `a` row) or closed.
  */
 export function colourSql(db: Knex, day: ColourDay): Knex.Raw {
-  const open = OPEN_STATUSES.map(() => '?').join(', ');
   return db.raw(
     `(case
-      when a.status is null or a.status not in (${open}) then null
+      when a.status is null or not ? then null
       when a.escalation_level > 0 then 'red'
       when a.next_due_at < ? then 'red'
       when a.final_deadline < ?::date then 'red'
@@ -32,6 +31,6 @@ export function colourSql(db: Knex, day: ColourDay): Knex.Raw {
       when ?::date is null or a.next_due_on < ?::date then 'yellow'
       else 'green'
     end)`,
-    [...OPEN_STATUSES, new Date(day.now), day.today, day.dueSoonBefore, day.dueSoonBefore],
+    [isOpenSql(db), new Date(day.now), day.today, day.dueSoonBefore, day.dueSoonBefore],
   );
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { DEFAULT_BEHIND_SCHEDULE_TOLERANCE, scheduleStanding, type Milestone } from '../domain/progress-schedule';
+import { asSubquery, latestConsolidatedReport } from './reports';
 
 interface StandingRow {
   assignment_id: number;
@@ -13,7 +14,7 @@ interface StandingRow {
 
 /**
  * Re-judges assignments against their 序时进度: the latest consolidated report
- * (latest period, latest version) against the planned percent on that
+ * (db/reports.ts) against the planned percent on that
  * period's last day (domain/progress-schedule.ts). Kept on the assignment for
  * the colour rule and the board, and on the report it was judged by. Run when
  * a consolidated report is recorded and when a plan import changes milestones
@@ -23,22 +24,22 @@ export async function refreshScheduleStanding(db: Knex, which: { assignmentId: n
   const q = db('assignments as a')
     .join('items as i', 'i.id', 'a.item_id')
     .join('plans as p', 'p.id', 'i.plan_id')
-    .joinRaw(
-      `left join lateral (
-        select r.id, r.percent_done, per.ends_on from reports r
-        join periods per on per.assignment_id = r.assignment_id and per.seq = r.period_seq
-        where r.assignment_id = a.id and r.kind = 'consolidated'
-        order by r.period_seq desc, r.version desc limit 1) as last on true`,
-    )
+    .joinRaw('left join lateral ? as last on true', [
+      asSubquery(
+        db,
+        latestConsolidatedReport(db, { assignment: 'a.id' })
+          .join('periods as per', (j) => j.on('per.assignment_id', 'r.assignment_id').andOn('per.seq', 'r.period_seq'))
+          .select('r.id', 'r.percent_done', 'per.ends_on'),
+      ),
+    ])
     // A cascaded item (分解下达): the weighted mean of its cities' latest consolidated percent (a city yet to report counts 0).
     .joinRaw(
       `left join lateral (
         select round(sum(coalesce(sh.share_weight, 1) * coalesce(sl.percent_done, 0)) / nullif(sum(coalesce(sh.share_weight, 1)), 0))::int as percent
         from assignments sh
-        left join lateral (
-          select r.percent_done from reports r where r.assignment_id = sh.id and r.kind = 'consolidated'
-          order by r.period_seq desc, r.version desc limit 1) as sl on true
+        left join lateral ? as sl on true
         where sh.parent_assignment_id = a.id and sh.status <> 'cancelled') as cities on true`,
+      [asSubquery(db, latestConsolidatedReport(db, { assignment: 'sh.id' }).select('r.percent_done'))],
     )
     .select(
       'a.id as assignment_id',

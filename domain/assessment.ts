@@ -24,11 +24,10 @@
 
 import { shanghaiDate } from './clock';
 import { countBy, NO_PERIODS, onTimeRate, type OnTimeVerdicts } from './on-time';
+import { GRADES, type Grade } from './words';
 
 export const ASSESSMENT_RUNGS = ['cuiban', 'duban', 'leading-group'] as const;
 export type AssessmentRung = (typeof ASSESSMENT_RUNGS)[number];
-export const ASSESSMENT_GRADES = ['excellent', 'good', 'pass', 'fail'] as const;
-export type AssessmentGrade = (typeof ASSESSMENT_GRADES)[number];
 
 /** The plan's weights (`policy.assessment`); negative weights deduct. */
 export interface AssessmentWeights {
@@ -39,7 +38,7 @@ export interface AssessmentWeights {
   escalation: Record<AssessmentRung, number>;
   lateFeedback: number;
   behindSchedule: number;
-  grade: Record<AssessmentGrade, number>;
+  grade: Record<Grade, number>;
 }
 
 /** One recorded event behind a line: its key in its table, its item, and the date that put it in the year. */
@@ -76,7 +75,7 @@ export interface DepartmentFacts {
   escalations: (AssessmentEvent & { rung: AssessmentRung })[];
   feedback: FeedbackFact[];
   behindSchedule: AssessmentEvent[];
-  completed: (AssessmentEvent & { grade: AssessmentGrade })[];
+  completed: (AssessmentEvent & { grade: Grade })[];
   adjustments: AdjustmentFact[];
 }
 
@@ -90,7 +89,7 @@ export type AssessmentComponent =
   | `escalation.${AssessmentRung}`
   | 'lateFeedback'
   | 'behindSchedule'
-  | `grade.${AssessmentGrade}`
+  | `grade.${Grade}`
   | 'adjustment';
 
 /** One line of the breakdown: points = weight × count (or × count / of), rounded to hundredths. */
@@ -121,7 +120,7 @@ export interface AssessmentFigures {
   feedbackDue: number;
   feedbackOnTime: number;
   behindSchedule: number;
-  completed: Record<AssessmentGrade, number>;
+  completed: Record<Grade, number>;
   adjustment: number;
 }
 
@@ -194,7 +193,7 @@ export function assessDepartment(facts: DepartmentFacts, w: AssessmentWeights): 
     ...ASSESSMENT_RUNGS.map((rung) => countLine(`escalation.${rung}`, facts.escalations.filter((e) => e.rung === rung), w.escalation[rung], '次')),
     shareLine('lateFeedback', lateFeedback, facts.feedback.length, w.lateFeedback, (n, of) => (of ? `批示应反馈${of}件,其中${n}件未按时反馈` : '无应反馈的批示')),
     countLine('behindSchedule', facts.behindSchedule, w.behindSchedule, '期'),
-    ...ASSESSMENT_GRADES.map((grade) => countLine(`grade.${grade}`, facts.completed.filter((c) => c.grade === grade), w.grade[grade], '项')),
+    ...GRADES.map((grade) => countLine(`grade.${grade}`, facts.completed.filter((c) => c.grade === grade), w.grade[grade], '项')),
     ...facts.adjustments.map((a) => {
       const h = cents(a.points);
       return line('adjustment', 1, null, a.points, h, `${a.reason}(${a.by})`, [{ ref: `adjustment:${a.id}`, item: null, date: shanghaiDate(Date.parse(a.at)), note: a.reason }]);

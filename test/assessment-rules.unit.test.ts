@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { assessmentPolicySchema } from '../db/catalog/plan-schema';
-import { ASSESSMENT_GRADES, ASSESSMENT_RUNGS, assessDepartment, NO_FACTS, type AssessmentEvent, type AssessmentWeights, type DepartmentFacts } from '../domain/assessment';
+import { ASSESSMENT_RUNGS, assessDepartment, NO_FACTS, type AssessmentEvent, type AssessmentWeights, type DepartmentFacts } from '../domain/assessment';
+import { GRADES as ASSESSMENT_GRADES } from '../domain/words';
 
 const WEIGHTS: AssessmentWeights = assessmentPolicySchema.parse({});
 const ev = (ref: string, date = '2016-06-30'): AssessmentEvent => ({ ref, item: 'A01-1', date, note: ref });

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { API_BASE, createApp } from '../api/app';
 import { COLOUR_CELLS, ledgerWorkbook } from '../api/routes/ledger';
-import { coloursOf, planItemRows, planItemsJoined } from '../api/services/plan-items';
+import { coloursOf, planItemRows, planItemsJoined } from '../db/plan-items';
 import { readCalendar } from '../db/calendar/store';
 import { colourSql } from '../db/colour';
 import type { Db } from '../db/connection';

@@ -7,7 +7,7 @@ import { apiDeps } from './helpers/api-deps';
 import { HttpError } from '../api/errors';
 import { refusalReason } from '../api/services/workflow-errors';
 import { assignItem } from '../api/services/assignments';
-import { coloursOf, planItemRows } from '../api/services/plan-items';
+import { coloursOf, planItemRows } from '../db/plan-items';
 import type { Db } from '../db/connection';
 import * as d from '../workflows/definitions';
 import { signInAll, type Who } from './helpers/api-users';

@@ -16,9 +16,9 @@ import {
 } from '../../db/assessment';
 import { assessmentPoints, assessmentPolicySchema, code, MAX_DATE_YEAR, MIN_DATE_YEAR } from '../../db/catalog/plan-schema';
 import type { Db } from '../../db/connection';
-import { ASSESSMENT_GRADES, COMPONENT_LABELS, type AssessmentComponent } from '../../domain/assessment';
+import { COMPONENT_LABELS, type AssessmentComponent } from '../../domain/assessment';
 import { shanghaiDate } from '../../domain/clock';
-import { GRADE_WORDS } from '../../domain/words';
+import { GRADE_WORDS, GRADES, type Grade } from '../../domain/words';
 import { attachment } from '../documents/pdf';
 import { HttpError, invalid } from '../errors';
 import { binary, route } from '../route';
@@ -80,7 +80,7 @@ const assessedDepartment = z.object({
     feedbackDue: count,
     feedbackOnTime: count,
     behindSchedule: count,
-    completed: z.object({ excellent: count, good: count, pass: count, fail: count }),
+    completed: z.object(Object.fromEntries(GRADES.map((g) => [g, count])) as Record<Grade, typeof count>),
     adjustment: z.number(),
   }),
   lines: z.array(assessmentLine),
@@ -189,7 +189,7 @@ const signed = (points: number) => (points > 0 ? `+${points}` : String(points));
 
 function scoreRow(n: number, d: AssessedDepartment): (string | number)[] {
   const f = d.figures;
-  const grades = ASSESSMENT_GRADES.filter((g) => f.completed[g] > 0).map((g) => `${GRADE_WORDS[g]}${f.completed[g]}项`);
+  const grades = GRADES.filter((g) => f.completed[g] > 0).map((g) => `${GRADE_WORDS[g]}${f.completed[g]}项`);
   return [
     n,
     d.name,

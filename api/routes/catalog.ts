@@ -1,29 +1,11 @@
 import { z } from 'zod';
 import { code, isoDate } from '../../db/catalog/plan-schema';
-import type { Colour } from '../../domain/colour';
-import { OPEN_STATUSES } from '../../workflows/definitions';
+import { itemProposal, listItems, listPlans, planGroups } from '../../db/catalog-read';
 import { HttpError } from '../errors';
-import { colourColumn, planItemsJoined } from '../services/plan-items';
 import { route } from '../route';
 import { day, indicator, instant, instructionView, itemAssignment, itemPeriod, itemReport, itemSummary, listedStatus, milestone, scheduleStanding } from '../schemas';
 import { loadItem, requireParty } from '../services/item-access';
 import { assignmentOf, cooperatorAcksOf, instructionsOf, periodsOf, reportsOf, scheduleOfItem, standingOf } from '../services/item-detail';
-
-interface ListedRow {
-  code: string;
-  kind: string;
-  title: string;
-  group: string;
-  status: string;
-  lead: string | null;
-  next_due_on: string | null;
-  escalation_level: number;
-  colour: Colour | null;
-  planned: number | null;
-  reported: number | null;
-  as_of: string | null;
-  behind: boolean | null;
-}
 
 const planParams = z.object({ plan: code }).strict();
 
@@ -38,9 +20,7 @@ export const catalogRoutes = [
     }),
     summary: 'List plans',
     access: 'signed-in',
-    handler: async ({ deps }) => ({
-      plans: await deps.db('plans').orderBy('id').select('code', 'title', 'issuer', 'coordinating_office as coordinatingOffice', deps.db.raw(`to_char(period_end, 'YYYY-MM-DD') as "periodEnd"`)),
-    }),
+    handler: async ({ deps }) => ({ plans: await listPlans(deps.db) }),
   }),
   route({
     method: 'get',
@@ -56,12 +36,9 @@ export const catalogRoutes = [
     access: 'signed-in',
     params: planParams,
     handler: async ({ deps, params }) => {
-      const plan = (await deps.db('plans').where({ code: params.plan }).first('id')) as { id: number } | undefined;
-      if (!plan) throw new HttpError(404, 'not_found', `plan ${params.plan} does not exist`);
-      return {
-        actions: await deps.db('actions').where({ plan_id: plan.id }).whereNull('retired_at').orderBy('seq').select('code', 'seq', 'title', 'focus'),
-        safeguards: await deps.db('safeguard_measures').where({ plan_id: plan.id }).whereNull('retired_at').orderBy('seq').select('code', 'seq', 'title'),
-      };
+      const groups = await planGroups(deps.db, params.plan);
+      if (!groups) throw new HttpError(404, 'not_found', `plan ${params.plan} does not exist`);
+      return groups;
     },
   }),
   route({
@@ -88,47 +65,10 @@ export const catalogRoutes = [
       })
       .strict(),
     handler: async ({ deps, params, query, principal }) => {
-      const { db } = deps;
-      const q = planItemsJoined(db).where('p.code', params.plan);
       // A department sees the items it is party to, and nothing else.
       const party = principal.role === 'department' ? principal.department : query.department;
-      if (party) {
-        q.where((w) =>
-          w
-            .where('lead.code', party)
-            .orWhereExists(db('assignment_cooperators as c').join('departments as d', 'd.id', 'c.department_id').whereRaw('c.assignment_id = a.id').where('d.code', party)),
-        );
-      }
-      if (principal.role === 'department' && query.department && query.department !== principal.department) q.whereRaw('false');
-      if (query.action) q.where((w) => w.where('act.code', query.action as string).orWhere('m.code', query.action as string));
-      if (query.status === 'unassigned') q.whereNull('a.id');
-      else if (query.status) q.where('a.status', query.status);
-      if (query.dueFrom) q.where('a.next_due_on', '>=', query.dueFrom);
-      if (query.dueTo) q.where('a.next_due_on', '<=', query.dueTo);
-      // The colour (红黄绿灯) is computed in SQL, so a colour filter cuts the page in PostgreSQL too.
-      const colour = await colourColumn(db, deps.workingDayMs);
-      if (query.colour) q.whereRaw('? = ?', [colour.sql, query.colour]);
-      if (query.behindSchedule !== undefined) q.whereRaw(`coalesce(a.behind_schedule and a.status in (${OPEN_STATUSES.map(() => '?').join(', ')}), false) = ?`, [...OPEN_STATUSES, query.behindSchedule]);
-      const total = Number(((await q.clone().count({ n: '*' }).first()) as { n: string }).n);
-      const rows = (await q
-        .orderBy([{ column: 'i.kind', order: 'desc' }, 'act.seq', 'm.seq', 'i.seq'])
-        .offset((query.page - 1) * query.pageSize)
-        .limit(query.pageSize)
-        .select(
-          'i.code',
-          'i.kind',
-          'i.title',
-          db.raw('coalesce(act.code, m.code) as "group"'),
-          db.raw(`coalesce(a.status, 'unassigned') as status`),
-          'lead.code as lead',
-          db.raw(`to_char(a.next_due_on, 'YYYY-MM-DD') as next_due_on`),
-          db.raw('coalesce(a.escalation_level, 0)::int as escalation_level'),
-          db.raw('? as colour', [colour.sql]),
-          'a.schedule_planned_percent as planned',
-          'a.schedule_reported_percent as reported',
-          db.raw(`to_char(a.schedule_as_of, 'YYYY-MM-DD') as as_of`),
-          'a.behind_schedule as behind',
-        )) as ListedRow[];
+      const none = principal.role === 'department' && !!query.department && query.department !== principal.department;
+      const { total, rows } = await listItems(deps.db, params.plan, { ...query, party, none }, deps.workingDayMs);
       const items = rows.map((r) => ({
         code: r.code,
         kind: r.kind,
@@ -197,7 +137,7 @@ export const catalogRoutes = [
         status: item.status ?? 'unassigned',
         lead: item.lead ?? null,
         cooperating: item.cooperating,
-        proposal: await db('item_owner_proposals as p').join('departments as d', 'd.id', 'p.department_id').where('p.item_id', item.itemId).select('d.code', 'p.role'),
+        proposal: await itemProposal(db, item.itemId),
         assignment: assignment?.answer ?? null,
         periods: assignment ? await periodsOf(db, assignment.id) : [],
         ...(await scheduleOfItem(db, item.itemId, reports, assignment?.id)),

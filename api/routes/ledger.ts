@@ -6,10 +6,10 @@ import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import { chineseDate } from '../../domain/words';
 import type { Db } from '../../db/connection';
+import { ledgerHead, ledgerRows, type LedgerHead, type LedgerRow } from '../../db/ledger';
 import type { Colour } from '../../domain/colour';
 import { GRADE_WORDS, STATUS_WORDS, wordFor } from '../../domain/words';
 import { binary, route } from '../route';
-import { colourColumn, planItemsJoined } from '../services/plan-items';
 
 /** 红黄绿灯: the word, and a fill light enough that the word stays legible in print. */
 export const COLOUR_CELLS: Record<Colour, { word: string; argb: string }> = {
@@ -69,90 +69,6 @@ const TITLE_ROW = 1;
 const HEADER_ROW = 2;
 // Fewer than 27 columns: one letter names the last.
 const LAST_COLUMN = String.fromCharCode('A'.charCodeAt(0) + COLUMNS.length - 1);
-
-/** The title row: whose plan, who files the ledger, and as of when. */
-interface LedgerHead {
-  title: string;
-  office: string;
-  /** Today in Asia/Shanghai, YYYY-MM-DD. */
-  asOf: string;
-}
-
-/** One ledger row as PostgreSQL gives it: the item, its assignment's terms, last consolidated report and escalations. */
-export interface LedgerRow {
-  code: string;
-  title: string;
-  lead_name: string | null;
-  cooperating: string | null;
-  final_deadline: string | null;
-  status: string;
-  grade: string | null;
-  colour: Colour | null;
-  /** 序时进度 as db/schedule-standing.ts last judged it. */
-  planned: number | null;
-  reported: number | null;
-  behind: boolean;
-  progress: string | null;
-  problems: string | null;
-  next_steps: string | null;
-  escalations: number;
-  highest_rung: string | null;
-}
-
-/**
- * Every current plan item (assigned or not) with all its ledger columns, in
- * one query, in the order of the plan lists. The last consolidated report is
- * read by a lateral join, one index entry per assignment
- * (reports_consolidated_latest_submitted, migration 011).
- */
-async function ledgerRows(db: Db, planCode: string | undefined, workingDayMs: number | undefined): Promise<LedgerRow[]> {
-  const colour = await colourColumn(db, workingDayMs);
-  const cooperating = db('assignment_cooperators as c')
-    .join('departments as d', 'd.id', 'c.department_id')
-    .groupBy('c.assignment_id')
-    .select('c.assignment_id', db.raw(`string_agg(coalesce(d.short_name, d.name), '、' order by d.code) as names`));
-  const escalations = db('escalations').groupBy('assignment_id').select('assignment_id', db.raw('count(*)::int as n'), db.raw('(array_agg(rung order by level desc))[1] as rung'));
-  const q = planItemsJoined(db)
-    .leftJoin(cooperating.as('coop'), 'coop.assignment_id', 'a.id')
-    .leftJoin(escalations.as('esc'), 'esc.assignment_id', 'a.id')
-    .joinRaw(
-      `left join lateral (
-        select r.progress, r.problems, r.next_steps
-        from reports r where r.assignment_id = a.id and r.kind = 'consolidated'
-        order by r.submitted_at desc limit 1) as last on true`,
-    )
-    .orderBy([{ column: 'p.code' }, { column: 'act.seq' }, { column: 'm.seq' }, { column: 'i.seq' }])
-    .select(
-      'i.code',
-      'i.title',
-      db.raw('coalesce(lead.short_name, lead.name) as lead_name'),
-      'coop.names as cooperating',
-      db.raw(`to_char(a.final_deadline, 'YYYY-MM-DD') as final_deadline`),
-      db.raw(`coalesce(a.status, 'unassigned') as status`),
-      'a.grade',
-      db.raw('? as colour', [colour.sql]),
-      'a.schedule_planned_percent as planned',
-      'a.schedule_reported_percent as reported',
-      // 滞后 is said of open items only, as their colour is.
-      db.raw(`coalesce(a.behind_schedule and ? is not null, false) as behind`, [colour.sql]),
-      'last.progress',
-      'last.problems',
-      'last.next_steps',
-      db.raw('coalesce(esc.n, 0) as escalations'),
-      'esc.rung as highest_rung',
-    );
-  if (planCode) q.where('p.code', planCode);
-  return (await q) as LedgerRow[];
-}
-
-/** The title row's plan title and 填报单位 (the plan's coordinating office); several plans are named together. */
-async function ledgerHead(db: Db, planCode: string | undefined, asOf: string): Promise<LedgerHead> {
-  const q = db('plans').orderBy('code').select('title', 'coordinating_office');
-  if (planCode) q.where({ code: planCode });
-  const plans = (await q) as { title: string; coordinating_office: string }[];
-  const distinct = (xs: string[]) => [...new Set(xs)].join('、');
-  return { title: distinct(plans.map((p) => p.title)), office: distinct(plans.map((p) => p.coordinating_office)), asOf };
-}
 
 function cellsOf(seq: number, r: LedgerRow): LedgerCells {
   return {

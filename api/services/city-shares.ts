@@ -1,4 +1,5 @@
 import type { Db } from '../../db/connection';
+import { asSubquery, latestConsolidatedReport } from '../../db/reports';
 
 export interface CityShares {
   code: string;
@@ -14,11 +15,7 @@ export async function citiesWithShares(db: Db): Promise<CityShares[]> {
     .join('items as i', 'i.id', 'a.item_id')
     .join('plans as p', 'p.id', 'i.plan_id')
     .whereNotNull('a.parent_assignment_id')
-    .joinRaw(
-      `left join lateral (
-        select r.percent_done from reports r where r.assignment_id = a.id and r.kind = 'consolidated'
-        order by r.period_seq desc, r.version desc limit 1) as last on true`,
-    )
+    .joinRaw('left join lateral ? as last on true', [asSubquery(db, latestConsolidatedReport(db, { assignment: 'a.id' }).select('r.percent_done'))])
     .orderBy(['p.code', 'i.code'])
     .select(
       'a.lead_department_id as city',
