@@ -4,6 +4,8 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { code, httpLink, isoDate } from '../../db/catalog/plan-schema';
+import { REQUEST_LIMITS } from '../../domain/item/requests';
+import { GRADES } from '../../domain/words';
 import * as d from '../../workflows/definitions';
 import type { Principal } from '../auth/tokens';
 import { HttpError, invalid, type FieldProblem } from '../errors';
@@ -171,7 +173,7 @@ const reviewBody = z
 const extensionDecisionBody = z.object({ extensionId, approve: z.boolean(), dueOn: isoDate.optional(), comment: text('comment').optional() }).strict();
 /** A decision on a completion request, with a grade when approving. */
 const completionDecisionBody = z
-  .object({ approve: z.boolean(), grade: z.enum(['excellent', 'good', 'pass', 'fail']).optional(), comment: text('comment').optional() })
+  .object({ approve: z.boolean(), grade: z.enum(GRADES).optional(), comment: text('comment').optional() })
   .strict()
   .refine((b) => !b.approve || b.grade !== undefined, { path: ['grade'], message: 'is required when approving completion' });
 
@@ -295,14 +297,14 @@ export const itemRoutes = [
       .object({
         periodSeq: z.number().int().min(1).max(1000),
         progress: text('long'),
-        percentDone: z.number().int().min(0).max(100),
+        percentDone: z.number().int().min(REQUEST_LIMITS.percent.min).max(REQUEST_LIMITS.percent.max),
         problems: text('long').optional(),
         nextSteps: text('long').optional(),
-        attachments: z.array(httpLink(1000)).max(20).optional(),
+        attachments: z.array(httpLink(REQUEST_LIMITS.link)).max(REQUEST_LIMITS.attachments).optional(),
         /** 序时进度: values of the item's indicators, each named as the plan names it. */
         indicators: z
           .array(z.object({ name: text('name'), value: z.number().finite() }).strict())
-          .max(50)
+          .max(REQUEST_LIMITS.indicators)
           .optional(),
       })
       .strict(),
@@ -526,7 +528,12 @@ export const itemRoutes = [
     // The secretariat, or the lead department of the provincial item.
     authorize: ({ deps, principal, params }) => itemFor(deps, principal, params, { leadOnly: true }),
     body: z
-      .object({ cities: z.array(z.object({ code, weight: z.number().positive().max(1000).optional() }).strict()).min(1).max(50) })
+      .object({
+        cities: z
+          .array(z.object({ code, weight: z.number().positive().max(REQUEST_LIMITS.weight).optional() }).strict())
+          .min(REQUEST_LIMITS.cities.min)
+          .max(REQUEST_LIMITS.cities.max),
+      })
       .strict(),
     handler: async (ctx) => {
       await requireCities(ctx.deps.db, ctx.body.cities);

@@ -61,127 +61,113 @@ export interface ApplyOptions {
   finalLadder?: boolean;
 }
 
+/** What a change is applied with: the period it concerns and the run's rules. */
+interface Applying {
+  period: PeriodState | undefined;
+  finalLadder: boolean;
+}
+type Kind = ItemChange['kind'];
+/** One change; returns false only when it changes nothing. */
+type Change<K extends Kind> = (s: ItemState, change: Extract<ItemChange, { kind: K }>, at: Applying) => void | false;
+
+/** The level once a rung was answered: an instruction's open 落实反馈 rungs stay open beside the final deadline's. */
+function openLevel(s: ItemState, at: Applying): number {
+  return at.finalLadder ? Math.max(finalLevel(s), openFeedbackLevel(s)) : 0;
+}
+
+const CHANGES: { [K in Kind]: Change<K> } = {
+  assigned: (s, e) => void Object.assign(s, newItem(e)),
+  reopened: (s, e) => void Object.assign(s, newItem(e)),
+  acknowledged: (s, e, at) => {
+    if (e.role === 'cooperating') s.coopAcks = { ...s.coopAcks, [e.department]: e.at };
+    else {
+      s.status = 'acknowledged';
+      s.escalationLevel = openLevel(s, at);
+    }
+  },
+  'acknowledgement-planned': (s, e) => void (s.ack = e.ack),
+  'final-planned': (s, e) => void (s.final = e.final),
+  'period-opened': (s, e) => void (s.period = e.period),
+  'report-reserved': (_s, e, at) => {
+    if (e.receipt.kind === 'input') need(at.period).inputs.push(e.receipt);
+    else need(at.period).consolidatedVersions = e.receipt.version;
+  },
+  'report-filed': (s, e, at) => fileReport(s, need(at.period), e.receipt, e.reserved),
+  accepted: (s, _e, at) => {
+    need(at.period).status = 'accepted';
+    s.acceptedPeriods += 1;
+    s.escalationLevel = openLevel(s, at);
+  },
+  returned: (s, e, at) => {
+    const was = need(at.period);
+    s.period = { ...e.period, status: 'returned', consolidated: was.consolidated, inputs: was.inputs, consolidatedVersions: was.consolidatedVersions };
+  },
+  'extension-requested': (s, e) => void (s.pendingExtension = e.request),
+  'extension-decided': (s, e, at) => {
+    if (e.approve && e.period) {
+      const was = need(at.period);
+      s.period = { ...e.period, extendedDueOn: e.dueOn, status: was.status, inputs: was.inputs, consolidated: was.consolidated, consolidatedVersions: was.consolidatedVersions };
+    }
+    s.pendingExtension = undefined;
+  },
+  reassigned: (s, e) => {
+    s.lead = e.to;
+    s.cooperating = s.cooperating.filter((c) => c !== e.to);
+  },
+  instructed: (s, e) => {
+    s.instructions += 1;
+    if (e.feedback) s.feedback = [...(s.feedback ?? []), e.feedback];
+  },
+  'feedback-filed': (s, e) => {
+    s.feedback = (s.feedback ?? []).filter((x) => x.instructionKey !== e.instructionKey);
+    // Its rungs are answered: the item's level falls back to what is still open.
+    s.escalationLevel = openEscalationLevel(s);
+  },
+  fired: (s, e) => {
+    if (e.due.kind === 'rung') s.escalationLevel = Math.max(s.escalationLevel, e.due.event.level);
+    markFired(s, e.due);
+  },
+  'period-closed': (s) => {
+    const done = need(s.period);
+    s.lastPeriodEnd = done.endsOn;
+    s.periodsDone = done.last;
+    s.nextPeriodSeq = done.seq + 1;
+  },
+  'period-cleared': (s) => void (s.period = undefined),
+  'completion-requested': (s, e) => {
+    s.completionRequest = { summary: e.summary, requestedBy: e.requestedBy, previousStatus: s.status };
+    s.status = 'completion_requested';
+  },
+  'completion-decided': (s, e, at) => {
+    if (e.approve) {
+      s.status = 'completed';
+      s.grade = e.grade;
+      if (at.finalLadder) s.escalationLevel = 0;
+      closePeriod(s);
+    } else s.status = s.completionRequest?.previousStatus ?? 'in_progress';
+    s.completionRequest = undefined;
+  },
+  cancelled: (s) => {
+    s.status = 'cancelled';
+    s.escalationLevel = 0;
+    closePeriod(s);
+  },
+  retimed: (s, e, at) => retime(s, e, at.period),
+  blocked: (s, e) => void (s.blocked = e.reason),
+  unblocked: (s) => void (s.blocked = undefined),
+  cascaded: (s, e) => void (s.shares = [...(s.shares ?? []), ...e.shares]),
+  'city-reported': (s, e) => {
+    const share = s.shares?.find((x) => x.city === e.report.city);
+    if (!share || (share.latest && share.latest.receivedAt > e.report.receivedAt)) return false;
+    share.latest = e.report;
+  },
+  answered: (s, e) => void (s.answered = [...(s.answered ?? []), { id: e.id, answer: e.answer }].slice(-REMEMBERED_ANSWERS)),
+};
+
 /** Applies the change to the state, in place; false when it changes nothing (a city's report older than the one kept). */
 export function apply(s: ItemState, change: ItemChange, opts: ApplyOptions = {}): boolean {
-  const finalLadder = opts.finalLadder ?? true;
-  const p = opts.period ?? s.period;
-  // An instruction's open 落实反馈 rungs stay open beside the final deadline's.
-  const openLevel = () => (finalLadder ? Math.max(finalLevel(s), openFeedbackLevel(s)) : 0);
-  switch (change.kind) {
-    case 'assigned':
-    case 'reopened':
-      Object.assign(s, newItem(change));
-      return true;
-    case 'acknowledged':
-      if (change.role === 'cooperating') s.coopAcks = { ...s.coopAcks, [change.department]: change.at };
-      else {
-        s.status = 'acknowledged';
-        s.escalationLevel = openLevel();
-      }
-      return true;
-    case 'acknowledgement-planned':
-      s.ack = change.ack;
-      return true;
-    case 'final-planned':
-      s.final = change.final;
-      return true;
-    case 'period-opened':
-      s.period = change.period;
-      return true;
-    case 'report-reserved':
-      if (change.receipt.kind === 'input') need(p).inputs.push(change.receipt);
-      else need(p).consolidatedVersions = change.receipt.version;
-      return true;
-    case 'report-filed':
-      fileReport(s, need(p), change.receipt, change.reserved);
-      return true;
-    case 'accepted':
-      need(p).status = 'accepted';
-      s.acceptedPeriods += 1;
-      s.escalationLevel = openLevel();
-      return true;
-    case 'returned': {
-      const was = need(p);
-      s.period = { ...change.period, status: 'returned', consolidated: was.consolidated, inputs: was.inputs, consolidatedVersions: was.consolidatedVersions };
-      return true;
-    }
-    case 'extension-requested':
-      s.pendingExtension = change.request;
-      return true;
-    case 'extension-decided':
-      if (change.approve && change.period) {
-        const was = need(p);
-        s.period = { ...change.period, extendedDueOn: change.dueOn, status: was.status, inputs: was.inputs, consolidated: was.consolidated, consolidatedVersions: was.consolidatedVersions };
-      }
-      s.pendingExtension = undefined;
-      return true;
-    case 'reassigned':
-      s.lead = change.to;
-      s.cooperating = s.cooperating.filter((c) => c !== change.to);
-      return true;
-    case 'instructed':
-      s.instructions += 1;
-      if (change.feedback) s.feedback = [...(s.feedback ?? []), change.feedback];
-      return true;
-    case 'feedback-filed':
-      s.feedback = (s.feedback ?? []).filter((x) => x.instructionKey !== change.instructionKey);
-      // Its rungs are answered: the item's level falls back to what is still open.
-      s.escalationLevel = openEscalationLevel(s);
-      return true;
-    case 'fired':
-      if (change.due.kind === 'rung') s.escalationLevel = Math.max(s.escalationLevel, change.due.event.level);
-      markFired(s, change.due);
-      return true;
-    case 'period-closed': {
-      const done = need(s.period);
-      s.lastPeriodEnd = done.endsOn;
-      s.periodsDone = done.last;
-      s.nextPeriodSeq = done.seq + 1;
-      return true;
-    }
-    case 'period-cleared':
-      s.period = undefined;
-      return true;
-    case 'completion-requested':
-      s.completionRequest = { summary: change.summary, requestedBy: change.requestedBy, previousStatus: s.status };
-      s.status = 'completion_requested';
-      return true;
-    case 'completion-decided':
-      if (change.approve) {
-        s.status = 'completed';
-        s.grade = change.grade;
-        if (finalLadder) s.escalationLevel = 0;
-        closePeriod(s);
-      } else s.status = s.completionRequest?.previousStatus ?? 'in_progress';
-      s.completionRequest = undefined;
-      return true;
-    case 'cancelled':
-      s.status = 'cancelled';
-      s.escalationLevel = 0;
-      closePeriod(s);
-      return true;
-    case 'retimed':
-      retime(s, change, p);
-      return true;
-    case 'blocked':
-      s.blocked = change.reason;
-      return true;
-    case 'unblocked':
-      s.blocked = undefined;
-      return true;
-    case 'cascaded':
-      s.shares = [...(s.shares ?? []), ...change.shares];
-      return true;
-    case 'city-reported': {
-      const share = s.shares?.find((x) => x.city === change.report.city);
-      if (!share || (share.latest && share.latest.receivedAt > change.report.receivedAt)) return false;
-      share.latest = change.report;
-      return true;
-    }
-    case 'answered':
-      s.answered = [...(s.answered ?? []), { id: change.id, answer: change.answer }].slice(-REMEMBERED_ANSWERS);
-      return true;
-  }
+  const at: Applying = { period: opts.period ?? s.period, finalLadder: opts.finalLadder ?? true };
+  return (CHANGES[change.kind] as Change<Kind>)(s, change, at) !== false;
 }
 
 /** A new item's state (交办), or a reopened one's, numbered from its first period. */
