@@ -1,6 +1,6 @@
 /**
  * (d) N item deadlines falling due in the same second: the product's item
- * workflow (workflows/item.ts, unchanged) plans its reporting period and
+ * workflow (workflows/item/, unchanged) plans its reporting period and
  * fires its first reminder, whose activity commits a `notifications` row of
  * kind 'reminder'. Measured: due instant to row committed (p50, p95, max),
  * against N bare timers due in one second (a); missing and duplicate rows.

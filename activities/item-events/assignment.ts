@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { recordAudit } from '../../db/audit';
 import { CADENCE_WORDS, wordFor } from '../../domain/words';
 import type { ItemWorkflowInput } from '../../workflows/definitions';
-import { chineseDate } from '../notifications';
+import { chineseDate } from '../../domain/words';
 import { assignmentId, departmentId, type Names, type Notice } from './context';
 
 /**

@@ -3,7 +3,7 @@ import type { SupervisionNotice } from '../../db/supervision-notices';
 import { roundKey, type DatedEvent } from '../../domain/item/events';
 import { issuesNotice, noticePdfLink } from '../../domain/supervision-notice';
 import { RUNG_LABELS } from '../../workflows/definitions';
-import { chineseDate } from '../notifications';
+import { chineseDate } from '../../domain/words';
 import { noticeForRung, noticeMention } from '../supervision-notices';
 import { assignmentId, auditBy, departmentNames, noNames, type EventContext, type Names, type Notice } from './context';
 

@@ -1,6 +1,6 @@
 import { recordAudit } from '../../db/audit';
 import type { DatedEvent } from '../../domain/item/events';
-import { chineseDate } from '../notifications';
+import { chineseDate } from '../../domain/words';
 import { assignmentId, auditBy, departmentNames, noNames, type EventContext, type Names, type Notice } from './context';
 
 /** 延期: the lead asks the secretariat for a later due date of a period, and hears its decision. */

@@ -1,6 +1,6 @@
 import { recordAudit } from '../../db/audit';
 import type { DatedEvent } from '../../domain/item/events';
-import { chineseDate } from '../notifications';
+import { chineseDate } from '../../domain/words';
 import { assignmentId, auditBy, departmentNames, noNames, type EventContext, type Names, type Notice } from './context';
 
 /** 领导批示 on an item, and the lead's feedback on how it was carried out (落实反馈). */

@@ -1,6 +1,6 @@
 import { recordAudit } from '../../db/audit';
 import { roundKey, type DatedEvent } from '../../domain/item/events';
-import { chineseDate } from '../notifications';
+import { chineseDate } from '../../domain/words';
 import { auditBy, departmentNames, noNames, type EventContext, type Names, type Notice } from './context';
 
 /**

@@ -3,7 +3,7 @@ import { recordAudit } from '../../db/audit';
 import { verdictColumns } from '../../db/on-time';
 import { refreshScheduleStanding } from '../../db/schedule-standing';
 import type { DatedEvent } from '../../domain/item/events';
-import { chineseDate } from '../notifications';
+import { chineseDate } from '../../domain/words';
 import { assignmentId, auditBy, departmentId, departmentNames, noNames, type EventContext, type Names, type Notice } from './context';
 
 /** A report filed (a co-operating department's input, or the lead's consolidated report) and its review. */

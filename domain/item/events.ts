@@ -1,7 +1,8 @@
 import type { ClockAnchor } from '../clock';
 import type { Grade } from '../words';
 // The item's state types still live beside the Temporal contract; they move to domain/item/state.ts.
-import type { ReportReceipt, RungEvent, SubmitReportInput } from '../../workflows/definitions';
+import type { SubmitReportInput } from './requests';
+import type { ReportReceipt, RungEvent } from './state';
 
 /**
  * The events of an item's life, as the workflow hands them to the activity

@@ -5,6 +5,7 @@
  * data, no Temporal: domain/item/transitions.ts changes it, and
  * workflows/definitions.ts re-exports it as part of the item's contract.
  */
+import { OPEN_STATUSES as OPEN } from '../status';
 import type { Grade } from '../words';
 export type { Grade };
 
@@ -13,7 +14,8 @@ export type ItemStatus = 'assigned' | 'acknowledged' | 'in_progress' | 'completi
 export type PeriodStatus = 'open' | 'submitted' | 'returned' | 'accepted' | 'closed';
 export type RungKey = 'cuiban' | 'duban' | 'leading-group';
 
-export const OPEN_STATUSES: readonly ItemStatus[] = ['assigned', 'acknowledged', 'in_progress', 'completion_requested'];
+/** domain/status.ts's list, typed as the item's states. */
+export const OPEN_STATUSES: readonly ItemStatus[] = OPEN;
 
 /** The words for each rung in notices, the board and the ledger. */
 export const RUNG_LABELS: Record<RungKey, string> = { cuiban: '催办', duban: '督办', 'leading-group': '上报领导小组' };

@@ -5,7 +5,7 @@
  */
 import { ActivityFailure, ApplicationFailure, condition, log, proxyActivities, proxyLocalActivities, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { ItemEvent } from '../../activities/items';
+import type { ItemEvent } from '../../domain/item/events';
 import { isOpen, nextDeadline } from '../../domain/ladder';
 import { refusal, type ItemRequests, type PeriodView, type RequestContext, type RequestKind } from '../../domain/item/requests';
 import type { FeedbackState, FinalState, ItemPolicy, ItemState, PeriodState, ReportReceipt } from '../../domain/item/state';

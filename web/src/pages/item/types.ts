@@ -43,10 +43,5 @@ export function newRequestKey(): string {
 /** Item states in which the lead may still report, ask for an extension or for completion. */
 export const OPEN_WORK = ['acknowledged', 'in_progress'];
 
-/** The item's open states, as the API counts them (its workflow runs, the ladder chases it): the console's one list of them. */
-export const OPEN_STATUSES = ['assigned', 'acknowledged', 'in_progress', 'completion_requested'] as const;
-
-/** Whether an item in this state is open. */
-export function isOpen(status: string): boolean {
-  return (OPEN_STATUSES as readonly string[]).includes(status);
-}
+/** The item's open states: the list the API and the workflow take (domain/status.ts). */
+export { OPEN_STATUSES, isOpenStatus as isOpen } from '../../../../domain/status';
