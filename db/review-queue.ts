@@ -87,6 +87,9 @@ function queuedReport({ version, department, progress, percent_done, problems, n
   };
 }
 
+/** What the queue shows of the report to review. */
+const REPORT_COLUMNS = ['r.progress', 'r.percent_done', 'r.problems', 'r.next_steps', 'r.attachments', 'r.submitted_by', 'r.submitted_at'];
+
 /** What waits for the secretariat across one plan's open items: consolidated reports to review, extension requests, completion requests. */
 export async function reviewQueue(db: Db, plan: string): Promise<ReviewQueue> {
   const base = () =>
@@ -101,17 +104,7 @@ export async function reviewQueue(db: Db, plan: string): Promise<ReviewQueue> {
   // Each submitted period with its latest consolidated report (the version to review), in one query:
   // a lateral join reads one index entry per period (reports_consolidated_latest_version, migration 011)
   // where a distinct-on over every consolidated report sorts them all.
-  const latest = latestConsolidatedReport(db, { assignment: 'a.id', period: 'p.seq' }).select(
-    'r.version',
-    'r.department_id',
-    'r.progress',
-    'r.percent_done',
-    'r.problems',
-    'r.next_steps',
-    'r.attachments',
-    'r.submitted_by',
-    'r.submitted_at',
-  );
+  const latest = latestConsolidatedReport(db, { assignment: 'a.id', period: 'p.seq' }).select('r.version', 'r.department_id', ...REPORT_COLUMNS);
   const submitted = (await base()
     .join('periods as p', 'p.assignment_id', 'a.id')
     .joinRaw('left join lateral ? as r on true', [asSubquery(db, latest)])
@@ -127,13 +120,7 @@ export async function reviewQueue(db: Db, plan: string): Promise<ReviewQueue> {
       'r.version',
       // By primary key: joined, the planner hashes all departments again for every period.
       db.raw('(select d.code from departments d where d.id = r.department_id) as department'),
-      'r.progress',
-      'r.percent_done',
-      'r.problems',
-      'r.next_steps',
-      'r.attachments',
-      'r.submitted_by',
-      'r.submitted_at',
+      ...REPORT_COLUMNS,
     )) as SubmittedRow[];
 
   const extensions = (

@@ -1,19 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { projectRoot } from '../platform/config';
+import { lintRules } from './helpers/lint';
 
 /** The lint rule that keeps the layers pointing one way fires across a layer, on type imports too, and not within one. */
 describe('lint rule for the layers', () => {
-  // ESLint's flat config is ESM; run the real CLI rather than its API inside jest's CommonJS sandbox.
-  const lint = (code: string, file: string): (string | null)[] => {
-    const res = spawnSync(process.execPath, [path.join(projectRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--stdin', '--stdin-filename', file, '--format', 'json'], {
-      cwd: projectRoot,
-      input: code,
-      encoding: 'utf8',
-    });
-    const [result] = JSON.parse(res.stdout) as { messages: { ruleId: string | null }[] }[];
-    return (result?.messages ?? []).map((m) => m.ruleId);
-  };
+  const lint = lintRules;
 
   test('api/ imports nothing from activities/, not even a type, nor through a re-export', () => {
     expect(lint(`import { chineseDate } from '../../activities/notifications';\nexport const x = chineseDate;\n`, 'api/routes/bad.ts')).toContain('no-restricted-imports');

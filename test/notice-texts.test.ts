@@ -53,7 +53,8 @@ function declaredLiterals(file: string): string[] {
 /** The engine's English values: from its declarations and its word tables, so a value added later is checked too. */
 function engineValues(): string[] {
   const values = [
-    ...declaredLiterals('workflows/definitions.ts'),
+    ...declaredLiterals('domain/item/state.ts'),
+    ...declaredLiterals('domain/item/requests.ts'),
     ...declaredLiterals('domain/item/events.ts'),
     ...[CADENCE_WORDS, GRADE_WORDS, STATUS_WORDS, SUBJECT_WORDS, d.RUNG_LABELS].flatMap((table) => Object.keys(table)),
     ...d.OPEN_STATUSES,

@@ -1,18 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { projectRoot } from '../platform/config';
+import { lintRules } from './helpers/lint';
 
 /** The workflow lint rule one folder down (workflows/item/, domain/item/): the same refusals, with the folder above as siblings. */
 describe('lint rule for workflows/item/ and domain/item/', () => {
-  const lint = (code: string, file: string) => {
-    const res = spawnSync(process.execPath, [path.join(projectRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--stdin', '--stdin-filename', file, '--format', 'json'], {
-      cwd: projectRoot,
-      input: code,
-      encoding: 'utf8',
-    });
-    const [result] = JSON.parse(res.stdout) as { messages: { ruleId: string | null }[] }[];
-    return (result?.messages ?? []).map((m) => m.ruleId);
-  };
+  const lint = lintRules;
   const refused = '@typescript-eslint/no-restricted-imports';
 
   test('other packages and value imports from activities/ are refused', () => {

@@ -1,19 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { projectRoot } from '../platform/config';
+import { lintRules } from './helpers/lint';
 
 /** The lint rule that keeps workflow code deterministic really fires on workflow files, and only there. */
 describe('lint rule for workflows/', () => {
-  // ESLint's flat config is ESM; run the real CLI rather than its API inside jest's CommonJS sandbox.
-  const lint = async (code: string, file: string) => {
-    const res = spawnSync(process.execPath, [path.join(projectRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--stdin', '--stdin-filename', file, '--format', 'json'], {
-      cwd: projectRoot,
-      input: code,
-      encoding: 'utf8',
-    });
-    const [result] = JSON.parse(res.stdout) as { messages: { ruleId: string | null }[] }[];
-    return (result?.messages ?? []).map((m) => m.ruleId);
-  };
+  const lint = lintRules;
 
   test('Node built-ins, other packages and timers are refused in workflows/', async () => {
     expect(await lint(`import fs from 'node:fs';\nexport const x = fs;\n`, 'workflows/bad.ts')).toContain('@typescript-eslint/no-restricted-imports');
