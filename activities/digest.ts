@@ -12,7 +12,8 @@ import { openEscalations as boardEscalations, tallyRows, type TallyRow } from '.
 import { leadingGroupRecipients } from '../db/leading-group';
 import { OPEN_STATUSES } from '../domain/status';
 import { RUNG_LABELS } from '../workflows/definitions';
-import { chineseDate, STATUS_WORDS, SUBJECT_WORDS, wordFor } from '../domain/words';
+import { chineseDate, STATUS_WORDS, wordFor } from '../domain/words';
+import { chaseSubject } from '../domain/chase-words';
 import type { BehindItem, Digest, DigestDepartment } from '../domain/digest';
 import type { NotificationActivities } from './notifications';
 
@@ -58,8 +59,7 @@ function digestText(digest: Digest): string {
   const open = digest.openEscalations;
   lines.push(`未解除的催督办${open.length}项${open.length ? ':' : '。'}`);
   open.slice(0, LISTED_ESCALATIONS).forEach((e, i) => {
-    const what = e.subject === 'report' ? `第${e.periodSeq}期${wordFor(SUBJECT_WORDS, e.subject)}` : wordFor(SUBJECT_WORDS, e.subject);
-    lines.push(`${i + 1}. ${e.title}(${names.get(e.lead) ?? '—'}):${what},${wordFor(RUNG_LABELS, e.rung)},${chineseDate(e.businessDate)}起`);
+    lines.push(`${i + 1}. ${e.title}(${names.get(e.lead) ?? '—'}):${chaseSubject(e)},${wordFor(RUNG_LABELS, e.rung)},${chineseDate(e.businessDate)}起`);
   });
   if (open.length > LISTED_ESCALATIONS) lines.push(`另有${open.length - LISTED_ESCALATIONS}项,详见周报。`);
   const behind = digest.behindSchedule ?? [];

@@ -14,7 +14,8 @@ import {
 } from '../domain/assessment';
 import { shanghaiDate } from '../domain/clock';
 import { DEFAULT_BEHIND_SCHEDULE_TOLERANCE, isBehindSchedule, scheduleText } from '../domain/progress-schedule';
-import { GRADE_WORDS, GRADES, SUBJECT_WORDS, wordFor, type Grade } from '../domain/words';
+import { GRADE_WORDS, GRADES, wordFor, type Grade } from '../domain/words';
+import { chaseWords } from '../domain/chase-words';
 import { LEADING_GROUP_KIND } from './leading-group';
 import { recordAudit } from './audit';
 
@@ -194,8 +195,7 @@ async function yearFacts(db: Knex, plan: AssessmentPlan, year: number, asOf: str
     seq: number;
   })[];
   for (const r of escalations) {
-    const what = r.subject === 'report' ? `第${r.seq}期${wordFor(SUBJECT_WORDS, r.subject)}` : r.subject === 'instruction' ? `第${r.seq}号${wordFor(SUBJECT_WORDS, r.subject)}` : wordFor(SUBJECT_WORDS, r.subject);
-    of(r.dept).escalations.push({ ...event(r, r.key, `${what}逾期`), rung: r.rung });
+    of(r.dept).escalations.push({ ...event(r, r.key, chaseWords({ subject: r.subject, periodSeq: r.seq })), rung: r.rung });
   }
 
   const feedback = (await ofPlan(db('instructions as n').join('assignments as a', 'a.id', 'n.assignment_id'), plan.id)

@@ -36,3 +36,13 @@ export function chineseDate(isoDate: string): string {
   const [y, m, d] = isoDate.split('-').map(Number);
   return `${y}年${m}月${d}日`;
 }
+
+/**
+ * Why an item cannot plan its deadlines, in words: the engine's reason is its
+ * own English message, kept in the payload for the administrator. A year not
+ * loaded is named; anything else is the administrator's to look into.
+ */
+export function blockedCause(reason: string): string {
+  const year = /^calendar for (\d{4}) not loaded$/.exec(reason)?.[1];
+  return year ? `${year}年的工作日安排尚未加载` : '计算所需的数据有误';
+}

@@ -163,7 +163,9 @@ describe('HTTP API: inbox, board, scorecard, timeline, digests, ledger, metrics'
     expect(timeline.status).toBe(200);
     const texts = (timeline.body.events as { text: string }[]).map((e) => e.text);
     expect(texts[0]).toMatch(/^交办,牵头单位省经济和信息化委,配合单位省科技厅$/);
-    expect(texts).toContain('催办:逾期未签收');
+    // The rung names the party chased, in its name (issue 21, point 8).
+    expect(texts).toContain('催办:省经济和信息化委逾期未签收');
+    expect(texts.join('\n')).not.toMatch(/[A-Za-z]|第0期/);
   });
 
   test('timeline: the human events of an item in time order; a department not party to it gets 404', async () => {

@@ -115,6 +115,15 @@ describe('the supervision loop: 批示 feedback and co-operating deadlines', () 
     ]);
     const timeline = await as('leadership', 'get', `${ITEMS}/A01-3/timeline`);
     expect(timeline.status).toBe(200);
+    // The 批示's chase names its subject and the party chased, the feedback is in words, the dates in Chinese.
+    expect((timeline.body.events as { text: string }[]).map((e) => e.text)).toEqual(
+      expect.arrayContaining([
+        '领导批示:请加快推进,一周内报告进展(2016年4月5日前反馈落实情况)',
+        '催办:省经济和信息化委第1条批示落实反馈逾期',
+        '第1条批示落实反馈(逾期):已召开专题会议部署,平台建设方案已印发',
+        '解除催办:省经济和信息化委第1条批示落实反馈逾期',
+      ]),
+    );
 
     // A second instruction answered in time: not late, no chase.
     const second = await as('leadership', 'post', `${ITEMS}/A01-3/instructions`).send({ text: '请总结经验' });
@@ -151,6 +160,9 @@ describe('the supervision loop: 批示 feedback and co-operating deadlines', () 
     expect((await notices('A01-4', 'sti', 'reminder')).map((n) => n.body)).toEqual(expect.arrayContaining([expect.stringContaining('第1期配合材料')]));
     const chaseAudits = () => db('audit_events').where({ subject: d.itemWorkflowId(PLAN, 'A01-4'), action: 'item.input.chase' }).count({ n: '*' }).first() as Promise<{ n: string }>;
     expect(await eventually(chaseAudits, (c) => Number(c.n) > 0, 10_000, 'the chase audited')).toEqual({ n: '1' });
+    const lines = ((await as('lead-dept', 'get', `${ITEMS}/A01-4/timeline`)).body.events as { text: string }[]).map((e) => e.text);
+    expect(lines).toEqual(expect.arrayContaining(['配合单位省科技厅签收', '催办:配合单位省科技厅、省商务厅第1期配合材料逾期']));
+    expect(lines.join('\n')).not.toMatch(/[A-Za-z]/);
 
     // sti files late; the lead files its report: sti's input is listed with when it arrived, commerce's as missing.
     const input = await as('coop-dept', 'post', `${ITEMS}/A01-4/reports`).send({ periodSeq: 1, progress: '配合材料', percentDone: 30 });

@@ -1,5 +1,6 @@
 import { recordAudit } from '../../db/audit';
 import type { DatedEvent } from '../../domain/item/events';
+import { blockedCause } from '../../domain/words';
 import { auditBy, type EventContext, type Notice } from './context';
 
 /** An item that cannot plan its deadlines: audited once per reason, and the secretariat is asked to act. */
@@ -11,9 +12,8 @@ export async function recordBlocked(ctx: EventContext, ev: DatedEvent<'blocked'>
 
 /** Why an item cannot plan its deadlines, as the secretariat reads it: a year not loaded is named, anything else is the administrator's to look into. */
 function blockedText(reason: string): string {
-  const year = /^calendar for (\d{4}) not loaded$/.exec(reason)?.[1];
-  if (year) return `本事项无法计算报送期限:${year}年的工作日安排尚未加载。请管理员加载该年度的工作日安排。`;
-  return '本事项无法计算报送期限:计算所需的数据有误。请管理员根据系统日志核查。';
+  const then = /^calendar for \d{4} not loaded$/.test(reason) ? '请管理员加载该年度的工作日安排。' : '请管理员根据系统日志核查。';
+  return `本事项无法计算报送期限:${blockedCause(reason)}。${then}`;
 }
 
 /** The reason is the engine's own (English) message: the notice says it in words, the payload keeps it for the administrator. */

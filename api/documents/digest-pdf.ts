@@ -2,7 +2,8 @@ import { scheduleText } from '../../domain/progress-schedule';
 import type { Digest } from '../../domain/digest';
 import { shanghaiDate } from '../../domain/clock';
 import { changeWords, comparedWith } from '../../domain/digest-change';
-import { chineseDate, STATUS_WORDS, SUBJECT_WORDS, wordFor } from '../../domain/words';
+import { chineseDate, STATUS_WORDS, wordFor } from '../../domain/words';
+import { chaseSubject } from '../../domain/chase-words';
 import { RUNG_LABELS } from '../../workflows/definitions';
 import { BODY, HEADING, cjkDocument, contentWidth, pdfBytes, table, type Column } from './pdf';
 
@@ -99,7 +100,7 @@ export async function digestPdf(digest: StoredDigest): Promise<Buffer> {
       open.map((e) => [
         e.title,
         names.get(e.lead) ?? '—',
-        e.subject === 'report' ? `第${e.periodSeq}期${wordFor(SUBJECT_WORDS, e.subject)}` : wordFor(SUBJECT_WORDS, e.subject),
+        chaseSubject(e),
         wordFor(RUNG_LABELS, e.rung),
         chineseDate(e.businessDate),
       ]),

@@ -1,4 +1,4 @@
-import { CADENCE_WORDS, GRADE_WORDS, GRADES, STATUS_WORDS, SUBJECT_WORDS, wordFor, type Grade } from '../../domain/words';
+import { CADENCE_WORDS, GRADE_WORDS, GRADES, STATUS_WORDS, wordFor, type Grade } from '../../domain/words';
 
 /** The users' own words for every state, rung and role: the console never shows a code or an English word. */
 export const STATUS: Record<string, string> = STATUS_WORDS;
@@ -13,7 +13,8 @@ export const PERIOD_STATUS: Record<string, string> = {
 
 export const RUNG: Record<string, string> = { cuiban: '催办', duban: '督办', 'leading-group': '上报领导小组' };
 
-export const SUBJECT: Record<string, string> = SUBJECT_WORDS;
+/** What a rung is about, in the engine's own words (domain/chase-words.ts): 第2期进展逾期未报, 逾期未签收, 逾期未办结. */
+export { chaseWords } from '../../domain/chase-words';
 
 /** What a directory entry is (db/catalog/plan-schema.ts DEPARTMENT_KINDS, and the engine's leading-group entry). */
 export const DEPARTMENT_KIND: Record<string, string> = {

@@ -6,7 +6,7 @@ import { chineseDate, chineseDateTime } from '../../format';
 import { ListTable } from '../../components/ListTable';
 import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
-import { CADENCE, GRADE, GRADES, label, PERIOD_STATUS, STATUS } from '../../labels';
+import { CADENCE, GRADE, label, PERIOD_STATUS, STATUS } from '../../labels';
 import { AcknowledgeButton, CascadeButton, CompletionButton, ExtensionButton, FeedbackButton, InstructionButton, ReportLink } from './actions';
 import { ScheduleMark } from '../secretariat/shared';
 import { ReportView } from './ReportView';
@@ -23,22 +23,6 @@ async function consoleInfo(): Promise<ConsoleInfo> {
   const res = await fetch('/console.json');
   if (!res.ok) return { temporalUiUrl: null, namespace: 'default' };
   return (await res.json()) as ConsoleInfo;
-}
-
-const ACTION_WORDS: Record<string, string> = {
-  'item.reopen': '重新交办',
-  'item.assign': '交办',
-  'notification.read': '已读通知',
-};
-
-const GRADED = new RegExp(`评定(${GRADES.join('|')})`, 'g');
-
-/** The timeline's lines, with dates and grades in the users' words (the API writes dates as YYYY-MM-DD). */
-export function readableEvent(text: string): string {
-  if (ACTION_WORDS[text]) return ACTION_WORDS[text]!;
-  return text
-    .replace(/(\d{4})-(\d{2})-(\d{2})/g, (_m, y: string, mo: string, d: string) => `${Number(y)}年${Number(mo)}月${Number(d)}日`)
-    .replace(GRADED, (_m, g: string) => `评定为${GRADE[g] ?? ''}`);
 }
 
 function actorName(actor: string): string {
@@ -284,7 +268,7 @@ export function ItemPage() {
               color: e.kind === 'escalation' ? 'red' : e.kind === 'instruct' ? 'orange' : e.kind === 'escalation.resolved' ? 'green' : 'blue',
               content: (
                 <div>
-                  <div>{readableEvent(e.text)}</div>
+                  <div>{e.text}</div>
                   <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                     {chineseDateTime(e.at)} · {actorName(e.actor)}
                   </Typography.Text>

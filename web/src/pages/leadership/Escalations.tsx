@@ -8,18 +8,11 @@ import { DepartmentName } from '../../departments';
 import { chineseDate, chineseDateTime } from '../../format';
 import { PageTitle } from '../../components/PageTitle';
 import { useLoad } from '../../hooks';
-import { RUNG } from '../../labels';
+import { chaseWords, RUNG } from '../../labels';
 import { InstructionButton } from '../item/actions';
 import type { Answer } from '../../api/types';
 
 type Escalation = Answer<'/api/v1/board/escalations', 'get'>['escalations'][number];
-
-/** What the rung is about, in words: 逾期未签收, 第2期进展逾期未报, 逾期未办结. */
-function reason(e: Escalation): string {
-  if (e.subject === 'acknowledgement') return '逾期未签收';
-  if (e.subject === 'final') return '逾期未办结';
-  return `第${e.periodSeq}期进展逾期未报`;
-}
 
 /** One row per item and matter (签收, a period's report, the final deadline): the highest rung reached, and the rungs on the way. */
 interface Case extends Escalation {
@@ -95,7 +88,7 @@ export function EscalationsPage() {
               ),
             },
             { title: '牵头单位', dataIndex: 'lead', width: 120, render: (c: string) => <DepartmentName code={c} /> },
-            { title: '事由', key: 'reason', width: 170, render: (_v, e) => reason(e) },
+            { title: '事由', key: 'reason', width: 170, render: (_v, e) => chaseWords(e) },
             { title: '当前层级', dataIndex: 'rung', width: 130, render: (r: string) => <RungTag rung={r} /> },
             {
               title: '经过',

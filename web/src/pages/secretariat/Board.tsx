@@ -8,7 +8,7 @@ import { ListTable } from '../../components/ListTable';
 import { DepartmentName, useDepartmentName } from '../../departments';
 import { chineseDate } from '../../format';
 import { useLoad } from '../../hooks';
-import { label, RUNG, STATUS, SUBJECT } from '../../labels';
+import { chaseWords, label, RUNG, STATUS } from '../../labels';
 import { itemPath } from '../item/types';
 import { OnTimeChart } from './OnTimeChart';
 import { ColourMark, groupLabel, LoadError, rungOfLevel, usePlan, fetchItems, type ListedItem } from './shared';
@@ -159,7 +159,7 @@ function EscalationList() {
         columns={[
           { title: '事项', key: 'title', render: (_, e) => <Link to={itemPath(e.plan, e.item)}>{e.item} {e.title}</Link> },
           { title: '牵头单位', dataIndex: 'lead', width: 120, render: (v: string) => <DepartmentName code={v} /> },
-          { title: '事由', key: 'subject', width: 150, render: (_, e) => (e.subject === 'report' ? `第${e.periodSeq}期进展报送` : label(SUBJECT, e.subject)) },
+          { title: '事由', key: 'subject', width: 150, render: (_, e) => chaseWords(e) },
           { title: '层级', dataIndex: 'rung', width: 120, render: (v: string) => <Typography.Text strong>{label(RUNG, v)}</Typography.Text> },
           { title: '发出日期', dataIndex: 'businessDate', width: 130, render: (v: string) => chineseDate(v) },
         ]}

@@ -8,7 +8,7 @@ import { ListTable } from '../../components/ListTable';
 import { DepartmentName } from '../../departments';
 import { chineseDate, chineseDateTime, percent } from '../../format';
 import { useLoad } from '../../hooks';
-import { label, RUNG, STATUS, SUBJECT } from '../../labels';
+import { chaseWords, label, RUNG, STATUS } from '../../labels';
 import { itemPath, parseItemKey } from '../item/types';
 import { ColourMark, LoadError } from './shared';
 
@@ -96,7 +96,7 @@ function DigestView({ d }: { d: Digest }) {
             },
           },
           { title: '牵头单位', dataIndex: 'lead', width: 120, render: (v: string) => <DepartmentName code={v} /> },
-          { title: '事由', key: 'subject', width: 150, render: (_, e) => (e.subject === 'report' ? `第${e.periodSeq}期进展报送` : label(SUBJECT, e.subject)) },
+          { title: '事由', key: 'subject', width: 150, render: (_, e) => chaseWords(e) },
           { title: '层级', dataIndex: 'rung', width: 120, render: (v: string) => label(RUNG, v) },
           { title: '发出日期', dataIndex: 'businessDate', width: 130, render: (v: string) => chineseDate(v) },
         ]}
