@@ -22,9 +22,6 @@ export const STATUS_WORDS: Record<string, string> = {
   cancelled: '已撤销',
 };
 
-/** What a chase (催办, 督办, ...) is about, as the digest names it; a report's chase also names its period. */
-export const SUBJECT_WORDS: Record<string, string> = { acknowledgement: '签收', report: '进展报送', final: '完成时限', instruction: '批示落实反馈' };
-
 /** The word for a code; an unknown code gives a dash, never the code itself. */
 export function wordFor(table: Record<string, string>, code: string | null | undefined): string {
   // Own keys only: 'constructor' is no word.

@@ -9,7 +9,8 @@ import { API_BASE, createApp } from '../api/app';
 import { apiDeps } from './helpers/api-deps';
 import type { Db } from '../db/connection';
 import { rungs } from '../db/catalog/plan-schema';
-import { CADENCE_WORDS, GRADE_WORDS, STATUS_WORDS, SUBJECT_WORDS } from '../domain/words';
+import { NOTICE_SUBJECTS } from '../domain/supervision-notice';
+import { CADENCE_WORDS, GRADE_WORDS, STATUS_WORDS } from '../domain/words';
 import { projectRoot } from '../platform/config';
 import { ensureDigestSchedule } from '../platform/digest-schedule';
 import * as d from '../workflows/definitions';
@@ -56,7 +57,8 @@ function engineValues(): string[] {
     ...declaredLiterals('domain/item/state.ts'),
     ...declaredLiterals('domain/item/requests.ts'),
     ...declaredLiterals('domain/item/events.ts'),
-    ...[CADENCE_WORDS, GRADE_WORDS, STATUS_WORDS, SUBJECT_WORDS, d.RUNG_LABELS].flatMap((table) => Object.keys(table)),
+    ...[CADENCE_WORDS, GRADE_WORDS, STATUS_WORDS, d.RUNG_LABELS].flatMap((table) => Object.keys(table)),
+    ...NOTICE_SUBJECTS,
     ...d.OPEN_STATUSES,
     ...NOTIFICATION_KINDS,
     ...rungs,
