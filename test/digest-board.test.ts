@@ -3,6 +3,7 @@ import { createNotificationActivities } from '../activities/notifications';
 import { boardSummary } from '../db/board';
 import { calendarCache } from '../db/calendar/store';
 import type { Db } from '../db/connection';
+import { insertAssignment } from './helpers/assignments';
 import { createCatalogDatabase } from './helpers/db';
 import { silentLog } from './helpers/plans';
 
@@ -15,25 +16,9 @@ import { silentLog } from './helpers/plans';
 describe('the digest and the board count items alike', () => {
   let db: Db;
 
+  // Unlike the digest test's items, these have no next due date and a final deadline far ahead.
   async function assign(itemCode: string, lead: string, fields: Record<string, unknown> = {}): Promise<void> {
-    const item = (await db('items').where({ code: itemCode }).first('id')) as { id: number };
-    const dept = (await db('departments').where({ code: lead }).first('id')) as { id: number };
-    await db('assignments').insert({
-      item_id: item.id,
-      workflow_id: `item:test:${itemCode}`,
-      lead_department_id: dept.id,
-      cadence: 'quarterly',
-      due_offset_working_days: 5,
-      start_date: '2016-04-01',
-      assigned_on: '2016-04-01',
-      final_deadline: '2099-12-31',
-      policy: JSON.stringify({ cadence: 'quarterly' }),
-      status: 'in_progress',
-      escalation_level: 0,
-      assigned_by: 'secretariat',
-      assigned_at: new Date('2016-04-01T02:00:00Z'),
-      ...fields,
-    });
+    await insertAssignment(db, itemCode, lead, { final_deadline: '2099-12-31', next_due_on: null, ...fields });
   }
 
   beforeAll(async () => {

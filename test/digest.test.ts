@@ -7,6 +7,7 @@ import type { Db } from '../db/connection';
 import { leadingGroupRecipients } from '../db/leading-group';
 import { dailyCron } from '../platform/digest-schedule';
 import { testSecrets } from './helpers/api-deps';
+import { insertAssignment } from './helpers/assignments';
 import { createCatalogDatabase } from './helpers/db';
 import { silentLog } from './helpers/plans';
 
@@ -45,28 +46,7 @@ describe('the weekly digest: its day, its recipients, week on week', () => {
   const digestRows = async () => ((await db('digests').orderBy('week_of').pluck('key')) as string[]);
 
   async function assign(label: string, itemCode: string, lead: string, fields: Record<string, unknown> = {}): Promise<void> {
-    const item = (await db('items').where({ code: itemCode }).first('id')) as { id: number };
-    const dept = (await db('departments').where({ code: lead }).first('id')) as { id: number };
-    const [row] = (await db('assignments')
-      .insert({
-        item_id: item.id,
-        workflow_id: `item:test:${itemCode}`,
-        lead_department_id: dept.id,
-        cadence: 'quarterly',
-        due_offset_working_days: 5,
-        start_date: '2016-04-01',
-        assigned_on: '2016-04-01',
-        final_deadline: '2018-12-31',
-        policy: JSON.stringify({ cadence: 'quarterly' }),
-        status: 'in_progress',
-        next_due_on: '2016-12-30',
-        escalation_level: 0,
-        assigned_by: 'secretariat',
-        assigned_at: new Date('2016-04-01T02:00:00Z'),
-        ...fields,
-      })
-      .returning('id')) as { id: number }[];
-    assignmentIds.set(label, (row as { id: number }).id);
+    assignmentIds.set(label, await insertAssignment(db, itemCode, lead, fields));
   }
 
   /** An open 催办 (or higher) on the item, and the item red as the workflow would mirror it. */
